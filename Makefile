@@ -1,0 +1,47 @@
+# Thin everyday targets. `make run` and `make test` work on a fresh machine with only Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PACKAGES := libs/contracts libs/servicekit libs/vncalendar gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test lint fmt check migrate bench asyncapi clean
+
+$(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt pip setuptools wheel
+	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
+	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m servicekit.stackrun
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test
+
+migrate: install
+	@echo "make run migrates every service's database on start; for your own server:"
+	@echo "  <SVC>_DATABASE_URL=postgresql://… $(BIN)/python -m <pkg> migrate"
+
+asyncapi: install
+	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf .data

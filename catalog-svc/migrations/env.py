@@ -1,0 +1,6 @@
+import catalog_svc.models  # noqa: F401  (registers every table)
+from catalog_svc.models import Base
+from servicekit.db import KitBase
+from servicekit.migrations import run_env
+
+run_env([Base.metadata, KitBase.metadata])

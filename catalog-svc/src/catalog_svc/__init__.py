@@ -1,0 +1,1 @@
+"""catalog-svc: Danh mục thủ tục hành chính."""

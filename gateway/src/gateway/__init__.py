@@ -1,0 +1,1 @@
+"""The gateway: every request's entry point (routing, identity, tokens, merged OpenAPI)."""

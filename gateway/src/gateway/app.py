@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from gateway.identity.routes import RateLimiter
+from gateway.identity.routes import router as identity_router
+from gateway.identity.service import IdentityService
+from gateway.identity.tokens import TokenIssuer
+from gateway.openapi import SpecCache, fetch_specs, merge
+from gateway.proxy import Proxy, Route
+from gateway.settings import Settings
+from servicekit.runtime import create_service_app
+
+log = logging.getLogger(__name__)
+
+# Path prefixes of the public contract (docs/api.md) and the service that owns each.
+ROUTES: dict[str, list[str]] = {
+    "catalog": ["/api/v1/catalog", "/api/v1/reports", "/api/v1/stats"],
+    "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments"],
+    "workflow": ["/api/v1/workflow"],
+    "notify": ["/api/v1/notifications"],
+    "interop": ["/api/v1/interop", "/interop/v1"],
+}
+
+
+def upstreams(settings: Settings) -> dict[str, str]:
+    return {"catalog": settings.catalog_url, "intake": settings.intake_url, "workflow": settings.workflow_url,
+            "notify": settings.notify_url, "interop": settings.interop_url}
+
+
+def create_app(settings: Settings | None = None) -> Any:
+    settings = settings or Settings()  # type: ignore[call-arg]
+    issuer = TokenIssuer.from_pem_file(settings.signing_key_file, issuer=settings.auth_issuer)
+    docs_router = APIRouter(tags=["docs"])
+    spec_cache = SpecCache()
+
+    async def services_ready(request: Request) -> dict[str, Any]:
+        session: aiohttp.ClientSession = request.app.state.proxy.session
+
+        async def one(name: str, base: str) -> tuple[str, str]:
+            try:
+                async with session.get(base + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                    return name, "ok" if r.status == 200 else "unavailable"
+            except (aiohttp.ClientError, TimeoutError):
+                return name, "unavailable"
+
+        results = await asyncio.gather(*(one(n, u) for n, u in upstreams(settings).items()))
+        return {"services": {"status": "ok" if all(s == "ok" for _, s in results) else "unavailable",
+                             **dict(results)}}
+
+    async def start(app: FastAPI) -> None:
+        app.state.issuer = issuer
+        app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
+        await proxy.start()
+        app.state.proxy = proxy
+        async with app.state.sessionmaker() as session, session.begin():
+            created = await IdentityService(session).bootstrap(admin_password=settings.admin_password,
+                                                                demo=settings.demo)
+        for acc in created:
+            log.info("account created: %s (%s) password %s", acc["username"], ",".join(acc["roles"]),
+                     acc["password"])
+
+    async def stop(app: FastAPI) -> None:
+        await proxy.close()
+
+    @docs_router.get("/openapi.json", include_in_schema=False)
+    async def merged_openapi(request: Request) -> JSONResponse:
+        cached = spec_cache.fresh()
+        if cached is None:
+            specs = await fetch_specs(request.app.state.proxy.session, upstreams(settings))
+            cached = merge(app.openapi(), specs, ROUTES)
+            if len(specs) == len(ROUTES):
+                spec_cache.put(cached)
+        return JSONResponse(cached)
+
+    @docs_router.get("/docs", include_in_schema=False)
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Đồng Nai — API")
+
+    app = create_service_app(
+        settings=settings,
+        title="Đồng Nai online public services — gateway",
+        routers=[identity_router, docs_router],
+        ready_checks=[services_ready],
+        on_startup=[start],
+        on_shutdown=[stop],
+        verifier=issuer.verifier(),
+        cors_origins=settings.cors_origins,
+        docs=False,  # the merged spec is served by ``merged_openapi`` instead
+    )
+    proxy = Proxy(
+        app,
+        routes=[Route(p, svc) for svc, prefixes in ROUTES.items() for p in prefixes],
+        upstreams=upstreams(settings),
+        max_body=settings.max_body_bytes,
+        connect_timeout=settings.upstream_connect_timeout,
+        timeout=settings.upstream_timeout,
+        pool_size=settings.upstream_pool_size,
+    )
+    proxy.state = app.state  # type: ignore[attr-defined]
+    proxy.router = app.router  # type: ignore[attr-defined]  (tests run the lifespan through it)
+    return proxy

@@ -1,0 +1,65 @@
+"""The merged OpenAPI of the gateway and every service, built on request and cached briefly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+
+
+async def fetch_specs(session: aiohttp.ClientSession, upstreams: dict[str, str]) -> dict[str, dict[str, Any]]:
+    async def one(name: str, base: str) -> tuple[str, dict[str, Any] | None]:
+        try:
+            async with session.get(base + "/openapi.json", timeout=aiohttp.ClientTimeout(total=3)) as r:
+                if r.status == 200:
+                    return name, await r.json()
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        return name, None
+
+    results = await asyncio.gather(*(one(n, u) for n, u in upstreams.items()))
+    return {n: s for n, s in results if s is not None}
+
+
+def merge(own: dict[str, Any], specs: dict[str, dict[str, Any]], routes: dict[str, list[str]]) -> dict[str, Any]:
+    """Keeps each service's paths that the gateway routes to it; schema name clashes get the service prefix."""
+    merged = {**own, "paths": dict(own.get("paths", {})),
+              "components": {"schemas": dict(own.get("components", {}).get("schemas", {}))}}
+    merged["info"] = {**own.get("info", {}), "title": "Đồng Nai online public services — API"}
+    for name, spec in sorted(specs.items()):
+        prefixes = routes.get(name, [])
+        schemas = spec.get("components", {}).get("schemas", {})
+        renames = {}
+        for sname, schema in schemas.items():
+            existing = merged["components"]["schemas"].get(sname)
+            if existing is not None and existing != schema:
+                renames[sname] = f"{name}_{sname}"
+        text_spec = spec
+        if renames:
+            import json
+
+            raw = json.dumps(spec)
+            for old, new in renames.items():
+                raw = raw.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+            text_spec = json.loads(raw)
+            schemas = {renames.get(k, k): v for k, v in text_spec.get("components", {}).get("schemas", {}).items()}
+        merged["components"]["schemas"].update(schemas)
+        for path, item in text_spec.get("paths", {}).items():
+            if any(path == p or path.startswith(p + "/") for p in prefixes):
+                merged["paths"][path] = item
+    return merged
+
+
+class SpecCache:
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self.value: dict[str, Any] | None = None
+        self.at = 0.0
+
+    def fresh(self) -> dict[str, Any] | None:
+        return self.value if self.value is not None and time.monotonic() - self.at < self.ttl else None
+
+    def put(self, value: dict[str, Any]) -> None:
+        self.value, self.at = value, time.monotonic()

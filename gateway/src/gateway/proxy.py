@@ -1,0 +1,202 @@
+"""The gateway's hot path: a raw ASGI reverse proxy on pooled aiohttp connections.
+
+Request and response bodies are streamed in both directions (an upload is never held whole in memory);
+a service that is down answers 503 problem+json at once, a slow one 504 after the timeout.
+Measured choice: aiohttp keeps ~70 % of direct throughput where httpx kept ~5 % (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from servicekit.problems import TYPE_BASE
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HOP_BY_HOP = frozenset({
+    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
+    b"transfer-encoding", b"upgrade", b"host",
+})
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+]
+LOCAL_MAX_BODY = 1024 * 1024
+STATUS_TITLES = {413: "Dữ liệu quá lớn", 502: "Dịch vụ phía sau trả lời lỗi",
+                 503: "Dịch vụ tạm thời không sẵn sàng", 504: "Dịch vụ phía sau không trả lời kịp"}
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str
+    service: str
+
+
+def problem_bytes(status: int, detail: str, slug: str) -> bytes:
+    return json.dumps({"type": TYPE_BASE + slug, "title": STATUS_TITLES.get(status, "Lỗi"), "status": status,
+                       "detail": detail}, ensure_ascii=False).encode()
+
+
+async def send_problem(send: Send, status: int, detail: str, slug: str, request_id: bytes) -> None:
+    body = problem_bytes(status, detail, slug)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Proxy:
+    """ASGI middleware: requests whose path starts with a routed prefix go upstream; others to ``app``."""
+
+    def __init__(self, app: ASGIApp, *, routes: list[Route], upstreams: dict[str, str], max_body: int,
+                 connect_timeout: float, timeout: float, pool_size: int) -> None:
+        self.app = app
+        self.routes = sorted(routes, key=lambda r: -len(r.prefix))
+        self.upstreams = {k: v.rstrip("/") for k, v in upstreams.items()}
+        self.max_body = max_body
+        self.timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=timeout)
+        self.pool_size = pool_size
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(limit=self.pool_size, limit_per_host=self.pool_size, ttl_dns_cache=300,
+                                         keepalive_timeout=30)
+        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, timeout=self.timeout,
+                                             skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    def match(self, path: str) -> str | None:
+        for r in self.routes:
+            if path == r.prefix or path.startswith(r.prefix + "/") or (r.prefix.endswith("/") and
+                                                                        path.startswith(r.prefix)):
+                return self.upstreams.get(r.service)
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        upstream = self.match(scope["path"])
+        if upstream is None:
+            for k, v in scope["headers"]:
+                if k == b"content-length" and v.isdigit() and int(v) > LOCAL_MAX_BODY:
+                    await send_problem(send, 413, "Nội dung vượt quá giới hạn 1 MB.", "payload-too-large", request_id)
+                    return
+            await self.app(scope, receive, _with_headers(send, request_id))
+            return
+        await self.forward(upstream, scope, receive, send, request_id)
+
+    async def forward(self, upstream: str, scope: Scope, receive: Receive, send: Send, request_id: bytes) -> None:
+        assert self.session is not None, "proxy not started"
+        headers: list[tuple[str, str]] = []
+        content_length: int | None = None
+        chunked = False
+        for k, v in scope["headers"]:
+            if k == b"content-length":
+                try:
+                    content_length = int(v)
+                except ValueError:
+                    await send_problem(send, 400, "Content-Length không hợp lệ.", "bad-request", request_id)
+                    return
+            if k == b"transfer-encoding":
+                chunked = True
+            if k in HOP_BY_HOP or k == b"x-request-id" or k == b"x-forwarded-for":
+                continue
+            headers.append((k.decode("latin-1"), v.decode("latin-1")))
+        if content_length is not None and content_length > self.max_body:
+            await send_problem(send, 413, f"Nội dung vượt quá giới hạn {self.max_body // (1024 * 1024)} MB.",
+                               "payload-too-large", request_id)
+            return
+        client = scope.get("client")
+        headers.append(("X-Request-Id", request_id.decode()))
+        headers.append(("X-Forwarded-For", client[0] if client else "unknown"))
+        headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+        url = upstream + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+
+        data: Any = None
+        if content_length or chunked:
+            data = self._stream_body(receive)
+        started = False
+        try:
+            async with self.session.request(scope["method"], url, headers=headers, data=data,
+                                            allow_redirects=False, compress=None) as resp:
+                out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP
+                       and k.lower() != b"x-request-id"]
+                out.append((b"x-request-id", request_id))
+                await send({"type": "http.response.start", "status": resp.status, "headers": out})
+                started = True
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+        except BodyTooLarge:
+            if not started:
+                await send_problem(send, 413, "Nội dung vượt quá giới hạn cho phép.", "payload-too-large", request_id)
+        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
+            log.warning("upstream %s unavailable: %s", upstream, exc)
+            if not started:
+                await send_problem(send, 503, "Dịch vụ tạm thời không sẵn sàng, vui lòng thử lại sau.",
+                                   "service-unavailable", request_id)
+        except (TimeoutError, asyncio.TimeoutError):
+            if not started:
+                await send_problem(send, 504, "Dịch vụ phía sau không trả lời kịp.", "upstream-timeout", request_id)
+        except aiohttp.ClientError as exc:
+            log.warning("upstream %s error: %s", upstream, exc)
+            if not started:
+                await send_problem(send, 502, "Dịch vụ phía sau trả lời lỗi.", "bad-gateway", request_id)
+
+    async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_body:
+                raise BodyTooLarge()
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+
+def _request_id(scope: Scope) -> bytes:
+    for k, v in scope["headers"]:
+        if k == b"x-request-id" and 0 < len(v) <= 100 and all(32 < c < 127 for c in v):
+            return bytes(v)
+    return uuid.uuid4().hex.encode()
+
+
+def _with_headers(send: Send, request_id: bytes) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id), *SECURITY_HEADERS]
+        await send(message)
+
+    return wrapped

@@ -1,0 +1,1 @@
+"""intake-svc: Tiếp nhận hồ sơ."""

@@ -1,0 +1,1 @@
+"""interop-svc: Trao đổi XML."""

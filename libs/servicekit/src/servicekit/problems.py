@@ -1,0 +1,172 @@
+"""RFC 9457 problem+json: errors that carry their HTTP status, and handlers that never leak internals."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://dichvucong.dongnai.gov.vn/problems/"
+
+_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa xác thực",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    409: "Xung đột",
+    413: "Dữ liệu quá lớn",
+    415: "Định dạng không được chấp nhận",
+    422: "Dữ liệu không hợp lệ",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+    502: "Dịch vụ phía sau trả lời lỗi",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+    504: "Dịch vụ phía sau không trả lời kịp",
+}
+
+
+class Problem(Exception):
+    status: int = 400
+    slug: str = "bad-request"
+
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+        status: int | None = None, slug: str | None = None, **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str, **kw: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **kw)
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+
+
+class Invalid(Problem):
+    """422 with the field named: ``Invalid.field(("body", "phone"), "Số điện thoại không hợp lệ")``."""
+
+    status, slug = 422, "validation-error"
+
+    @classmethod
+    def field(cls, loc: tuple[str | int, ...] | list[str | int], msg: str) -> Invalid:
+        return cls(msg, errors=[{"loc": list(loc), "msg": msg}])
+
+
+class TooLarge(Problem):
+    status, slug = 413, "payload-too-large"
+
+
+class UnsupportedMedia(Problem):
+    status, slug = 415, "unsupported-media-type"
+
+
+class Unavailable(Problem):
+    status, slug = 503, "service-unavailable"
+
+
+def problem_response(
+    status: int, detail: str, *, slug: str | None = None, errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None, instance: str | None = None, **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or str(status)),
+        "title": _TITLES.get(status, "Lỗi"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+_PYDANTIC_VI = {
+    "missing": "Trường này là bắt buộc.",
+    "string_too_short": "Giá trị quá ngắn.",
+    "string_too_long": "Giá trị quá dài.",
+    "string_pattern_mismatch": "Giá trị không đúng định dạng.",
+    "int_parsing": "Phải là số nguyên.",
+    "int_type": "Phải là số nguyên.",
+    "string_type": "Phải là chuỗi ký tự.",
+    "json_invalid": "Nội dung JSON không hợp lệ.",
+    "model_attributes_type": "Phải là một đối tượng JSON.",
+    "dict_type": "Phải là một đối tượng JSON.",
+    "list_type": "Phải là một danh sách.",
+    "literal_error": "Giá trị không thuộc danh sách cho phép.",
+    "enum": "Giá trị không thuộc danh sách cho phép.",
+    "greater_than_equal": "Giá trị quá nhỏ.",
+    "less_than_equal": "Giá trị quá lớn.",
+    "value_error": "Giá trị không hợp lệ.",
+    "extra_forbidden": "Trường này không được phép.",
+}
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        msg = err.get("msg", "")
+        if err.get("type") == "value_error":
+            # our own validators raise ValueError with a Vietnamese message
+            msg = str(err.get("ctx", {}).get("error", msg)) or msg
+        else:
+            msg = _PYDANTIC_VI.get(err.get("type", ""), msg)
+        out.append({"loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())], "msg": msg,
+                    "type": err.get("type")})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers,
+                                **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in errors[:5])
+        return problem_response(422, f"Dữ liệu không hợp lệ ở: {fields}.", slug="validation-error", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else _TITLES.get(
+            exc.status_code, "Lỗi")
+        if exc.status_code == 404:
+            detail = "Không tìm thấy tài nguyên được yêu cầu."
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")

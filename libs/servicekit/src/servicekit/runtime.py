@@ -1,0 +1,129 @@
+"""The lifespan every service shares: engine, NATS, stream set-up, the outbox relay and the consumers.
+
+A service's ``create_app()`` calls :func:`create_service_app` with its routers and subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from servicekit import bus
+from servicekit.auth import TokenVerifier
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.health import ReadyCheck, health_router
+from servicekit.outbox import OutboxRelay
+from servicekit.problems import install_problem_handlers
+from servicekit.settings import ServiceSettings
+from servicekit.telemetry import instrument_app, instrument_httpx, setup_logging, setup_tracing
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+async def _ensure_streams_forever(js: Any) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await bus.ensure_streams(js)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("JetStream not ready (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def load_verifier(settings: ServiceSettings) -> TokenVerifier | None:
+    if settings.auth_public_key_file:
+        return TokenVerifier.from_pem_file(settings.auth_public_key_file, issuer=settings.auth_issuer)
+    if settings.auth_jwks_url:
+        for attempt in range(30):
+            try:
+                return await TokenVerifier.from_jwks_url(settings.auth_jwks_url, issuer=settings.auth_issuer)
+            except Exception as exc:
+                log.warning("JWKS not reachable (%s), try %d", exc, attempt + 1)
+                await asyncio.sleep(1)
+        raise RuntimeError(f"could not load JWKS from {settings.auth_jwks_url}")
+    return None
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    subscriptions: Sequence[bus.Subscription] = (),
+    ready_checks: Sequence[ReadyCheck] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    verifier: TokenVerifier | None = None,
+    cors_origins: Sequence[str] = (),
+    docs: bool = True,
+) -> FastAPI:
+    setup_logging(settings.service_name)
+    setup_tracing(settings.service_name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        instrument_app(app, engine)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.token_verifier = verifier or await load_verifier(settings)
+        app.state.nc = app.state.js = None
+        app.state.relay = OutboxRelay(app.state.sessionmaker, None, batch=settings.relay_batch)
+        app.state.consumers = []
+        for hook in on_startup:
+            await hook(app)
+
+        async def bus_main() -> None:
+            """NATS may be down at start: the app serves meanwhile and /readyz says so."""
+            nc = await bus.connect(settings.nats_url, name=settings.service_name)
+            js = nc.jetstream(timeout=5)
+            app.state.nc, app.state.js = nc, js
+            app.state.relay.js = js
+            app.state.consumers = [bus.ConsumerRunner(js, app.state.sessionmaker, s) for s in subscriptions]
+            await _ensure_streams_forever(js)
+            await asyncio.gather(app.state.relay.run(), *(c.run() for c in app.state.consumers))
+
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_background:
+            tasks.append(asyncio.create_task(bus_main(), name="bus"))
+            tasks += [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in background]
+        app.state.tasks = tasks
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for hook in on_shutdown:
+                await hook(app)
+            if app.state.nc is not None:
+                with contextlib.suppress(Exception):
+                    await app.state.nc.drain()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  **({} if docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}))
+    install_problem_handlers(app)
+    app.include_router(health_router(list(ready_checks)))
+    for router in routers:
+        app.include_router(router)
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_credentials=False,
+                           allow_methods=["*"], allow_headers=["*"])
+    instrument_httpx()
+    return app

@@ -1,0 +1,143 @@
+"""pytest plugin: real PostgreSQL and NATS started by the suite itself on free ports (one pair per
+xdist worker), a migrated template database per service, a fresh copy of it per test, and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from servicekit import devstack
+from servicekit.auth import AUDIENCE, key_id
+
+
+@dataclass
+class Stack:
+    root: Path
+    pg: devstack.Postgres
+    nats: devstack.Nats
+    smtp: devstack.SmtpSink
+    sms: devstack.SmsSink
+    _templates: dict[str, str]
+
+    def admin_url(self) -> str:
+        return self.pg.url("postgres")
+
+    def template(self, name: str, migrations_dir: Path) -> str:
+        """A database migrated to head once per session; fresh test databases copy it."""
+        if name not in self._templates:
+            from servicekit.migrations import upgrade
+
+            tmpl = f"tmpl_{name}"
+            devstack.create_database(self.admin_url(), tmpl)
+            upgrade(migrations_dir, self.pg.url(tmpl))
+            self._templates[name] = tmpl
+        return self._templates[name]
+
+    def fresh_database(self, name: str, migrations_dir: Path) -> str:
+        tmpl = self.template(name, migrations_dir)
+        db = f"t_{name}_{uuid.uuid4().hex[:10]}"
+        devstack.create_database(self.admin_url(), db, template=tmpl)
+        return self.pg.url(db)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    root = Path(tempfile.mkdtemp(prefix="dvc-test-"))
+    root.chmod(0o755)
+    pg = devstack.Postgres(root / "pg", fast=True).start()
+    nats = devstack.Nats(root / "nats").start()
+    smtp = devstack.SmtpSink(root / "mail").start()
+    sms = devstack.SmsSink(root / "sms").start()
+    try:
+        yield Stack(root, pg, nats, smtp, sms, {})
+    finally:
+        sms.stop()
+        smtp.stop()
+        nats.stop()
+        pg.stop()
+        shutil.rmtree(pg.root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def reset_jetstream(nats_url: str) -> None:
+    """Deletes every stream (and so every consumer): each test starts from an empty bus."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for name in await js.streams_info():
+            await js.delete_stream(name.config.name)  # type: ignore[arg-type]
+    finally:
+        await nc.close()
+
+
+@dataclass
+class Tokens:
+    key: Ed25519PrivateKey
+    public_key_file: Path
+    issuer: str = "dvc-gateway"
+
+    def mint(
+        self, *, sub: str | None = None, username: str = "u", roles: tuple[str, ...] = ("citizen",),
+        agency_code: str | None = None, department: str | None = None, name: str = "Người dùng thử",
+        ttl: int = 600, **extra: Any,
+    ) -> str:
+        import jwt
+
+        now = datetime.now(UTC)
+        claims = {
+            "sub": sub or str(uuid.uuid4()), "username": username, "roles": list(roles), "name": name,
+            "agency_code": agency_code, "department": department, "iss": self.issuer, "aud": AUDIENCE,
+            "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl)).timestamp()), **extra,
+        }
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": key_id(self.key.public_key())})
+
+    def header(self, **kw: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.mint(**kw)}"}
+
+
+@pytest.fixture(scope="session")
+def tokens(stack: Stack) -> Tokens:
+    key = Ed25519PrivateKey.generate()
+    path = stack.root / "token.pub.pem"
+    path.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    return Tokens(key, path)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Any) -> AsyncIterator[Any]:
+    """Runs an app's lifespan and yields an httpx client bound to it (no socket)."""
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def eventually(predicate: Any, timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Polls an (async or sync) predicate until it returns a truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)

@@ -1,0 +1,1 @@
+"""workflow-svc: Xử lý hồ sơ."""
