@@ -1,0 +1,102 @@
+"""Events published by intake-svc (dossiers, reception decisions, payments, delivery).
+
+Owned by intake-svc; other services consume them. A breaking change is a new ``.v2`` class.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts.envelope import EventData
+
+
+class DossierEvent(EventData):
+    """Fields every dossier event carries, so consumers (notify, stats) need no synchronous call."""
+
+    code: str
+    procedure_code: str
+    agency_code: str
+    status: str
+    national_status: int
+    at: datetime
+    actor_id: str | None = None
+    applicant_user_id: str | None = None
+    applicant_name: str | None = None
+    applicant_email: str | None = None
+    applicant_phone: str | None = None
+    channel: str = "online"  # online | counter | postal (how the dossier arrived)
+
+
+class DossierSubmitted(DossierEvent):
+    event_type = "intake.dossier.submitted.v1"
+    description = "An applicant submitted a dossier online; it waits at the reception desk."
+    procedure_name: str
+    procedure_revision: int
+    level: int
+
+
+class DossierAccepted(DossierEvent):
+    event_type = "intake.dossier.accepted.v1"
+    description = "The reception desk found the dossier complete; processing starts (workflow)."
+    procedure_name: str
+    received_at: datetime
+    due_at: datetime
+    processing_time_value: float
+    processing_time_unit: str
+    return_method: str
+    level: int
+
+
+class DossierSupplementRequested(DossierEvent):
+    event_type = "intake.dossier.supplement_requested.v1"
+    description = "The reception desk asked the applicant to supplement the dossier (form 02)."
+    missing_items: list[str]
+    note: str | None = None
+    round: int
+
+
+class DossierSupplemented(DossierEvent):
+    event_type = "intake.dossier.supplemented.v1"
+    description = "The applicant supplied what was asked; the dossier is back at the desk."
+    round: int
+
+
+class DossierRefused(DossierEvent):
+    event_type = "intake.dossier.refused.v1"
+    description = "The reception desk refused the dossier (form 03)."
+    reason: str
+
+
+class DossierWithdrawn(DossierEvent):
+    event_type = "intake.dossier.withdrawn.v1"
+    description = "The applicant withdrew the dossier before its result."
+    reason: str
+
+
+class DossierDelivered(DossierEvent):
+    event_type = "intake.dossier.delivered.v1"
+    description = "The result was handed over (counter, post or online)."
+    method: str
+    postal_tracking: str | None = None
+
+
+class PaymentRequested(DossierEvent):
+    event_type = "intake.payment.requested.v1"
+    description = "Fees are due online for a level-4 dossier."
+    payment_id: str
+    amount: int
+    expires_at: datetime
+
+
+class PaymentPaid(DossierEvent):
+    event_type = "intake.payment.paid.v1"
+    description = "The payment provider confirmed the payment (verified notification)."
+    payment_id: str
+    amount: int
+    method: str = "online"
+
+
+class PaymentExpired(DossierEvent):
+    event_type = "intake.payment.expired.v1"
+    description = "An online payment request expired unpaid."
+    payment_id: str
