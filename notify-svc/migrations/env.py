@@ -1,6 +1,6 @@
-import notify_svc.models  # noqa: F401  (registers every table)
-from notify_svc.models import Base
+from notify_svc.models import Base, load_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
+load_all()
 run_env([Base.metadata, KitBase.metadata])

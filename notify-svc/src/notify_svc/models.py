@@ -8,3 +8,8 @@ from servicekit.db import NAMING
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
+    import notify_svc.delivery.models  # noqa: F401
