@@ -2,10 +2,21 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from workflow_svc.settings import Settings
 from servicekit.runtime import create_service_app
+from workflow_svc.definition.routes import router as definition_router
+from workflow_svc.dossier.handlers import subscriptions
+from workflow_svc.dossier.routes import router as dossier_router
+from workflow_svc.settings import Settings
+from workflow_svc.timer.runner import timer_loop
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
-    return create_service_app(settings=settings, title="workflow-svc — Xử lý hồ sơ")
+    return create_service_app(
+        settings=settings,
+        title="workflow-svc — Xử lý hồ sơ",
+        description="Quy trình xử lý hồ sơ: định nghĩa quy trình, danh sách công việc, thao tác, hẹn giờ bền vững.",
+        routers=[dossier_router, definition_router],
+        subscriptions=subscriptions(settings),
+        background=[timer_loop] if settings.run_timers else [],
+    )

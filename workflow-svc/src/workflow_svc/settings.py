@@ -10,3 +10,11 @@ class Settings(ServiceSettings):
 
     service_name: str = "workflow-svc"
     port: int = 8003
+    # R-INT-4: "6h" = 6 working hours on the calendar; "2s" / "500ms" / "1m" are wall-clock (tests).
+    auto_forward_after: str = "6h"
+    # Warning to officers before the overall deadline ("1d" = one working day before it).
+    deadline_warning_before: str = "1d"
+    timer_poll_interval: float = 1.0
+    timer_batch: int = 100
+    timer_max_attempts: int = 5
+    run_timers: bool = True

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_svc.models import Base
+
+
+class Dossier(Base):
+    """The processing state of one accepted dossier, derived from its action log and cached here."""
+
+    __tablename__ = "workflow_dossiers"
+    __table_args__ = (
+        # The task list: what waits at a role and agency, by step deadline.
+        Index("ix_workflow_dossiers_tasks", "step_agency", "step_role", "step_due_at",
+              postgresql_where=text("status = 'active'")),
+        Index("ix_workflow_dossiers_agency", "agency_code"),
+    )
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(60))
+    procedure_name: Mapped[str | None] = mapped_column(String(500))
+    agency_code: Mapped[str] = mapped_column(String(30))
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
+    definition_code: Mapped[str] = mapped_column(String(60))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the version it started with, kept whole
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active|result_ready|rejected|withdrawn
+    step: Mapped[str] = mapped_column(String(50))
+    step_role: Mapped[str | None] = mapped_column(String(20))
+    step_agency: Mapped[str | None] = mapped_column(String(30))
+    step_seq: Mapped[int] = mapped_column(Integer, default=1)
+    step_entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    step_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    handoff_id: Mapped[str | None] = mapped_column(String(40))  # the hand-off in progress
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    original_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # waiting on the applicant
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft_documents: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ActionEntry(Base):
+    """The append-only action log (a trigger forbids UPDATE and DELETE)."""
+
+    __tablename__ = "workflow_actions"
+    __table_args__ = (UniqueConstraint("dossier_code", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_agency: Mapped[str | None] = mapped_column(String(30))
+    actor_department: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    from_step: Mapped[str | None] = mapped_column(String(50))
+    to_step: Mapped[str | None] = mapped_column(String(50))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    target_agency: Mapped[str | None] = mapped_column(String(30))
+    documents: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class Handoff(Base):
+    """Liên thông (R-WF-3): requested → accepted | refused, then completed by the other agency."""
+
+    __tablename__ = "workflow_handoffs"
+    __table_args__ = (Index("ix_workflow_handoffs_target", "target_agency", "dossier_code"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(60), index=True)
+    lead_agency: Mapped[str] = mapped_column(String(30))
+    target_agency: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))  # requested | accepted | refused | completed
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(Text)
+    documents: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+
+
+class Consultation(Base):
+    """The lead department asks another department of its agency for an opinion (R-WF-2)."""
+
+    __tablename__ = "workflow_consultations"
+    __table_args__ = (
+        Index("ix_workflow_consultations_open", "agency_code", "department", "due_at",
+              postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(60), index=True)
+    agency_code: Mapped[str] = mapped_column(String(30))
+    department: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | answered
+    question: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

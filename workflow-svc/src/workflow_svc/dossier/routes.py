@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from servicekit.idempotency import Idempotency
+from workflow_svc.deps import CurrentUser, SessionDep
+from workflow_svc.dossier.schemas import ActionRequest, ActionResult, ControlSheet, DossierRead, TaskPage
+from workflow_svc.dossier.service import DossierService
+
+router = APIRouter(prefix="/api/v1/workflow", tags=["processing"])
+
+DossierCode = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+def _service(request: Request, session: Any) -> DossierService:
+    return DossierService(session, request.app.state.settings)
+
+
+@router.get("/tasks", response_model=TaskPage)
+async def list_tasks(
+    request: Request, session: SessionDep, user: CurrentUser,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> TaskPage:
+    return await _service(request, session).tasks(user, page, size)
+
+
+@router.get("/dossiers/{code}", response_model=DossierRead)
+async def get_dossier(code: DossierCode, request: Request, session: SessionDep, user: CurrentUser) -> DossierRead:
+    return await _service(request, session).read(code, user)
+
+
+@router.post("/dossiers/{code}/actions", response_model=ActionResult)
+async def act_on_dossier(
+    code: DossierCode, body: ActionRequest, request: Request, session: SessionDep, user: CurrentUser,
+) -> Response:
+    idem = Idempotency(session, request, user.id, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    result = await _service(request, session).act(code, user, body, idem.event_id)
+    payload = result.model_dump(mode="json")
+    idem.store(200, payload)
+    return JSONResponse(payload)
+
+
+@router.get("/dossiers/{code}/control-sheet", response_model=ControlSheet)
+async def get_control_sheet(
+    code: DossierCode, request: Request, session: SessionDep, user: CurrentUser,
+) -> ControlSheet:
+    return await _service(request, session).control_sheet(code, user)
