@@ -78,8 +78,8 @@ class Env:
 
     async def wait_step(self, code: str, step: str, headers: dict[str, str]) -> dict[str, Any]:
         async def at_step() -> dict[str, Any] | None:
-            d = await self.get(code, headers)
-            return d if d["step"] == step else None
+            r = await self.client.get(f"/api/v1/workflow/dossiers/{code}", headers=headers)
+            return r.json() if r.status_code == 200 and r.json()["step"] == step else None
 
         return await eventually(at_step, timeout=10)  # type: ignore[no-any-return]
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -18,3 +19,11 @@ class Settings(ServiceSettings):
     timer_batch: int = 100
     timer_max_attempts: int = 5
     run_timers: bool = True
+
+    @field_validator("auto_forward_after", "deadline_warning_before")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from workflow_svc.timer.durations import Delay
+
+        Delay.parse(value)  # fail at start-up, not when the first dossier arrives
+        return value
