@@ -62,3 +62,30 @@ async def test_the_same_accepted_event_twice_creates_one_dossier(env: Env) -> No
     await env.wait_step(code, "specialist", spec)
     history = (await env.get(code, spec))["history"]
     assert [h["action"] for h in history] == ["start", "forward"]
+
+
+async def test_time_waiting_on_the_applicant_does_not_count(env: Env) -> None:
+    from datetime import timedelta
+
+    from contracts.intake import DossierSupplemented, DossierSupplementRequested
+    from vncalendar import default_calendar
+
+    spec = env.officer("specialist")
+    code = await env.accept()
+    before = await env.wait_step(code, "specialist", spec)
+    cal = default_calendar()
+    # a working morning, so the pause is office time whatever the hour the suite runs
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=cal.tz)
+    common = {"code": code, "procedure_code": "1.001612", "agency_code": LEAD, "national_status": 5}
+    await env.publish(DossierSupplementRequested(**common, status="supplement_requested", at=monday,
+                                                 missing_items=["Bản sao CCCD"], round=1))
+
+    async def history_has(action: str) -> bool:
+        return action in [h["action"] for h in (await env.get(code, spec))["history"]]
+
+    await eventually(lambda: history_has("paused"), timeout=10)
+    await env.publish(DossierSupplemented(**common, status="accepted", at=monday + timedelta(hours=2), round=1))
+    await eventually(lambda: history_has("resumed"), timeout=10)
+    after = await env.get(code, spec)
+    shift = cal.working_time_between(datetime.fromisoformat(before["due_at"]), datetime.fromisoformat(after["due_at"]))
+    assert shift == timedelta(hours=2)

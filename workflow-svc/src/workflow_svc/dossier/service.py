@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from contracts import EventData
-from contracts.intake import DossierAccepted, DossierWithdrawn
+from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
 from contracts.interop import StatusReported
 from contracts.workflow import (
     DeadlineApproaching,
@@ -158,6 +158,37 @@ class DossierService:
         await self.repo.cancel_timers(d.code, now)
         await self._append(d, Actor(p.actor_id, p.applicant_name or "Người nộp hồ sơ", "citizen", None), "withdrawn",
                            now, from_step=d.step, to_step=d.step, reason=p.reason)
+
+    async def supplement_requested(self, p: DossierSupplementRequested) -> None:
+        """The clock stops while the dossier waits on the applicant (domain.md: those days do not count)."""
+        d = await self.repo.lock(p.code)
+        if d is None or d.status != "active" or d.paused_at is not None:
+            return
+        d.paused_at = p.at
+        await self._save(d)
+        await self._append(d, SYSTEM, "paused", now_utc(), from_step=d.step, to_step=d.step,
+                           comment="Chờ người nộp bổ sung hồ sơ", data={"round": p.round})
+
+    async def supplemented(self, p: DossierSupplemented) -> None:
+        d = await self.repo.lock(p.code)
+        if d is None or d.status != "active" or d.paused_at is None:
+            return
+        waited = self.cal.working_time_between(d.paused_at, max(p.at, d.paused_at))
+        now = now_utc()
+        d.due_at = self.cal.add_working_time(d.due_at, waited)
+        if d.step_due_at is not None:
+            d.step_due_at = min(self.cal.add_working_time(d.step_due_at, waited), d.due_at)
+        d.paused_at = None
+        await self._save(d)
+        await self.repo.cancel_timers(d.code, now)
+        step = step_of(d)
+        if step.auto_forward_to is not None and d.step_due_at is not None:
+            self.repo.add_timer(d.code, "auto_forward", d.step_due_at, d.step_seq)
+        elif d.step_due_at is not None and d.step_due_at < d.due_at:
+            self.repo.add_timer(d.code, "step_due", d.step_due_at, d.step_seq)
+        self._schedule_deadline(d, now)
+        await self._append(d, SYSTEM, "resumed", now, from_step=d.step, to_step=d.step,
+                           data={"waited_seconds": waited.total_seconds(), "due_at": d.due_at.isoformat()})
 
     async def external_status(self, p: StatusReported, event_id: str) -> None:
         """A one-stop system finished the dossier (national status 9): the result is ready."""
