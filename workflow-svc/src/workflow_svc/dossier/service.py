@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,7 +64,7 @@ def due_token(due_at: datetime) -> int:
     return int(due_at.timestamp() // 60)
 
 
-def judge(finished: datetime, due: datetime) -> str:
+def judge(finished: datetime, due: datetime) -> Literal["early", "on_time", "late"]:
     """Early: finished on an earlier day than the appointment; on time: by the appointment; else late."""
     if finished > due:
         return "late"
@@ -277,7 +277,7 @@ class DossierService:
         return ControlSheet(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure_name,
             applicant_name=d.applicant_name, agency_code=d.agency_code, received_at=d.received_at, due_at=d.due_at,
-            original_due_at=d.original_due_at, finished_at=d.finished_at, rows=rows, result=result,  # type: ignore[arg-type]
+            original_due_at=d.original_due_at, finished_at=d.finished_at, rows=rows, result=result,
             result_label=RESULT_LABELS.get(result) if result else None,
         )
 
@@ -497,8 +497,9 @@ class DossierService:
             data={"from_agency": from_agency, "to_agency": d.step_agency, "from_step_due_at": _iso(from_due),
                   "to_step_due_at": _iso(d.step_due_at), "assignee_name": d.assignee_name},
         )
-        common = {"code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code, "at": now,
-                  "actor_id": actor.id, "actor_name": actor.name}
+        common: dict[str, Any] = {
+            "code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code, "at": now,
+            "actor_id": actor.id, "actor_name": actor.name}
         emit(DossierForwarded(**common, step=target.code, from_step=from_step.code, to_step=target.code,
                               department=target.department or target.name), d.code)
         if from_step.code == start_code and not target.terminal:
@@ -608,8 +609,9 @@ class DossierService:
             return "stale"
         now = now_utc()
         emit = Emitter(self.session, f"timer-{t.id}")
-        common = {"code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code, "at": now,
-                  "step": d.step}
+        common: dict[str, Any] = {
+            "code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code, "at": now,
+            "step": d.step}
         if t.kind == "auto_forward":
             step = step_of(d)
             if t.token != d.step_seq or step.auto_forward_to is None:
