@@ -1,6 +1,6 @@
-import intake_svc.models  # noqa: F401  (registers every table)
-from intake_svc.models import Base
+from intake_svc.models import Base, load_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
+load_all()  # registers every table
 run_env([Base.metadata, KitBase.metadata])

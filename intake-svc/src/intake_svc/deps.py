@@ -1,6 +1,47 @@
 """Annotated dependency aliases of this service."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from intake_svc.catalog.client import CatalogClient
+from intake_svc.file.storage import LocalStorage
+from intake_svc.settings import Settings
 from servicekit.auth import CurrentUser, OptionalUser
 from servicekit.db import SessionDep
+from vncalendar import WorkCalendar
 
-__all__ = ["CurrentUser", "OptionalUser", "SessionDep"]
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_storage(request: Request) -> LocalStorage:
+    return request.app.state.storage  # type: ignore[no-any-return]
+
+
+def get_catalog(request: Request) -> CatalogClient:
+    return request.app.state.catalog  # type: ignore[no-any-return]
+
+
+def get_calendar(request: Request) -> WorkCalendar:
+    return request.app.state.calendar  # type: ignore[no-any-return]
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[LocalStorage, Depends(get_storage)]
+CatalogDep = Annotated[CatalogClient, Depends(get_catalog)]
+CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+__all__ = ["CalendarDep", "CatalogDep", "CurrentUser", "NowDep", "OptionalUser", "SessionDep", "SettingsDep",
+           "StorageDep"]

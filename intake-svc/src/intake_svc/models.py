@@ -8,3 +8,9 @@ from servicekit.db import NAMING
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
+    import intake_svc.dossier.models
+    import intake_svc.file.models  # noqa: F401

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
+
+
+def default_storage_dir() -> str:
+    data_dir = os.environ.get("DVC_DATA_DIR")
+    return str(Path(data_dir) / "files") if data_dir else ".data/files"
 
 
 class Settings(ServiceSettings):
@@ -10,3 +19,11 @@ class Settings(ServiceSettings):
 
     service_name: str = "intake-svc"
     port: int = 8002
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="upload limit per file (413 above)")
+    storage_dir: str = Field(default_factory=default_storage_dir, description="local content-addressed file store")
+    catalog_url: str = Field(
+        default="http://127.0.0.1:8001",
+        validation_alias=AliasChoices("INTAKE_CATALOG_URL", "DVC_CATALOG_URL", "catalog_url"),
+    )
+    catalog_cache_ttl: float = Field(default=30.0, ge=0, description="seconds a procedure read stays cached")
+    catalog_timeout: float = Field(default=3.0, gt=0)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake_svc.models import Base
+
+
+class Dossier(Base):
+    """The cached current state of a dossier; the truth is its rows in ``dossier_actions``."""
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(60), index=True)
+    procedure_name: Mapped[str] = mapped_column(Text)
+    procedure_revision: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    # what the applicant applied under (documents, processing time, fees): the pinned revision
+    procedure: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    agency_code: Mapped[str] = mapped_column(String(20), index=True)
+    owner_id: Mapped[str] = mapped_column(String(100), index=True)
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    return_method: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20), default="online")
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    national_status: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supplement_round: Mapped[int] = mapped_column(Integer, default=0)
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # office time spent waiting for the applicant's supplements: on-time statistics exclude it
+    waiting_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DossierDocument(Base):
+    """A file attached to a dossier for one requirement, in a given round (0 = submission)."""
+
+    __tablename__ = "dossier_documents"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    requirement_code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("files.id"), index=True)
+    original: Mapped[bool] = mapped_column(default=False)
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierAction(Base):
+    """Append-only: a trigger rejects UPDATE, DELETE and TRUNCATE on this table."""
+
+    __tablename__ = "dossier_actions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[str | None] = mapped_column(String(100))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    event_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class DossierCounter(Base):
+    """Per agency and day the last number given; bumped in the submitting transaction."""
+
+    __tablename__ = "dossier_counters"
+
+    agency_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

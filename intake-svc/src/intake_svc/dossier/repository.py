@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from intake_svc.dossier.models import Dossier, DossierAction, DossierCounter, DossierDocument
+
+
+class DossierRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_key(self, key: str) -> None:
+        """Serialises requests that carry the same idempotency key (held until the transaction ends)."""
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+    async def next_number(self, agency_code: str, day: date) -> int:
+        """The next number of that agency's day. The counter row stays locked until our transaction ends:
+        a concurrent submission waits here, and if we roll back the increment rolls back with us, so
+        numbers never repeat and never skip. Callers take it as late as possible to keep the wait short."""
+        stmt = (
+            insert(DossierCounter)
+            .values(agency_code=agency_code, day=day, n=1)
+            .on_conflict_do_update(
+                index_elements=[DossierCounter.agency_code, DossierCounter.day],
+                set_={"n": DossierCounter.n + 1},
+            )
+            .returning(DossierCounter.n)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def by_code(self, code: str) -> Dossier | None:
+        return await self.session.scalar(select(Dossier).where(Dossier.code == code))
+
+    async def documents(self, dossier_id: uuid.UUID) -> list[DossierDocument]:
+        rows = await self.session.scalars(
+            select(DossierDocument).where(DossierDocument.dossier_id == dossier_id)
+            .order_by(DossierDocument.round, DossierDocument.id)
+        )
+        return list(rows)
+
+    async def actions(self, dossier_id: uuid.UUID) -> list[DossierAction]:
+        rows = await self.session.scalars(
+            select(DossierAction).where(DossierAction.dossier_id == dossier_id).order_by(DossierAction.id)
+        )
+        return list(rows)
+
+    async def save_transition(self, dossier: Dossier, expected_version: int, values: dict[str, Any]) -> bool:
+        """Optimistic concurrency: applies only if nobody changed the dossier since ``expected_version``."""
+        result = await self.session.execute(
+            update(Dossier)
+            .where(Dossier.id == dossier.id, Dossier.version == expected_version)
+            .values(**values, version=expected_version + 1)
+            .returning(Dossier.version)
+            .execution_options(synchronize_session=False)
+        )
+        new_version = result.scalar_one_or_none()
+        if new_version is None:
+            return False
+        # the row is already written: update the loaded object without marking it dirty
+        for k, v in values.items():
+            set_committed_value(dossier, k, v)
+        set_committed_value(dossier, "version", new_version)
+        return True
+
+    async def page(
+        self, *, owner_id: str | None, agency_code: str | None, status: str | None, procedure_code: str | None,
+        page: int, size: int,
+    ) -> tuple[list[Dossier], int]:
+        conds = []
+        if owner_id is not None:
+            conds.append(Dossier.owner_id == owner_id)
+        if agency_code is not None:
+            conds.append(Dossier.agency_code == agency_code)
+        if status:
+            conds.append(Dossier.status == status)
+        if procedure_code:
+            conds.append(Dossier.procedure_code == procedure_code)
+        total = int(await self.session.scalar(select(func.count()).select_from(Dossier).where(*conds)) or 0)
+        rows = await self.session.scalars(
+            select(Dossier).where(*conds).order_by(Dossier.submitted_at.desc(), Dossier.code.desc())
+            .offset((page - 1) * size).limit(size)
+        )
+        return list(rows), total

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep
+from intake_svc.dossier.models import Dossier
+from intake_svc.dossier.repository import DossierRepository
+from intake_svc.dossier.schemas import (
+    CODE,
+    DeliveryCreate,
+    DocumentRead,
+    DossierCreate,
+    DossierPage,
+    DossierRead,
+    DossierSummary,
+    HistoryEntry,
+    ReceptionDecision,
+    SupplementCreate,
+    TrackingRead,
+    WithdrawCreate,
+)
+from intake_svc.dossier.service import DossierService
+from intake_svc.dossier.status import LABEL_VI, Status
+from intake_svc.errors import Conflict, NotFound
+from intake_svc.receipt.service import receipt_pdf
+from servicekit.auth import Principal, require_roles
+from servicekit.idempotency import Idempotency
+
+router = APIRouter(prefix="/api/v1", tags=["dossiers"])
+
+Citizen = Annotated[Principal, require_roles("citizen")]
+Reception = Annotated[Principal, require_roles("reception")]
+
+
+async def _idempotency(session: SessionDep, request: Request, principal: Principal, body: Any) -> Idempotency:
+    idem = Idempotency(session, request, principal.id, body)
+    if idem.key is not None:
+        # the same key twice at once: the second waits for the first, then replays its answer
+        await DossierRepository(session).lock_key(f"{idem.scope}|{idem.key}")
+    return idem
+
+
+async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
+    docs = await DossierRepository(session).documents(dossier.id)
+    return DossierRead(
+        code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
+        procedure_revision=dossier.procedure_revision, level=dossier.level, agency_code=dossier.agency_code,
+        status=dossier.status, status_label=LABEL_VI[Status(dossier.status)],
+        national_status=dossier.national_status, applicant=dossier.applicant, form_data=dossier.form_data,
+        documents=[DocumentRead(requirement_code=d.requirement_code, name=d.name, file_id=d.file_id,
+                                original=d.original, copies=d.copies, round=d.round) for d in docs],
+        return_method=dossier.return_method, submitted_at=dossier.submitted_at, received_at=dossier.received_at,
+        due_at=dossier.due_at, completed_at=dossier.completed_at, returned_at=dossier.returned_at,
+        supplement_round=dossier.supplement_round, waiting_seconds=dossier.waiting_seconds, version=dossier.version,
+    )
+
+
+async def _answer(session: SessionDep, idem: Idempotency, dossier: Dossier, status: int) -> JSONResponse:
+    body = jsonable_encoder(await _read(session, dossier))
+    idem.store(status, body)
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("/dossiers", status_code=201, response_model=DossierRead)
+async def submit_dossier(body: DossierCreate, request: Request, principal: Citizen, session: SessionDep,
+                         catalog: CatalogDep, calendar: CalendarDep, now: NowDep) -> Response:
+    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    service = DossierService(session, calendar=calendar, catalog=catalog, now=now)
+    dossier = await service.submit(principal, body, event_id=idem.event_id)
+    return await _answer(session, idem, dossier, 201)
+
+
+@router.get("/dossiers", response_model=DossierPage)
+async def list_dossiers(
+    principal: CurrentUser, session: SessionDep, status: str | None = None, procedure_code: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DossierPage:
+    repo = DossierRepository(session)
+    if principal.has("citizen") and not principal.is_officer:
+        rows, total = await repo.page(owner_id=principal.id, agency_code=None, status=status,
+                                      procedure_code=procedure_code, page=page, size=size)
+    elif principal.is_officer and principal.agency_code:
+        rows, total = await repo.page(owner_id=None, agency_code=principal.agency_code, status=status,
+                                      procedure_code=procedure_code, page=page, size=size)
+    else:
+        rows, total = [], 0
+    items = [DossierSummary(code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure_name,
+                            agency_code=d.agency_code, applicant_name=str(d.applicant.get("full_name", "")),
+                            status=d.status, national_status=d.national_status, submitted_at=d.submitted_at,
+                            due_at=d.due_at, version=d.version) for d in rows]
+    return DossierPage(items=items, total=total, page=page, size=size)
+
+
+@router.get("/dossiers/{code}", response_model=DossierRead)
+async def read_dossier(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep) -> DossierRead:
+    dossier = await DossierService(session, calendar=calendar).visible(principal, code)
+    return await _read(session, dossier)
+
+
+@router.get("/dossiers/{code}/history", response_model=list[HistoryEntry])
+async def read_history(code: str, principal: CurrentUser, session: SessionDep,
+                       calendar: CalendarDep) -> list[HistoryEntry]:
+    dossier = await DossierService(session, calendar=calendar).visible(principal, code)
+    actions = await DossierRepository(session).actions(dossier.id)
+    return [HistoryEntry(at=a.at, actor=a.actor_name, actor_id=a.actor_id, role=a.role, action=a.action,
+                         from_status=a.from_status, to_status=a.to_status, note=a.note, data=a.data or {})
+            for a in actions]
+
+
+@router.post("/dossiers/{code}/reception", response_model=DossierRead)
+async def decide_reception(code: str, body: ReceptionDecision, request: Request, principal: Reception,
+                           session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    dossier = await DossierService(session, calendar=calendar, now=now).decide(
+        principal, code, body, event_id=idem.event_id)
+    return await _answer(session, idem, dossier, 200)
+
+
+@router.post("/dossiers/{code}/supplements", response_model=DossierRead)
+async def supplement_dossier(code: str, body: SupplementCreate, request: Request, principal: Citizen,
+                             session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    dossier = await DossierService(session, calendar=calendar, now=now).supplement(
+        principal, code, body, event_id=idem.event_id)
+    return await _answer(session, idem, dossier, 200)
+
+
+@router.post("/dossiers/{code}/withdraw", response_model=DossierRead)
+async def withdraw_dossier(code: str, body: WithdrawCreate, request: Request, principal: Citizen,
+                           session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    dossier = await DossierService(session, calendar=calendar, now=now).withdraw(
+        principal, code, body, event_id=idem.event_id)
+    return await _answer(session, idem, dossier, 200)
+
+
+@router.post("/dossiers/{code}/delivery", response_model=DossierRead)
+async def deliver_result(code: str, body: DeliveryCreate, request: Request, principal: Reception,
+                         session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
+    if (replayed := await idem.replay()) is not None:
+        return replayed
+    dossier = await DossierService(session, calendar=calendar, now=now).deliver(
+        principal, code, body, event_id=idem.event_id)
+    return await _answer(session, idem, dossier, 200)
+
+
+@router.get("/dossiers/{code}/receipt", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "Mẫu số 01 (PDF)"}})
+async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep) -> Response:
+    dossier = await DossierService(session, calendar=calendar).visible(principal, code)
+    if dossier.received_at is None or dossier.due_at is None:
+        raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
+                       slug="not-received")
+    docs = await DossierRepository(session).documents(dossier.id)
+    actions = await DossierRepository(session).actions(dossier.id)
+    officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
+    pdf = await asyncio.to_thread(receipt_pdf, dossier, docs, officer)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="giay-tiep-nhan-{dossier.code}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+@router.get("/tracking/{code}", response_model=TrackingRead, tags=["tracking"])
+async def track_dossier(code: str, session: SessionDep) -> TrackingRead:
+    dossier = await DossierRepository(session).by_code(code) if CODE.match(code) else None
+    if dossier is None:
+        raise NotFound("Không tìm thấy hồ sơ với mã này.")
+    return TrackingRead(code=dossier.code, procedure_name=dossier.procedure_name, status=dossier.status,
+                        status_label=LABEL_VI[Status(dossier.status)], national_status=dossier.national_status,
+                        submitted_at=dossier.submitted_at, due_at=dossier.due_at, completed_at=dossier.completed_at)

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CCCD = re.compile(r"^\d{12}$")
+TAX_CODE = re.compile(r"^\d{10}(?:-\d{3})?$")
+PHONE = re.compile(r"^(?:0|\+84)(?:3|5|7|8|9)\d{8}$")
+EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
+CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
+
+ApplicantType = Literal["citizen", "business", "agency", "other"]
+ReturnMethod = Literal["counter", "postal", "online"]
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=2, max_length=200)
+    id_number: str = Field(max_length=20, description="12-digit CCCD for citizens; tax code for organisations")
+    phone: str = Field(max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    address: str = Field(min_length=3, max_length=500)
+    type: ApplicantType = "citizen"
+
+    @field_validator("full_name", "address")
+    @classmethod
+    def _squash(cls, v: str) -> str:
+        return " ".join(v.split())
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        v = v.replace(" ", "").replace(".", "")
+        if not PHONE.match(v):
+            raise ValueError("Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678).")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not EMAIL.match(v):
+            raise ValueError("Địa chỉ thư điện tử không hợp lệ.")
+        return v
+
+    @model_validator(mode="after")
+    def _id_number(self) -> Applicant:
+        v = self.id_number.strip()
+        if self.type == "citizen" and not CCCD.match(v):
+            raise ValueError("Số Căn cước công dân phải gồm đúng 12 chữ số.")
+        if self.type != "citizen" and not (CCCD.match(v) or TAX_CODE.match(v)):
+            raise ValueError("Mã số thuế (10 hoặc 13 chữ số) hoặc số Căn cước công dân không hợp lệ.")
+        self.id_number = v
+        return self
+
+
+class DocumentRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requirement_code: str = Field(min_length=1, max_length=40)
+    file_id: uuid.UUID
+
+
+class DossierCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    procedure_code: str = Field(min_length=1, max_length=60)
+    applicant: Applicant
+    form_data: dict[str, Any] = Field(default_factory=dict)
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
+    return_method: ReturnMethod = "counter"
+
+
+class ReceptionDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "request_supplement", "refuse"]
+    note: str | None = Field(default=None, max_length=2000)
+    missing_items: list[str] | None = Field(default=None, max_length=50)
+    reason: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, description="the version the officer saw; 409 if it moved on")
+
+    @model_validator(mode="after")
+    def _needs(self) -> ReceptionDecision:
+        if self.decision == "request_supplement":
+            items = [i.strip() for i in self.missing_items or [] if i and i.strip()]
+            if not items:
+                raise ValueError("Cần liệt kê các nội dung yêu cầu bổ sung (missing_items).")
+            self.missing_items = items
+        if self.decision == "refuse" and not (self.reason and self.reason.strip()):
+            raise ValueError("Cần nêu rõ lý do từ chối tiếp nhận (reason).")
+        return self
+
+
+class SupplementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
+    form_data: dict[str, Any] | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WithdrawCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeliveryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: ReturnMethod
+    note: str | None = Field(default=None, max_length=2000)
+    postal_tracking: str | None = Field(default=None, max_length=60)
+
+    @model_validator(mode="after")
+    def _tracking(self) -> DeliveryCreate:
+        if self.method == "postal" and not (self.postal_tracking and self.postal_tracking.strip()):
+            raise ValueError("Trả qua bưu chính cần số hiệu bưu gửi (postal_tracking).")
+        return self
+
+
+class DocumentRead(BaseModel):
+    requirement_code: str
+    name: str
+    file_id: uuid.UUID
+    original: bool
+    copies: int
+    round: int
+
+
+class DossierRead(BaseModel):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    procedure_revision: int
+    level: int
+    agency_code: str
+    status: str
+    status_label: str
+    national_status: int
+    applicant: dict[str, Any]
+    form_data: dict[str, Any]
+    documents: list[DocumentRead]
+    return_method: str
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    completed_at: datetime | None
+    returned_at: datetime | None
+    supplement_round: int
+    waiting_seconds: int
+    version: int
+
+
+class DossierSummary(BaseModel):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    applicant_name: str
+    status: str
+    national_status: int
+    submitted_at: datetime
+    due_at: datetime | None
+    version: int
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+    page: int
+    size: int
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor: str | None
+    actor_id: str | None
+    role: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+    data: dict[str, Any]
+
+
+class TrackingRead(BaseModel):
+    code: str
+    procedure_name: str
+    status: str
+    status_label: str
+    national_status: int
+    submitted_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None

@@ -1,0 +1,337 @@
+"""The front-office rules: submission, the reception desk's decisions, supplements, withdrawal, the
+status changes that arrive from processing, and the hand-over of the result.
+
+Every change is one appended ``dossier_actions`` row plus the cached status on the dossier, written
+with an optimistic version check, and the matching event in the outbox, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import EventData
+from contracts.intake import (
+    DossierAccepted,
+    DossierDelivered,
+    DossierRefused,
+    DossierSubmitted,
+    DossierSupplemented,
+    DossierSupplementRequested,
+    DossierWithdrawn,
+)
+from intake_svc.catalog.client import CatalogClient, Procedure
+from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
+from intake_svc.dossier.repository import DossierRepository
+from intake_svc.dossier.schemas import (
+    DeliveryCreate,
+    DocumentRef,
+    DossierCreate,
+    ReceptionDecision,
+    SupplementCreate,
+    WithdrawCreate,
+)
+from intake_svc.dossier.status import LABEL_VI, NATIONAL, Status, next_status
+from intake_svc.errors import Conflict, Invalid, NotFound
+from intake_svc.file.repository import FileRepository
+from servicekit.auth import Principal
+from servicekit.outbox import add_event
+from vncalendar import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SOURCE = "/intake-svc"
+MIN_ONLINE_LEVEL = 3
+
+ACTION_VI = {
+    "accept": "tiếp nhận", "request_supplement": "yêu cầu bổ sung", "refuse": "từ chối tiếp nhận",
+    "supplement": "bổ sung", "withdraw": "rút hồ sơ", "deliver": "trả kết quả",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str | None
+    name: str | None
+    role: str
+
+    @classmethod
+    def of(cls, principal: Principal, role: str) -> Actor:
+        return cls(principal.id, principal.full_name or principal.username, role)
+
+
+def dossier_code(agency_code: str, day: datetime, n: int) -> str:
+    return f"{agency_code}-{day.astimezone(VN):%y%m%d}-{n:04d}"
+
+
+def can_see(principal: Principal, dossier: Dossier) -> bool:
+    if dossier.owner_id == principal.id and principal.has("citizen"):
+        return True
+    return principal.is_officer and principal.agency_code is not None and principal.agency_code == dossier.agency_code
+
+
+class DossierService:
+    def __init__(self, session: AsyncSession, *, calendar: WorkCalendar, catalog: CatalogClient | None = None,
+                 now: datetime | None = None) -> None:
+        self.session = session
+        self.repo = DossierRepository(session)
+        self.files = FileRepository(session)
+        self.catalog = catalog
+        self.calendar = calendar
+        self.now = now or datetime.now(VN)
+
+    # reads -------------------------------------------------------------------------------------
+
+    async def visible(self, principal: Principal, code: str) -> Dossier:
+        dossier = await self.repo.by_code(code)
+        if dossier is None or not can_see(principal, dossier):
+            raise NotFound("Không tìm thấy hồ sơ.")
+        return dossier
+
+    async def for_reception(self, principal: Principal, code: str) -> Dossier:
+        dossier = await self.repo.by_code(code)
+        if dossier is None or not principal.agency_code or dossier.agency_code != principal.agency_code:
+            raise NotFound("Không tìm thấy hồ sơ.")
+        return dossier
+
+    async def owned(self, principal: Principal, code: str) -> Dossier:
+        dossier = await self.repo.by_code(code)
+        if dossier is None or dossier.owner_id != principal.id:
+            raise NotFound("Không tìm thấy hồ sơ.")
+        return dossier
+
+    # submission --------------------------------------------------------------------------------
+
+    async def _documents(
+        self, principal: Principal, procedure: dict[str, Any], refs: list[DocumentRef], *, require_all: bool,
+    ) -> list[DossierDocument]:
+        """Checks the references against the pinned procedure and the caller's own files; 422 naming each."""
+        reqs = {d["code"]: d for d in procedure["documents"]}
+        files = await self.files.owned(principal.id, [r.file_id for r in refs])
+        errors: list[dict[str, Any]] = []
+        docs: list[DossierDocument] = []
+        for i, ref in enumerate(refs):
+            req = reqs.get(ref.requirement_code)
+            if req is None:
+                errors.append({"loc": ["body", "documents", i, "requirement_code"],
+                               "msg": f"Thủ tục không có thành phần hồ sơ mã {ref.requirement_code}."})
+                continue
+            if ref.file_id not in files:
+                errors.append({"loc": ["body", "documents", i, "file_id"],
+                               "msg": f"Không tìm thấy tệp đính kèm cho thành phần {ref.requirement_code}."})
+                continue
+            docs.append(DossierDocument(requirement_code=req["code"], name=req["name"], file_id=ref.file_id,
+                                        original=bool(req.get("original")), copies=int(req.get("copies") or 1)))
+        if require_all:
+            given = {r.requirement_code for r in refs}
+            for req in procedure["documents"]:
+                if req.get("required") and req["code"] not in given:
+                    errors.append({"loc": ["body", "documents", req["code"]],
+                                   "msg": f"Thiếu thành phần hồ sơ bắt buộc: {req['name']} ({req['code']})."})
+        if errors:
+            missing = [e["msg"] for e in errors]
+            raise Invalid("Hồ sơ chưa hợp lệ: " + " ".join(missing), errors=errors)
+        return docs
+
+    async def _procedure(self, code: str) -> Procedure:
+        assert self.catalog is not None
+        procedure = await self.catalog.procedure(code)
+        if procedure is None:
+            raise Invalid.field(("body", "procedure_code"), f"Không tìm thấy thủ tục {code} trong danh mục.")
+        if procedure.level < MIN_ONLINE_LEVEL:
+            raise Invalid.field(
+                ("body", "procedure_code"),
+                f"Thủ tục này là dịch vụ công mức độ {procedure.level}: chưa nhận hồ sơ trực tuyến "
+                "(cần mức độ 3 trở lên).",
+            )
+        return procedure
+
+    async def submit(self, principal: Principal, body: DossierCreate, *, event_id: str | None) -> Dossier:
+        procedure = await self._procedure(body.procedure_code)
+        snapshot = procedure.snapshot()
+        docs = await self._documents(principal, snapshot, body.documents, require_all=True)
+        if body.return_method == "online" and procedure.level < 4:
+            raise Invalid.field(("body", "return_method"),
+                                "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến; "
+                                "hãy chọn nhận tại quầy hoặc bưu chính.")
+
+        # The number is taken last, right before the inserts, so the counter row stays locked briefly.
+        now = self.now
+        n = await self.repo.next_number(procedure.agency_code, now.astimezone(VN).date())
+        dossier = Dossier(
+            id=uuid.uuid4(), code=dossier_code(procedure.agency_code, now, n), procedure_code=procedure.code,
+            procedure_name=procedure.name, procedure_revision=procedure.revision, level=procedure.level,
+            procedure=snapshot, agency_code=procedure.agency_code, owner_id=principal.id,
+            applicant=body.applicant.model_dump(), form_data=body.form_data, return_method=body.return_method,
+            channel="online", status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
+            submitted_at=now, supplement_round=0, waiting_seconds=0, version=1,
+        )
+        self.repo.add(dossier)
+        await self.repo.flush()
+        for doc in docs:
+            doc.dossier_id = dossier.id
+            self.repo.add(doc)
+        self._log(dossier, "submit", None, Status.SUBMITTED, Actor.of(principal, "citizen"), None,
+                  {"procedure_revision": procedure.revision, "documents": [d.requirement_code for d in docs]},
+                  event_id)
+        self._emit(dossier, DossierSubmitted, principal.id, event_id, procedure_name=procedure.name,
+                   procedure_revision=procedure.revision, level=procedure.level)
+        await self.repo.flush()
+        return dossier
+
+    # transitions -------------------------------------------------------------------------------
+
+    async def _transition(
+        self, dossier: Dossier, action: str, actor: Actor, *, note: str | None = None,
+        data: dict[str, Any] | None = None, values: dict[str, Any] | None = None, event_id: str | None = None,
+        expected_version: int | None = None, at: datetime | None = None,
+    ) -> Status:
+        current = Status(dossier.status)
+        target = next_status(action, current)
+        if target is None:
+            raise Conflict(
+                f"Không thể {ACTION_VI.get(action, action)} khi hồ sơ đang ở trạng thái “{LABEL_VI[current]}”.",
+                slug="invalid-transition", status_now=current.value,
+            )
+        version = dossier.version
+        if expected_version is not None and expected_version != version:
+            raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại.", slug="version-conflict")
+        changes = {**(values or {}), "status": target.value, "national_status": NATIONAL[target]}
+        if not await self.repo.save_transition(dossier, version, changes):
+            raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại.", slug="version-conflict")
+        self._log(dossier, action, current, target, actor, note, data or {}, event_id, at=at)
+        return target
+
+    def _log(self, dossier: Dossier, action: str, from_status: Status | None, to_status: Status, actor: Actor,
+             note: str | None, data: dict[str, Any], event_id: str | None, *, at: datetime | None = None) -> None:
+        self.repo.add(DossierAction(
+            dossier_id=dossier.id, at=at or self.now, actor_id=actor.id, actor_name=actor.name, role=actor.role,
+            action=action, from_status=from_status.value if from_status else None, to_status=to_status.value,
+            note=note, data=data, event_id=event_id,
+        ))
+
+    def _emit(self, dossier: Dossier, cls: type[EventData], actor_id: str | None, event_id: str | None,
+              **fields: Any) -> None:
+        applicant = dossier.applicant
+        payload = cls(
+            code=dossier.code, procedure_code=dossier.procedure_code, agency_code=dossier.agency_code,
+            status=dossier.status, national_status=dossier.national_status, at=self.now, actor_id=actor_id,
+            applicant_user_id=dossier.owner_id, applicant_name=applicant.get("full_name"),
+            applicant_email=applicant.get("email"), applicant_phone=applicant.get("phone"),
+            channel=dossier.channel, **fields,
+        )
+        add_event(self.session, payload, source=SOURCE, subject=dossier.code, event_id=event_id)
+
+    def appointment(self, received_at: datetime, procedure: dict[str, Any]) -> datetime:
+        pt = procedure.get("processing_time") or {}
+        value, unit = float(pt.get("value") or 0), str(pt.get("unit") or "working_days")
+        # calendar units are rolled to a working day: an appointment never falls on a day off
+        return self.calendar.add_duration(received_at, value, unit, roll_to_working_day=True)
+
+    async def decide(self, principal: Principal, code: str, body: ReceptionDecision, *,
+                     event_id: str | None) -> Dossier:
+        dossier = await self.for_reception(principal, code)
+        actor = Actor.of(principal, "reception")
+        if body.decision == "accept":
+            due = self.appointment(self.now, dossier.procedure)
+            await self._transition(dossier, "accept", actor, note=body.note, event_id=event_id,
+                                   expected_version=body.version, values={"received_at": self.now, "due_at": due},
+                                   data={"received_at": self.now.isoformat(), "due_at": due.isoformat()})
+            pt = dossier.procedure["processing_time"]
+            self._emit(dossier, DossierAccepted, principal.id, event_id, procedure_name=dossier.procedure_name,
+                       received_at=self.now, due_at=due, processing_time_value=float(pt["value"]),
+                       processing_time_unit=str(pt["unit"]), return_method=dossier.return_method, level=dossier.level)
+        elif body.decision == "request_supplement":
+            items = body.missing_items or []
+            round_no = dossier.supplement_round + 1
+            # form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)
+            form02 = {"form": "02", "applicant": dossier.applicant.get("full_name"),
+                      "request": dossier.procedure_name, "items": items, "reason": body.reason or body.note,
+                      "contact_officer": actor.name, "round": round_no}
+            await self._transition(dossier, "request_supplement", actor, note=body.note, event_id=event_id,
+                                   expected_version=body.version, data=form02,
+                                   values={"supplement_round": round_no, "supplement_requested_at": self.now})
+            self._emit(dossier, DossierSupplementRequested, principal.id, event_id, missing_items=items,
+                       note=body.note, round=round_no)
+        else:
+            reason = (body.reason or "").strip()
+            # form 03 (Phiếu từ chối tiếp nhận giải quyết hồ sơ)
+            form03 = {"form": "03", "applicant": dossier.applicant.get("full_name"),
+                      "request": dossier.procedure_name, "reasons": reason, "officer": actor.name}
+            await self._transition(dossier, "refuse", actor, note=body.note or reason, event_id=event_id,
+                                   expected_version=body.version, data=form03, values={"completed_at": self.now})
+            self._emit(dossier, DossierRefused, principal.id, event_id, reason=reason)
+        return dossier
+
+    async def supplement(self, principal: Principal, code: str, body: SupplementCreate, *,
+                         event_id: str | None) -> Dossier:
+        dossier = await self.owned(principal, code)
+        if dossier.status != Status.SUPPLEMENT_REQUESTED:
+            raise Conflict("Hồ sơ không ở trạng thái chờ bổ sung.", slug="invalid-transition",
+                           status_now=dossier.status)
+        docs = await self._documents(principal, dossier.procedure, body.documents, require_all=False)
+        if not docs and body.form_data is None:
+            raise Invalid.field(("body", "documents"), "Cần đính kèm tài liệu bổ sung hoặc cập nhật thông tin tờ khai.")
+        requested = dossier.supplement_requested_at or self.now
+        waited = self.calendar.working_time_between(requested, self.now)
+        waited_s = max(0, int(waited / timedelta(seconds=1)))
+        values: dict[str, Any] = {"waiting_seconds": dossier.waiting_seconds + waited_s,
+                                  "supplement_requested_at": None}
+        if body.form_data is not None:
+            values["form_data"] = {**dossier.form_data, **body.form_data}
+        await self._transition(
+            dossier, "supplement", Actor.of(principal, "citizen"), note=body.note, event_id=event_id,
+            values=values, data={"round": dossier.supplement_round, "documents": [d.requirement_code for d in docs],
+                                 "waited_seconds": waited_s, "requested_at": requested.isoformat()},
+        )
+        for doc in docs:
+            doc.dossier_id = dossier.id
+            doc.round = dossier.supplement_round
+            self.repo.add(doc)
+        self._emit(dossier, DossierSupplemented, principal.id, event_id, round=dossier.supplement_round)
+        return dossier
+
+    async def withdraw(self, principal: Principal, code: str, body: WithdrawCreate, *,
+                       event_id: str | None) -> Dossier:
+        dossier = await self.owned(principal, code)
+        await self._transition(dossier, "withdraw", Actor.of(principal, "citizen"), note=body.reason,
+                               event_id=event_id, values={"completed_at": self.now})
+        self._emit(dossier, DossierWithdrawn, principal.id, event_id, reason=body.reason)
+        return dossier
+
+    async def deliver(self, principal: Principal, code: str, body: DeliveryCreate, *,
+                      event_id: str | None) -> Dossier:
+        dossier = await self.for_reception(principal, code)
+        if body.method == "online" and dossier.level < 4:
+            raise Invalid.field(("body", "method"), "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến.")
+        tracking = body.postal_tracking.strip() if body.postal_tracking else None
+        await self._transition(dossier, "deliver", Actor.of(principal, "reception"), note=body.note,
+                               event_id=event_id, values={"returned_at": self.now},
+                               data={"method": body.method, "postal_tracking": tracking})
+        self._emit(dossier, DossierDelivered, principal.id, event_id, method=body.method, postal_tracking=tracking)
+        return dossier
+
+    # processing (events from workflow-svc) -----------------------------------------------------
+
+    async def from_workflow(self, code: str, action: str, *, at: datetime, actor_id: str | None,
+                            actor_name: str | None, note: str | None = None, values: dict[str, Any] | None = None,
+                            data: dict[str, Any] | None = None, event_id: str | None = None) -> bool:
+        """Applies a processing status change; a stale or out-of-order event is recorded nowhere (False)."""
+        dossier = await self.repo.by_code(code)
+        if dossier is None:
+            log.warning("workflow event %s for unknown dossier %s", action, code)
+            return False
+        if next_status(action, Status(dossier.status)) is None:
+            log.info("workflow event %s ignored: dossier %s is %s", action, code, dossier.status)
+            return False
+        self.now = at
+        await self._transition(dossier, action, Actor(actor_id, actor_name, "workflow"), note=note,
+                               values=values, data=data, event_id=event_id, at=at)
+        return True

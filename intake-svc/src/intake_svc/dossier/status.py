@@ -1,0 +1,83 @@
+"""Dossier statuses, the transitions each action may make, and the national 1–10 mapping (domain.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    REFUSED = "refused"
+    ACCEPTED = "accepted"
+    PROCESSING = "processing"
+    RESULT_READY = "result_ready"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+
+# TrangThaiHoSo of the national portal. 6 (payment requested) is kept for online fees (issue 8).
+# ``rejected`` (refused after processing, R-WF-5) is "processing stopped" (8); the refusal letter
+# is then handed over like a result, which makes it "returned" (10).
+NATIONAL: dict[Status, int] = {
+    Status.SUBMITTED: 1,
+    Status.ACCEPTED: 2,
+    Status.REFUSED: 3,
+    Status.PROCESSING: 4,
+    Status.SUPPLEMENT_REQUESTED: 5,
+    Status.WITHDRAWN: 7,
+    Status.REJECTED: 8,
+    Status.RESULT_READY: 9,
+    Status.RETURNED: 10,
+}
+
+LABEL_VI: dict[Status, str] = {
+    Status.SUBMITTED: "Đã nộp trực tuyến, chờ tiếp nhận",
+    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung hồ sơ",
+    Status.REFUSED: "Từ chối tiếp nhận",
+    Status.ACCEPTED: "Đã tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.RESULT_READY: "Đã có kết quả, chờ trả",
+    Status.REJECTED: "Không giải quyết (có văn bản nêu lý do)",
+    Status.RETURNED: "Đã trả kết quả",
+    Status.WITHDRAWN: "Công dân đã rút hồ sơ",
+}
+
+S = Status
+# action -> (statuses it may start from, status it leads to; None = unchanged)
+TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
+    "submit": (frozenset(), S.SUBMITTED),
+    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
+    "request_supplement": (frozenset({S.SUBMITTED}), S.SUPPLEMENT_REQUESTED),
+    "refuse": (frozenset({S.SUBMITTED}), S.REFUSED),
+    "supplement": (frozenset({S.SUPPLEMENT_REQUESTED}), S.SUBMITTED),
+    "withdraw": (frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.PROCESSING}), S.WITHDRAWN),
+    "processing_started": (frozenset({S.ACCEPTED}), S.PROCESSING),
+    "result_ready": (frozenset({S.ACCEPTED, S.PROCESSING}), S.RESULT_READY),
+    "rejected": (frozenset({S.ACCEPTED, S.PROCESSING}), S.REJECTED),
+    "extended": (frozenset({S.ACCEPTED, S.PROCESSING}), None),
+    "deliver": (frozenset({S.RESULT_READY, S.REJECTED}), S.RETURNED),
+}
+
+
+def next_status(action: str, current: Status | None) -> Status | None:
+    """The status after ``action`` from ``current``, or ``None`` if the action is not allowed now."""
+    allowed, target = TRANSITIONS[action]
+    if current is None:
+        return target if not allowed else None
+    if current not in allowed:
+        return None
+    return target or current
+
+
+def derive(actions: Iterable[tuple[str, str]]) -> Status | None:
+    """Replays the log ``(action, to_status)`` in order: the status is a fold of the actions."""
+    status: Status | None = None
+    for action, to_status in actions:
+        nxt = next_status(action, status)
+        if nxt is None or nxt != to_status:
+            raise ValueError(f"action log inconsistent at {action!r}: {status} -> {to_status}")
+        status = nxt
+    return status

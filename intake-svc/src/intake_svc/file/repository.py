@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake_svc.dossier.models import Dossier, DossierDocument
+from intake_svc.file.models import StoredFile
+
+
+class FileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, f: StoredFile) -> None:
+        self.session.add(f)
+
+    async def get(self, file_id: uuid.UUID) -> StoredFile | None:
+        return await self.session.get(StoredFile, file_id)
+
+    async def owned(self, owner_id: str, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredFile]:
+        if not ids:
+            return {}
+        rows = await self.session.scalars(
+            select(StoredFile).where(StoredFile.id.in_(list(ids)), StoredFile.owner_id == owner_id)
+        )
+        return {f.id: f for f in rows}
+
+    async def attached_to_agency(self, file_id: uuid.UUID, agency_code: str) -> bool:
+        """True when the file belongs to a dossier of that agency (its officers may read it)."""
+        stmt = select(
+            exists().where(
+                DossierDocument.file_id == file_id,
+                DossierDocument.dossier_id == Dossier.id,
+                Dossier.agency_code == agency_code,
+            )
+        )
+        return bool(await self.session.scalar(stmt))
