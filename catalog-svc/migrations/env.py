@@ -1,6 +1,7 @@
 import catalog_svc.models  # noqa: F401  (registers every table)
-from catalog_svc.models import Base
+from catalog_svc.models import Base, import_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
+import_all()
 run_env([Base.metadata, KitBase.metadata])

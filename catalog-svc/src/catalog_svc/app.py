@@ -2,10 +2,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from catalog_svc.agency.routes import router as agency_router
+from catalog_svc.loader import load_demo_on_startup
+from catalog_svc.models import import_all
+from catalog_svc.procedure.routes import router as procedure_router
+from catalog_svc.sector.routes import router as sector_router
 from catalog_svc.settings import Settings
 from servicekit.runtime import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
-    return create_service_app(settings=settings, title="catalog-svc — Danh mục thủ tục hành chính")
+    import_all()
+    return create_service_app(
+        settings=settings,
+        title="catalog-svc — Danh mục thủ tục hành chính",
+        description="Thủ tục hành chính tỉnh Đồng Nai: lĩnh vực, cơ quan, thủ tục và các phiên bản, mẫu đơn, "
+                    "tìm kiếm không dấu, siêu dữ liệu Dublin Core.",
+        routers=[sector_router, agency_router, procedure_router],
+        on_startup=[load_demo_on_startup] if settings.demo else [],
+    )

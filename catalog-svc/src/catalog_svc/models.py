@@ -8,3 +8,11 @@ from servicekit.db import NAMING
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def import_all() -> None:
+    """Registers every table on ``Base.metadata`` (migrations/env.py calls it)."""
+    from catalog_svc.agency import models as _agency  # noqa: F401
+    from catalog_svc.form import models as _form  # noqa: F401
+    from catalog_svc.procedure import models as _procedure  # noqa: F401
+    from catalog_svc.sector import models as _sector  # noqa: F401

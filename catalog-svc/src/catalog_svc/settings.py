@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -10,3 +11,6 @@ class Settings(ServiceSettings):
 
     service_name: str = "catalog-svc"
     port: int = 8001
+    demo: bool = Field(default=False, validation_alias=AliasChoices("DVC_DEMO", "CATALOG_DEMO", "demo"),
+                       description="load the demo catalog (idempotently) at start-up")
+    form_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="largest form template accepted")

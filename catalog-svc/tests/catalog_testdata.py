@@ -1,0 +1,19 @@
+"""Helpers shared by catalog-svc tests (a unique module name: every service's tests share sys.path)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+DEMO = Path(__file__).resolve().parents[1] / "src" / "catalog_svc" / "demo"
+KET_HON = "1.000894.000.01.30.H19"
+
+
+def demo_procedure(code: str) -> dict[str, Any]:
+    for p in json.loads((DEMO / "procedures.json").read_text("utf-8")):
+        if p["code"] == code:
+            return copy.deepcopy(p)
+    raise KeyError(code)

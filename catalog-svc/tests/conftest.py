@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+# pytest runs in importlib mode: make the helpers module of this folder importable by the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pytest
+from catalog_testdata import MIGRATIONS
+
+from catalog_svc.app import create_app
+from catalog_svc.settings import Settings
+from servicekit.testing import reset_jetstream, running
+
+
+def make_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
+    return Settings(database_url=stack.fresh_database("catalog", MIGRATIONS), nats_url=stack.nats.url,
+                    auth_public_key_file=str(tokens.public_key_file), **kw)
+
+
+@pytest.fixture
+async def client(stack: Any, tokens: Any) -> AsyncIterator[Any]:
+    """The service with the demo catalog loaded (the start-up hook of demo mode)."""
+    await reset_jetstream(stack.nats.url)
+    app = create_app(make_settings(stack, tokens, demo=True))
+    async with running(app) as c:
+        c.app = app  # tests reach the database through app.state.sessionmaker
+        yield c
+
+
+@pytest.fixture
+def editor(tokens: Any) -> dict[str, str]:
+    return tokens.header(sub="ed-1", username="bientap", roles=("catalog_editor",), name="Trần Thị Biên Tập",
+                         agency_code="000.00.15.H19")
+
+
+@pytest.fixture
+def citizen(tokens: Any) -> dict[str, str]:
+    return tokens.header(roles=("citizen",))
