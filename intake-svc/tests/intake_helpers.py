@@ -78,3 +78,11 @@ def dossier_body(docs: list[tuple[str, str]], procedure_code: str = LLTP) -> dic
     }
 
 
+
+
+def intake_settings_for(stack: Any, tokens: Any, tmp_path: Path, **kw: Any) -> Any:
+    from intake_svc.settings import Settings
+
+    return Settings(database_url=stack.fresh_database("intake", MIGRATIONS), nats_url=stack.nats.url,
+                    auth_public_key_file=str(tokens.public_key_file), storage_dir=str(tmp_path / "files"),
+                    **{"catalog_url": "http://catalog.internal", "run_background": False, **kw})
