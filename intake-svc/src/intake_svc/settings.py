@@ -23,7 +23,8 @@ class Settings(ServiceSettings):
     storage_dir: str = Field(default_factory=default_storage_dir, description="local content-addressed file store")
     catalog_url: str = Field(
         default="http://127.0.0.1:8001",
-        validation_alias=AliasChoices("INTAKE_CATALOG_URL", "DVC_CATALOG_URL", "catalog_url"),
+        # GATEWAY_CATALOG_URL: the dev stack (make run) hands every service the gateway's upstream URLs
+        validation_alias=AliasChoices("INTAKE_CATALOG_URL", "DVC_CATALOG_URL", "GATEWAY_CATALOG_URL", "catalog_url"),
     )
     catalog_cache_ttl: float = Field(default=30.0, ge=0, description="seconds a procedure read stays cached")
     catalog_timeout: float = Field(default=3.0, gt=0)

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.envelope import EventData
 from contracts.intake import (
     DossierAccepted,
     DossierDelivered,
+    DossierEvent,
     DossierRefused,
     DossierSubmitted,
     DossierSupplemented,
@@ -217,7 +217,7 @@ class DossierService:
             note=note, data=data, event_id=event_id,
         ))
 
-    def _emit(self, dossier: Dossier, cls: type[EventData], actor_id: str | None, event_id: str | None,
+    def _emit(self, dossier: Dossier, cls: type[DossierEvent], actor_id: str | None, event_id: str | None,
               **fields: Any) -> None:
         applicant = dossier.applicant
         payload = cls(

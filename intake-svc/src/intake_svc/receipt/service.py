@@ -29,6 +29,7 @@ def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str 
         address=applicant.get("address", ""), phone=applicant.get("phone", ""), email=applicant.get("email"),
         request=dossier.procedure_name,
         documents=[ReceiptDocument(d.name, d.original, d.copies) for d in docs],
-        sets=1, processing_time=f"{_amount(float(pt.get('value') or 0))} {UNITS_VI.get(pt.get('unit'), '')}".strip(),
+        sets=1,
+        processing_time=f"{_amount(float(pt.get('value') or 0))} {UNITS_VI.get(str(pt.get('unit')), '')}".strip(),
         received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier), officer=officer,
     ))
