@@ -105,5 +105,4 @@ def create_app(settings: Settings | None = None) -> Any:
         pool_size=settings.upstream_pool_size,
     )
     proxy.state = app.state  # type: ignore[attr-defined]
-    proxy.router = app.router  # type: ignore[attr-defined]  (tests run the lifespan through it)
     return proxy

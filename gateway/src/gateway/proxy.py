@@ -7,7 +7,6 @@ Measured choice: aiohttp keeps ~70 % of direct throughput where httpx kept ~5 % 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -162,7 +161,7 @@ class Proxy:
             if not started:
                 await send_problem(send, 503, "Dịch vụ tạm thời không sẵn sàng, vui lòng thử lại sau.",
                                    "service-unavailable", request_id)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             if not started:
                 await send_problem(send, 504, "Dịch vụ phía sau không trả lời kịp.", "upstream-timeout", request_id)
         except aiohttp.ClientError as exc:

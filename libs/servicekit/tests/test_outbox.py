@@ -8,12 +8,12 @@ from pathlib import Path
 
 import nats
 import pytest
-from contracts import DLQ_STREAM, CloudEvent
-from contracts.gateway import UserRegistered
 from nats.js.api import ConsumerConfig
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts import DLQ_STREAM, CloudEvent
+from contracts.gateway import UserRegistered
 from servicekit import bus, devstack
 from servicekit.db import OutboxRow
 from servicekit.outbox import OutboxRelay, add_event

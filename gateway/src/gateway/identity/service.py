@@ -8,9 +8,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from contracts.gateway import UserRegistered
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.gateway import UserRegistered
 from gateway.identity.models import User
 from gateway.identity.repository import UserRepository
 from gateway.identity.schemas import UserCreate, UserRegister

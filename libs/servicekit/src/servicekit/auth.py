@@ -40,9 +40,9 @@ class Principal:
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import nats
-from contracts import DLQ_STREAM, STREAMS, CloudEvent, StreamSpec, dlq_subject, stream_for_subject
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -20,12 +19,20 @@ from opentelemetry import trace
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts import DLQ_STREAM, STREAMS, CloudEvent, StreamSpec, dlq_subject, stream_for_subject
 from servicekit.db import InboxRow
 from servicekit.telemetry import extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent, AsyncSession], Awaitable[None]]
+
+
+def raise_if_cancelling() -> None:
+    """nats-py sometimes turns a cancellation into its own error: a retry loop must not swallow it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def connect(url: str, *, name: str) -> NATS:
@@ -42,6 +49,7 @@ async def connect(url: str, *, name: str) -> NATS:
                 allow_reconnect=True, error_cb=on_error,
             )
         except (OSError, nats.errors.NoServersError, NatsTimeout) as exc:
+            raise_if_cancelling()
             log.warning("nats %s not reachable (%s); retrying in %.1fs", url, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
@@ -126,6 +134,7 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                raise_if_cancelling()
                 log.warning("consumer %s: %s; retrying", self.sub.name, exc)
                 psub = None
                 await asyncio.sleep(1.0)

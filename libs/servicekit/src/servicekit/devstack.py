@@ -186,7 +186,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 name = f"{time.time_ns()}-{abs(hash(envelope.content)) % 10**8}.eml"
                 tmp = sink.root / f".{name}"
                 tmp.write_bytes(envelope.content)
@@ -231,7 +231,7 @@ class SmsSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(min(length, 64 * 1024))
                 try:
@@ -310,7 +310,7 @@ def _run_in_thread(fn: Any) -> None:
     def target() -> None:
         try:
             asyncio.run(fn())
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=target)

@@ -87,7 +87,7 @@ def run_env(target_metadata: Any) -> None:
         def target() -> None:
             try:
                 asyncio.run(run())
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 errors.append(exc)
 
         t = threading.Thread(target=target)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -37,6 +38,7 @@ async def _ensure_streams_forever(js: Any) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            bus.raise_if_cancelling()
             log.warning("JetStream not ready (%s); retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
@@ -96,7 +98,8 @@ def create_service_app(
             app.state.relay.js = js
             app.state.consumers = [bus.ConsumerRunner(js, app.state.sessionmaker, s) for s in subscriptions]
             await _ensure_streams_forever(js)
-            await asyncio.gather(app.state.relay.run(), *(c.run() for c in app.state.consumers))
+            tasks.append(asyncio.create_task(app.state.relay.run(), name="outbox-relay"))
+            tasks.extend(asyncio.create_task(c.run(), name=f"consumer-{c.sub.name}") for c in app.state.consumers)
 
         tasks: list[asyncio.Task[None]] = []
         if settings.run_background:
@@ -108,12 +111,19 @@ def create_service_app(
         finally:
             for t in tasks:
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=5)
+                for t in pending:
+                    buf = io.StringIO()
+                    t.print_stack(file=buf)
+                    log.error("task %s did not stop when cancelled: %s", t.get_name(), buf.getvalue())
+                    t.cancel()
             for hook in on_shutdown:
                 await hook(app)
             if app.state.nc is not None:
                 with contextlib.suppress(Exception):
-                    await app.state.nc.drain()
+                    async with asyncio.timeout(5):
+                        await app.state.nc.close()
             await engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,

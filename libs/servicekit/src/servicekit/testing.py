@@ -123,7 +123,10 @@ async def running(app: Any) -> AsyncIterator[Any]:
     """Runs an app's lifespan and yields an httpx client bound to it (no socket)."""
     import httpx
 
-    async with app.router.lifespan_context(app):
+    inner = app
+    while not hasattr(inner, "router") and hasattr(inner, "app"):  # ASGI middleware around a FastAPI app
+        inner = inner.app
+    async with inner.router.lifespan_context(inner):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

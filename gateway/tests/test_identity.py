@@ -1,0 +1,132 @@
+"""The identity endpoints of the contract, through the gateway app on a real database."""
+
+from __future__ import annotations
+
+import httpx
+import jwt
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from servicekit.testing import running
+
+
+async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    r = await client.post("/api/v1/auth/register", json=citizen)
+    assert r.status_code == 201, r.text
+    assert r.json()["username"] == "lan.nguyen"
+    token = await login(client, "lan.nguyen", citizen["password"])
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    body = me.json()
+    assert body == {"id": r.json()["id"], "username": "lan.nguyen", "full_name": "Nguyễn Thị Lan",
+                    "roles": ["citizen"], "agency_code": None, "department": None}
+
+
+async def test_token_is_eddsa_and_verifiable_with_jwks(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    await client.post("/api/v1/auth/register", json=citizen)
+    token = await login(client, "lan.nguyen", citizen["password"])
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    [key] = jwks["keys"]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and jwt.get_unverified_header(token)["kid"] == key["kid"]
+    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience="dvc")
+    assert claims["roles"] == ["citizen"]
+
+
+async def test_register_twice_is_409(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    assert (await client.post("/api/v1/auth/register", json=citizen)).status_code == 201
+    r = await client.post("/api/v1/auth/register", json=citizen)
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["errors"][0]["loc"] == ["body", "username"]
+    other = {**citizen, "username": "someone.else"}
+    r = await client.post("/api/v1/auth/register", json=other)
+    assert r.status_code == 409 and r.json()["errors"][0]["loc"] == ["body", "id_number"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("id_number", "12345"), ("id_number", "0751900012AB"), ("phone", "12345"), ("email", "not-an-email"),
+     ("password", "short"), ("password", "onlyletters"), ("username", "Ab"), ("full_name", "")],
+)
+async def test_register_bad_input_names_the_field(client: httpx.AsyncClient, field: str, value: str, citizen: dict[str, str]) -> None:
+    r = await client.post("/api/v1/auth/register", json={**citizen, field: value})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 422 and body["title"] and body["type"].startswith("https://")
+    assert ["body", field] in [e["loc"] for e in body["errors"]]
+    assert all(e["msg"] for e in body["errors"])
+
+
+async def test_register_missing_field_and_bad_json(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    body = {k: v for k, v in citizen.items() if k != "id_number"}
+    r = await client.post("/api/v1/auth/register", json=body)
+    assert r.status_code == 422 and ["body", "id_number"] in [e["loc"] for e in r.json()["errors"]]
+    r = await client.post("/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert "Traceback" not in r.text and "sqlalchemy" not in r.text.lower()
+
+
+async def test_token_bad_input(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "magic"})
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "grant_type"]
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "password"]
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "nobody",
+                                                      "password": "Wrong@123"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_grant"
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "x",
+                                                      "client_secret": "y"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+
+
+async def test_me_needs_a_valid_token(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    assert (await client.get("/api/v1/auth/me")).status_code == 401
+    r = await client.get("/api/v1/auth/me", headers={"Authorization": "Bearer abc.def.ghi"})
+    assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_admin_creates_officers_and_others_cannot(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    admin = await login(client, "admin", "Admin@Test2026")
+    officer = {"username": "tiepnhan.test", "password": "CanBo@2026", "full_name": "Lê Thị Mai",
+               "roles": ["reception"], "agency_code": "000.00.15.H19", "department": "Bộ phận một cửa"}
+    r = await client.post("/api/v1/admin/users", json=officer, headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 201, r.text
+    token = await login(client, "tiepnhan.test", "CanBo@2026")
+    me = (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert me["roles"] == ["reception"] and me["agency_code"] == "000.00.15.H19"
+    # an officer is not an admin
+    r = await client.post("/api/v1/admin/users", json={**officer, "username": "x.y.z"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403
+    # bad input names the field
+    for field, value in [("roles", ["wizard"]), ("agency_code", "H19"), ("username", "A")]:
+        r = await client.post("/api/v1/admin/users", json={**officer, "username": "new.one", field: value},
+                              headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 422 and ["body", field] in [e["loc"] for e in r.json()["errors"]], r.text
+    r = await client.post("/api/v1/admin/users", json={**officer, "username": "no.agency", "agency_code": None},
+                          headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "agency_code"]
+
+
+async def test_refuses_to_start_without_admin_password(gateway_settings: Settings, login) -> None:
+    settings = gateway_settings.model_copy(update={"admin_password": None, "demo": False})
+    with pytest.raises(RuntimeError, match="DVC_ADMIN_PASSWORD"):
+        async with running(create_app(settings)):
+            pass
+
+
+async def test_demo_mode_creates_demo_accounts(gateway_settings: Settings, login) -> None:
+    settings = gateway_settings.model_copy(update={"admin_password": None, "demo": True})
+    async with running(create_app(settings)) as client:
+        token = await login(client, "tiepnhan.stp", "CanBo@2026")
+        me = (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+        assert me["roles"] == ["reception"] and me["agency_code"] == "000.00.15.H19"
+        assert await login(client, "admin", "Admin@2026")
+
+
+async def test_large_body_is_refused_before_parsing(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+    r = await client.post("/api/v1/auth/register", content=b"x" * (2 * 1024 * 1024),
+                          headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
