@@ -228,8 +228,10 @@ def read_records(path: Path) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         rows: list[tuple[str, Any]] = []
+        start = 2  # the line a record starts on (cells may span lines)
         for row in reader:
-            rows.append((f"dòng {reader.line_num}", _csv_record(row)))
+            rows.append((f"dòng {start}", _csv_record(row)))
+            start = reader.line_num + 1
         return {}, rows
     data = json.loads(text)
     if isinstance(data, dict):
