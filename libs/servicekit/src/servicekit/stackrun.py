@@ -90,7 +90,9 @@ class Platform:
             svc["port"] = port
             env[f"{svc['env_prefix']}PORT"] = str(port)
             if svc["name"] != "gateway":
+                # the gateway routes to it; services that read another's data synchronously use DVC_<NAME>_URL
                 env[f"GATEWAY_{svc['name'].upper()}_URL"] = f"http://127.0.0.1:{port}"
+                env[f"DVC_{svc['name'].upper()}_URL"] = f"http://127.0.0.1:{port}"
         return env
 
     def migrate(self, env: dict[str, str]) -> None:
