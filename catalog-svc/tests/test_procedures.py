@@ -52,10 +52,16 @@ async def test_edit_creates_a_revision_with_the_field_difference(client: Any, ed
     stale = await client.put(f"{URL}/{KET_HON}", json=body, headers={**editor, "If-Match": "1"})
     assert stale.status_code == 409
 
+    # GET, edit, PUT back works as is (read-only fields ignored); a template detached is a change of forms
+    current = (await client.get(f"{URL}/{KET_HON}")).json()
+    assert current["processing_time"] == {"value": 3, "unit": "working_days"}
+    r = await client.put(f"{URL}/{KET_HON}", json={**current, "forms": []}, headers=editor)
+    assert r.status_code == 200 and r.json()["revision"] == 3 and r.json()["forms"] == []
+
     async with client.app.state.sessionmaker() as session:
         events = (await session.execute(text(
             "SELECT subject, body FROM kit_outbox WHERE body LIKE :c ORDER BY seq"), {"c": f"%{KET_HON}%"})).all()
-    assert [e.subject for e in events] == ["catalog.procedure.published.v1", "catalog.procedure.revised.v1"]
+    assert [e.subject for e in events] == ["catalog.procedure.published.v1"] + ["catalog.procedure.revised.v1"] * 2
     assert '"changed_fields":["processing_time","fees"]' in events[1].body
 
 

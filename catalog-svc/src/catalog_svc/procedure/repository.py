@@ -77,13 +77,14 @@ class ProcedureRepository:
         if folded:
             words = folded.split()
             qf = literal(folded)
+            same_code = Procedure.code == (q or "").strip()
             in_name = and_(*(Procedure.search_name.contains(w, autoescape=True) for w in words))
             in_doc = and_(*(Procedure.search_doc.contains(w, autoescape=True) for w in words))
-            filters.append(or_(Procedure.code == q.strip(), in_name, in_doc,
+            filters.append(or_(same_code, in_name, in_doc,
                                Procedure.search_name.op("%>")(qf)))
             padded = literal(" ") + Procedure.search_name + literal(" ")
             score = (
-                case((Procedure.code == q.strip(), 200.0), else_=0.0)
+                case((same_code, 200.0), else_=0.0)
                 + case((Procedure.search_name == qf, 100.0),
                        (Procedure.search_name.startswith(folded + " ", autoescape=True), 50.0),
                        (padded.contains(" " + folded + " ", autoescape=True), 30.0),
@@ -102,12 +103,6 @@ class ProcedureRepository:
                                                                           Procedure.search_name, Procedure.code)
         rows = (await self.session.execute(query.offset(offset).limit(limit))).all()
         return [(r[0], r[1]) for r in rows], total
-
-    async def fold_in_db(self, texts: list[str]) -> list[str]:
-        """The SQL fold of each text (tests check it agrees with :func:`catalog_svc.text.fold`)."""
-        rows = await self.session.execute(
-            select(func.catalog_fold(func.unnest(literal(texts, type_=None)))))
-        return [r[0] for r in rows]
 
 
 async def lock_catalog_import(session: AsyncSession) -> None:

@@ -25,6 +25,9 @@ CONTENT_FIELDS = (
 )
 
 
+READ_ONLY = frozenset({"revision", "latest_revision", "updated_at", "sector_name", "agency_name"})
+
+
 def derived_class(level: int) -> OnlineClass:
     """Decree 42/2022: level 4 ⇒ toàn trình, level 3 ⇒ một phần, levels 1–2 ⇒ information only."""
     return "full" if level == 4 else "partial" if level == 3 else "info"
@@ -51,15 +54,15 @@ class Document(BaseModel):
 class ProcessingTime(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: float = Field(gt=0, le=3650, description="half days allowed (0.5)")
+    value: int | float = Field(gt=0, le=3650, description="half days allowed (0.5); whole numbers stay integers")
     unit: TimeUnit
 
     @field_validator("value")
     @classmethod
-    def _half_steps(cls, v: float) -> float:
+    def _half_steps(cls, v: float) -> int | float:
         if (v * 2) != int(v * 2):
             raise ValueError("Thời hạn giải quyết chỉ chấp nhận bội số của 0,5.")
-        return v
+        return int(v) if v == int(v) else v
 
 
 class Fee(BaseModel):
@@ -160,6 +163,16 @@ class ProcedureUpdate(ProcedureContent):
     code: str | None = None
     forms: list[str] | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_a_read_body(cls, data: Any) -> Any:
+        """GET, edit, PUT back: the read-only fields of a read are ignored, forms may be the read's objects."""
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in READ_ONLY}
+            if isinstance(data.get("forms"), list):
+                data["forms"] = [f.get("id") if isinstance(f, dict) else f for f in data["forms"]]
+        return data
 
 
 class ProcedureRead(BaseModel):
