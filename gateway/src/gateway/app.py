@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from gateway.identity.handlers import SUBSCRIPTIONS
 from gateway.identity.routes import RateLimiter
 from gateway.identity.routes import router as identity_router
 from gateway.identity.service import IdentityService
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Any:
         settings=settings,
         title="Đồng Nai online public services — gateway",
         routers=[identity_router, docs_router],
+        subscriptions=SUBSCRIPTIONS,
         ready_checks=[services_ready],
         on_startup=[start],
         on_shutdown=[stop],

@@ -139,8 +139,9 @@ class Proxy:
             url += "?" + scope["query_string"].decode("latin-1")
 
         data: Any = None
+        overflow: list[bool] = []
         if content_length or chunked:
-            data = self._stream_body(receive)
+            data = self._stream_body(receive, overflow)
         started = False
         try:
             async with self.session.request(scope["method"], url, headers=headers, data=data,
@@ -165,11 +166,14 @@ class Proxy:
             if not started:
                 await send_problem(send, 504, "Dịch vụ phía sau không trả lời kịp.", "upstream-timeout", request_id)
         except aiohttp.ClientError as exc:
+            if overflow and not started:  # aiohttp wraps the error our body stream raised
+                await send_problem(send, 413, "Nội dung vượt quá giới hạn cho phép.", "payload-too-large", request_id)
+                return
             log.warning("upstream %s error: %s", upstream, exc)
             if not started:
                 await send_problem(send, 502, "Dịch vụ phía sau trả lời lỗi.", "bad-gateway", request_id)
 
-    async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
+    async def _stream_body(self, receive: Receive, overflow: list[bool]) -> AsyncIterator[bytes]:
         total = 0
         while True:
             message = await receive()
@@ -178,6 +182,7 @@ class Proxy:
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.max_body:
+                overflow.append(True)
                 raise BodyTooLarge()
             if chunk:
                 yield chunk

@@ -22,7 +22,7 @@ from servicekit.health import ReadyCheck, health_router
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import install_problem_handlers
 from servicekit.settings import ServiceSettings
-from servicekit.telemetry import instrument_app, instrument_httpx, setup_logging, setup_tracing
+from servicekit.telemetry import instrument_app, instrument_engine, instrument_httpx, setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-        instrument_app(app, engine)
+        instrument_engine(engine)
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -132,6 +132,7 @@ def create_service_app(
     app.include_router(health_router(list(ready_checks)))
     for router in routers:
         app.include_router(router)
+    instrument_app(app)  # before the first ASGI message builds the middleware stack
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"])

@@ -57,14 +57,16 @@ def setup_tracing(service_name: str) -> None:
     trace.set_tracer_provider(provider)
 
 
-def instrument_app(app: Any, engine: Any | None = None) -> None:
+def instrument_app(app: Any) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
-    if engine is not None:
-        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-        SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+
+def instrument_engine(engine: Any) -> None:
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
 
 
 def instrument_httpx() -> None:

@@ -1,0 +1,127 @@
+"""The gateway's proxy against a real upstream HTTP server (uvicorn on a loopback port)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from servicekit.devstack import free_port
+from servicekit.testing import running
+
+
+def upstream_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/api/v1/catalog/echo")
+    async def echo(request: Request) -> dict[str, object]:
+        digest, size = hashlib.sha256(), 0
+        async for chunk in request.stream():
+            digest.update(chunk)
+            size += len(chunk)
+        return {"sha256": digest.hexdigest(), "size": size, "request_id": request.headers.get("x-request-id"),
+                "query": str(request.url.query), "auth": request.headers.get("authorization")}
+
+    @app.get("/api/v1/catalog/big")
+    async def big() -> StreamingResponse:
+        async def gen() -> AsyncIterator[bytes]:
+            for _ in range(80):
+                yield b"x" * 65536
+
+        return StreamingResponse(gen(), media_type="application/octet-stream")
+
+    @app.get("/api/v1/catalog/slow")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(3)
+        return {"ok": "late"}
+
+    return app
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(upstream_app(), host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def proxied(gateway_settings: Settings, upstream: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = gateway_settings.model_copy(update={
+        "catalog_url": upstream, "intake_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "upstream_timeout": 1.0, "max_body_bytes": 3 * 1024 * 1024})
+    async with running(create_app(settings)) as client:
+        yield client
+
+
+async def test_streams_request_body_and_passes_headers(proxied: httpx.AsyncClient) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(32):
+            yield b"a" * 65536
+
+    r = await proxied.post("/api/v1/catalog/echo?q=dang%20ky", content=body(),
+                           headers={"Authorization": "Bearer abc", "X-Request-Id": "req-123"})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["size"] == 32 * 65536 and data["sha256"] == hashlib.sha256(b"a" * 32 * 65536).hexdigest()
+    assert data["request_id"] == "req-123" and data["query"] == "q=dang%20ky" and data["auth"] == "Bearer abc"
+    assert r.headers["x-request-id"] == "req-123"
+
+
+async def test_streams_large_response(proxied: httpx.AsyncClient) -> None:
+    async with proxied.stream("GET", "/api/v1/catalog/big") as r:
+        size = 0
+        async for chunk in r.aiter_bytes():
+            size += len(chunk)
+    assert r.status_code == 200 and size == 80 * 65536
+
+
+async def test_service_down_is_a_prompt_503_problem(proxied: httpx.AsyncClient) -> None:
+    r = await asyncio.wait_for(proxied.get("/api/v1/dossiers"), timeout=5)
+    assert r.status_code == 503
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["status"] == 503 and "127.0.0.1" not in r.text
+
+
+async def test_slow_service_is_a_504_problem(proxied: httpx.AsyncClient) -> None:
+    r = await proxied.get("/api/v1/catalog/slow")
+    assert r.status_code == 504 and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_body_over_the_limit_is_413(proxied: httpx.AsyncClient) -> None:
+    r = await proxied.post("/api/v1/catalog/echo", content=b"x" * (4 * 1024 * 1024))
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while streaming
+        for _ in range(80):
+            yield b"y" * 65536
+
+    r = await proxied.post("/api/v1/catalog/echo", content=chunked())
+    assert r.status_code == 413
+
+
+async def test_security_headers_and_unknown_paths(proxied: httpx.AsyncClient) -> None:
+    r = await proxied.get("/no/such/path")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]
+
+
+async def test_readyz_reports_each_service(proxied: httpx.AsyncClient) -> None:
+    r = await proxied.get("/readyz")
+    body = r.json()
+    assert r.status_code == 503  # intake is down
+    assert body["checks"]["services"]["intake"] == "unavailable"
+    assert body["checks"]["database"] == "ok"
