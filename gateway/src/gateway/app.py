@@ -38,7 +38,14 @@ def upstreams(settings: Settings) -> dict[str, str]:
 
 def create_app(settings: Settings | None = None) -> Any:
     settings = settings or Settings()  # type: ignore[call-arg]
-    issuer = TokenIssuer.from_pem_file(settings.signing_key_file, issuer=settings.auth_issuer)
+    key_file = settings.signing_key_file
+    if not key_file:
+        from pathlib import Path
+
+        from servicekit.devstack import ensure_signing_keys
+
+        key_file = str(ensure_signing_keys(Path(settings.data_dir) / "keys")[0])
+    issuer = TokenIssuer.from_pem_file(key_file, issuer=settings.auth_issuer)
     docs_router = APIRouter(tags=["docs"])
     spec_cache = SpecCache()
 
