@@ -41,7 +41,7 @@ async def test_exe_renamed_pdf_is_refused_and_real_pdf_is_served(client: Any, ed
     # the upload is a change of the procedure: a new revision listing the form
     p = (await client.get(f"{URL}/{KET_HON}")).json()
     assert p["revision"] == 2 and form["id"] in [f["id"] for f in p["forms"]]
-    rev = (await client.get(f"{URL}/{KET_HON}/revisions")).json()["items"][0]
+    rev = (await client.get(f"{URL}/{KET_HON}/revisions")).json()[0]
     assert [c["field"] for c in rev["changes"]] == ["forms"]
 
 

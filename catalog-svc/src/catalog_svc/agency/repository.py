@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,13 +21,11 @@ class AgencyRepository:
             return set()
         return set((await self.session.scalars(select(Agency.code).where(Agency.code.in_(codes)))).all())
 
-    async def page(self, offset: int, limit: int, parent: str | None) -> tuple[Sequence[Agency], int]:
+    async def all(self, parent: str | None) -> Sequence[Agency]:
         query = select(Agency)
         if parent is not None:
             query = query.where(Agency.parent_code == parent)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = (await self.session.scalars(query.order_by(Agency.code).offset(offset).limit(limit))).all()
-        return rows, total
+        return (await self.session.scalars(query.order_by(Agency.code))).all()
 
     def add(self, agency: Agency) -> None:
         self.session.add(agency)

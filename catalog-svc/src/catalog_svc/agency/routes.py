@@ -9,20 +9,19 @@ from catalog_svc.agency.repository import AgencyRepository
 from catalog_svc.agency.schemas import AgencyCreate, AgencyRead
 from catalog_svc.deps import SessionDep
 from catalog_svc.errors import Conflict, Invalid
-from catalog_svc.procedure.schemas import Page
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import Idempotency
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 
-@router.get("/agencies", response_model=Page[AgencyRead])
+@router.get("/agencies", response_model=list[AgencyRead])
 async def list_agencies(
-    session: SessionDep, page: int = Query(1, ge=1), size: int = Query(100, ge=1, le=500),
+    session: SessionDep,
     parent: str | None = Query(None, max_length=13, description="only the direct children of this agency"),
-) -> Page[AgencyRead]:
-    rows, total = await AgencyRepository(session).page((page - 1) * size, size, parent)
-    return Page[AgencyRead](items=[AgencyRead.model_validate(r) for r in rows], total=total, page=page, size=size)
+) -> list[AgencyRead]:
+    """Every agency (a plain array, api.md); the province's agencies number in the hundreds."""
+    return [AgencyRead.model_validate(r) for r in await AgencyRepository(session).all(parent)]
 
 
 @router.post("/agencies", status_code=201, response_model=AgencyRead)

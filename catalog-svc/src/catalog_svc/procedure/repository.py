@@ -42,13 +42,10 @@ class ProcedureRepository:
     async def revision(self, code: str, number: int) -> ProcedureRevision | None:
         return await self.session.get(ProcedureRevision, (code, number))
 
-    async def revisions(self, code: str, offset: int, limit: int) -> tuple[Sequence[ProcedureRevision], int]:
-        where = ProcedureRevision.procedure_code == code
-        total = await self.session.scalar(select(func.count()).where(where)) or 0
-        rows = (await self.session.scalars(
-            select(ProcedureRevision).where(where).order_by(ProcedureRevision.revision.desc())
-            .offset(offset).limit(limit))).all()
-        return rows, total
+    async def revisions(self, code: str) -> Sequence[ProcedureRevision]:
+        return (await self.session.scalars(
+            select(ProcedureRevision).where(ProcedureRevision.procedure_code == code)
+            .order_by(ProcedureRevision.revision.desc()))).all()
 
     async def search(
         self, *, q: str | None, sector: str | None, agency: str | None, level: int | None,

@@ -95,18 +95,16 @@ async def replace_procedure(
     return ProcedureRead.model_validate((await service.read(code)).as_dict())
 
 
-@router.get("/{code}/revisions", response_model=Page[RevisionRead])
-async def list_revisions(
-    code: Code, session: SessionDep, page: int = Query(1, ge=1), size: int = Query(20, ge=1, le=100),
-) -> Page[RevisionRead]:
+@router.get("/{code}/revisions", response_model=list[RevisionRead])
+async def list_revisions(code: Code, session: SessionDep) -> list[RevisionRead]:
+    """Every revision, newest first: a plain array (api.md)."""
     repo = ProcedureRepository(session)
     if not await repo.exists(code):
         await ProcedureService(session).read(code)  # raises the 404
-    rows, total = await repo.revisions(code, (page - 1) * size, size)
-    items = [RevisionRead(revision=r.revision, changed_at=r.changed_at, changed_by=r.changed_by,
-                          changed_by_name=r.changed_by_name, note=r.note,
-                          changes=[Change.model_validate(c) for c in r.changes]) for r in rows]
-    return Page[RevisionRead](items=items, total=total, page=page, size=size)
+    rows = await repo.revisions(code)
+    return [RevisionRead(revision=r.revision, changed_at=r.changed_at, changed_by=r.changed_by,
+                        changed_by_name=r.changed_by_name, note=r.note,
+                        changes=[Change.model_validate(c) for c in r.changes]) for r in rows]
 
 
 _UPLOAD_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

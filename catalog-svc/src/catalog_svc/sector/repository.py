@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +16,8 @@ class SectorRepository:
     async def get(self, code: str) -> Sector | None:
         return await self.session.get(Sector, code)
 
-    async def page(self, offset: int, limit: int) -> tuple[Sequence[Sector], int]:
-        total = await self.session.scalar(select(func.count()).select_from(Sector)) or 0
-        rows = (await self.session.scalars(select(Sector).order_by(Sector.name).offset(offset).limit(limit))).all()
-        return rows, total
+    async def all(self) -> Sequence[Sector]:
+        return (await self.session.scalars(select(Sector).order_by(Sector.name, Sector.code))).all()
 
     async def upsert_missing(self, sectors: list[dict[str, str]]) -> int:
         if not sectors:
