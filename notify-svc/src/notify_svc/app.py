@@ -2,22 +2,48 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from notify_svc.delivery.service import Sender, plan_deliveries
+from contracts import intake, workflow
+from contracts.gateway import UserRegistered
+from notify_svc.delivery.sender import Hook, Sender
+from notify_svc.delivery.service import Planner
+from notify_svc.delivery.templates import Templates
+from notify_svc.notification.routes import router as notification_router
 from notify_svc.settings import Settings
 from servicekit.bus import Subscription
 from servicekit.runtime import create_service_app
 
-# Each event type notify-svc reacts to, with its durable consumer (``notify-<handler>``).
-SUBSCRIPTIONS = [
-    Subscription(name="notify-welcome", event_types=["gateway.user.registered.v1"], handler=plan_deliveries),
+INTAKE_EVENTS = [
+    intake.DossierSubmitted.event_type, intake.DossierSupplementRequested.event_type,
+    intake.DossierRefused.event_type, intake.DossierAccepted.event_type, intake.DossierDelivered.event_type,
+    intake.DossierSupplemented.event_type, intake.DossierWithdrawn.event_type,
+]
+WORKFLOW_EVENTS = [
+    workflow.DossierForwarded.event_type, workflow.DossierResultReady.event_type,
+    workflow.DossierRejected.event_type, workflow.DossierExtended.event_type, workflow.TaskAssigned.event_type,
+    workflow.DeadlineApproaching.event_type, workflow.DossierOverdue.event_type,
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def subscriptions(planner: Planner) -> list[Subscription]:
+    """One durable consumer per stream (``notify-<handler>``). A workflow event may overtake the intake
+    event that names the applicant: its handler fails and the consumer retries it, for about 5 minutes."""
+    return [
+        Subscription(name="notify-welcome", event_types=[UserRegistered.event_type], handler=planner.handle),
+        Subscription(name="notify-intake", event_types=INTAKE_EVENTS, handler=planner.handle),
+        Subscription(name="notify-workflow", event_types=WORKFLOW_EVENTS, handler=planner.handle,
+                     max_deliver=12, retry_delays=(0.5, 1.0, 2.0, 5.0, 15.0, 30.0, 60.0)),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, before_send: Hook | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
+    templates = Templates(directory=settings.templates_dir, languages=tuple(settings.languages),
+                          timezone=settings.timezone)
+    planner = Planner(settings, templates)
 
     async def start(app: FastAPI) -> None:
-        app.state.sender = Sender(app.state.sessionmaker, settings)
+        app.state.planner = planner
+        app.state.sender = Sender(app.state.sessionmaker, settings, before_send=before_send)
 
     async def stop(app: FastAPI) -> None:
         await app.state.sender.close()
@@ -26,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.sender.run()
 
     return create_service_app(
-        settings=settings, title="notify-svc — Thông báo", subscriptions=SUBSCRIPTIONS,
+        settings=settings, title="notify-svc — Thông báo",
+        description="Thông báo cho người nộp hồ sơ và cán bộ qua thư điện tử, tin nhắn SMS và hộp thư trên ứng dụng.",
+        routers=[notification_router], subscriptions=subscriptions(planner),
         on_startup=[start], on_shutdown=[stop], background=[send_loop],
     )

@@ -12,4 +12,6 @@ class Base(DeclarativeBase):
 
 def load_all() -> None:
     """Imports every ORM module so the metadata is complete (migrations, tests)."""
-    import notify_svc.delivery.models  # noqa: F401
+    import notify_svc.contact.models
+    import notify_svc.delivery.models
+    import notify_svc.notification.models  # noqa: F401

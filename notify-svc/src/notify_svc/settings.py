@@ -5,9 +5,31 @@ from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
 
+EMAIL_INBOX = ["email", "inbox"]
+ALL_CHANNELS = ["email", "sms", "inbox"]
+
+# Which channels each applicant-facing event uses (subject to what the applicant gave): SMS only for the
+# important steps. Override with NOTIFY_CHANNELS='{"<event type>": ["email", "inbox"], ...}'.
+DEFAULT_CHANNELS: dict[str, list[str]] = {
+    "gateway.user.registered.v1": EMAIL_INBOX,
+    "intake.dossier.submitted.v1": ALL_CHANNELS,
+    "intake.dossier.supplement_requested.v1": ALL_CHANNELS,
+    "intake.dossier.refused.v1": ALL_CHANNELS,
+    "intake.dossier.accepted.v1": ALL_CHANNELS,
+    "intake.dossier.delivered.v1": EMAIL_INBOX,
+    "workflow.dossier.forwarded.v1": EMAIL_INBOX,
+    "workflow.dossier.result_ready.v1": ALL_CHANNELS,
+    "workflow.dossier.rejected.v1": ALL_CHANNELS,
+    "workflow.dossier.extended.v1": ALL_CHANNELS,
+    # officers: in-app only
+    "workflow.task.assigned.v1": ["inbox"],
+    "workflow.deadline.approaching.v1": ["inbox"],
+    "workflow.dossier.overdue.v1": ["inbox"],
+}
+
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore", populate_by_name=True)
 
     service_name: str = "notify-svc"
     port: int = 8004
@@ -15,6 +37,21 @@ class Settings(ServiceSettings):
     sms_url: str | None = Field(default=None, validation_alias=AliasChoices("SMS_URL", "sms_url"))
     mail_from: str = "Cổng Dịch vụ công Đồng Nai <no-reply@dichvucong.dongnai.gov.vn>"
     mail_domain: str = "dichvucong.dongnai.gov.vn"
+    # base of the links in messages (the tracking page of a dossier)
+    portal_url: str = "http://127.0.0.1:8000"
+    tracking_path: str = "/api/v1/tracking/{code}"
+    # searched before the built-in templates: operators edit messages without a release
+    templates_dir: str | None = None
+    languages: list[str] = Field(default_factory=lambda: ["vi", "en"])
+    timezone: str = "Asia/Ho_Chi_Minh"
+    channels: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_CHANNELS.items()})
+    # forwards to these steps are announced by their own event (result ready, rejected): no second message
+    silent_forward_steps: list[str] = Field(default_factory=lambda: ["result", "refused"])
     max_attempts: int = 8
     retry_base_seconds: float = 5.0
+    max_backoff_seconds: float = 3600.0
+    # a delivery left 'sending' longer than this (a crash mid-send) is sent again with the same id
+    send_lease_seconds: float = 120.0
+    send_timeout_seconds: float = 10.0
+    send_batch: int = 20
     poll_seconds: float = 0.5

@@ -1,131 +1,162 @@
-"""Turns an event into deliveries (one per channel and recipient) and sends them with retries."""
+"""Turns an event into deliveries: one per channel and recipient, and in-app inbox entries, all in the
+consumer's transaction (with its inbox row), so a redelivered event plans nothing twice."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
-import aiosmtplib
-import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts import CloudEvent
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from contracts.gateway import UserRegistered
+from contracts.workflow import DeadlineApproaching, DossierForwarded, DossierOverdue, TaskAssigned
+from notify_svc.contact.repository import ContactRepository
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.repository import DeliveryRepository
-from notify_svc.delivery.templates import render
+from notify_svc.delivery.templates import Templates
+from notify_svc.notification.repository import NotificationRepository
 from notify_svc.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-def recipients(data: dict[str, Any]) -> dict[str, str]:
-    """Who gets the message on each channel, from what the event carries."""
-    out = {}
-    email = data.get("applicant_email") or data.get("email")
-    phone = data.get("applicant_phone") or data.get("phone")
-    user = data.get("applicant_user_id") or data.get("user_id")
-    if email:
-        out["email"] = str(email)
-    if phone:
-        out["sms"] = str(phone)
-    if user:
-        out["inbox"] = str(user)
-    return out
+OFFICER_EVENTS = frozenset({TaskAssigned.event_type, DeadlineApproaching.event_type, DossierOverdue.event_type})
 
 
-async def plan_deliveries(event: CloudEvent, session: AsyncSession) -> int:
-    """The consumer's handler: deliveries are rows in the same transaction as the inbox row."""
-    repo = DeliveryRepository(session)
-    created = 0
-    for channel, recipient in recipients(event.data).items():
-        rendered = render(event.type, channel, {**event.data, "event_time": event.time})
-        if rendered is None:
-            continue
-        created += await repo.add_if_absent(Delivery(
-            event_id=event.id, event_type=event.type, channel=channel, recipient=recipient,
-            template=rendered.template, subject=rendered.subject, body=rendered.body,
-        ))
-    return created
+class ContactsNotYetKnown(RuntimeError):
+    """A workflow event overtook the intake event that says who the applicant is: the consumer retries."""
 
 
-class Sender:
-    """Claims due deliveries (``FOR UPDATE SKIP LOCKED``) and sends them; a provider outage only delays."""
+@dataclass(frozen=True)
+class Audience:
+    """Who one message goes to. ``user_id`` or ``role``+``agency_code`` address the inbox."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        self.sessionmaker = sessionmaker
+    user_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+    agency_code: str | None = None
+
+    @property
+    def inbox_key(self) -> str | None:
+        if self.user_id:
+            return f"user:{self.user_id}"
+        if self.role and self.agency_code:
+            return f"role:{self.role}@{self.agency_code}"
+        return None
+
+    def address(self, channel: str) -> str | None:
+        return {"email": self.email, "sms": self.phone, "inbox": self.inbox_key}.get(channel)
+
+
+def _dt(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class Planner:
+    """The consumers' handler (bound to the settings and templates in ``create_app``)."""
+
+    def __init__(self, settings: Settings, templates: Templates) -> None:
         self.settings = settings
-        self.http = httpx.AsyncClient(timeout=10)
+        self.templates = templates
 
-    async def close(self) -> None:
-        await self.http.aclose()
+    def tracking_url(self, code: str) -> str:
+        return self.settings.portal_url.rstrip("/") + self.settings.tracking_path.format(code=code)
 
-    async def send_email(self, d: Delivery) -> str:
-        url = urlparse(self.settings.smtp_url)
-        msg = EmailMessage()
-        msg["From"] = self.settings.mail_from
-        msg["To"] = d.recipient
-        msg["Subject"] = d.subject
-        msg["Date"] = formatdate(localtime=True)
-        # the same id on a retry lets the receiving side recognise a duplicate
-        msg["Message-ID"] = f"<{d.id}@{self.settings.mail_domain}>"
-        msg.set_content(d.body)
-        errors, answer = await aiosmtplib.send(
-            msg, hostname=url.hostname or "127.0.0.1", port=url.port or 25, timeout=10,
-            username=url.username, password=url.password, start_tls=url.scheme == "smtp+starttls",
-        )
-        if errors:
-            raise RuntimeError(f"refused recipients: {errors}")
-        return str(answer)
+    async def handle(self, event: CloudEvent, session: AsyncSession) -> None:
+        await self.plan(event, session)
 
-    async def send_sms(self, d: Delivery) -> str:
-        if not self.settings.sms_url:
-            raise RuntimeError("SMS_URL is not configured")
-        resp = await self.http.post(self.settings.sms_url, json={"to": d.recipient, "text": d.body,
-                                                                  "id": str(d.id)},
-                                    headers={"Idempotency-Key": str(d.id)})
-        if resp.status_code >= 300:
-            raise RuntimeError(f"SMS gateway answered {resp.status_code}: {resp.text[:200]}")
-        return resp.text[:500]
+    async def plan(self, event: CloudEvent, session: AsyncSession) -> int:
+        """Projections first, then one delivery per channel; returns how many deliveries were new."""
+        data = dict(event.data)
+        code = data.get("code") or event.subject
+        contacts = ContactRepository(session)
+        if event.type.startswith("intake.") and code:
+            await contacts.upsert_contact(
+                code, user_id=data.get("applicant_user_id"), email=data.get("applicant_email"),
+                phone=data.get("applicant_phone"), name=data.get("applicant_name"),
+                agency_code=data.get("agency_code"), procedure_name=data.get("procedure_name"),
+                return_method=data.get("return_method"), received_at=_dt(data.get("received_at")),
+                due_at=_dt(data.get("due_at")))
+        if event.type == TaskAssigned.event_type and code:
+            await contacts.upsert_task(code, role=data["role"], agency_code=data["agency_code"],
+                                       assignee_id=data.get("assignee_id"), step=data.get("step"),
+                                       at=_dt(data.get("at")) or event.time)
 
-    async def deliver(self, d: Delivery) -> str:
-        if d.channel == "email":
-            return await self.send_email(d)
-        if d.channel == "sms":
-            return await self.send_sms(d)
-        return "stored in inbox"
+        channels = self.settings.channels.get(event.type) or []
+        if not channels:
+            return 0
+        if event.type == DossierForwarded.event_type and data.get("to_step") in self.settings.silent_forward_steps:
+            return 0
 
-    async def run_once(self) -> int:
-        async with self.sessionmaker() as session, session.begin():
-            repo = DeliveryRepository(session)
-            due = await repo.claim_due(limit=20)
-            for d in due:
-                d.attempts += 1
-                try:
-                    d.provider_answer = await self.deliver(d)
-                    d.status, d.sent_at, d.last_error = "sent", datetime.now(UTC), None
-                except Exception as exc:
-                    d.last_error = repr(exc)[:1000]
-                    if d.attempts >= self.settings.max_attempts:
-                        d.status = "failed"
-                        log.error("delivery %s (%s to %s) failed for good: %s", d.id, d.channel, d.recipient, exc)
-                    else:
-                        delay = min(self.settings.retry_base_seconds * 2 ** (d.attempts - 1), 3600)
-                        d.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
-            return len(due)
+        ctx: dict[str, Any] = {**data, "event_id": event.id, "event_time": event.time,
+                               "portal_url": self.settings.portal_url.rstrip("/")}
+        if code:
+            ctx["tracking_url"] = self.tracking_url(code)
+        audiences: list[Audience]
+        if event.type == UserRegistered.event_type:
+            audiences = [Audience(user_id=data.get("user_id"), email=data.get("email"), phone=data.get("phone"))]
+        elif event.type in OFFICER_EVENTS:
+            audiences = await self._officers(event.type, data, contacts)
+        else:
+            contact = await contacts.contact(code) if code else None
+            if contact is None:
+                raise ContactsNotYetKnown(f"no intake event seen yet for dossier {code}")
+            for key, value in (("applicant_name", contact.name), ("procedure_name", contact.procedure_name),
+                               ("return_method", contact.return_method), ("received_at", contact.received_at),
+                               ("due_at", contact.due_at)):
+                if ctx.get(key) is None:
+                    ctx[key] = value
+            audiences = [Audience(user_id=contact.user_id, email=contact.email, phone=contact.phone)]
 
-    async def run(self) -> None:
-        while True:
-            try:
-                n = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("sender: %s", exc)
-                n = 0
-            if n == 0:
-                await asyncio.sleep(self.settings.poll_seconds)
+        at = _dt(data.get("at")) or event.time
+        created = 0
+        deliveries, inbox = DeliveryRepository(session), NotificationRepository(session)
+        for audience in audiences:
+            for channel in channels:
+                recipient = audience.address(channel)
+                if not recipient:
+                    continue
+                rendered = self.templates.render(event.type, channel, ctx)
+                if rendered is None:
+                    continue
+                d = Delivery(event_id=event.id, event_type=event.type, dossier_code=code, channel=channel,
+                             recipient=recipient, template=rendered.template, subject=rendered.subject,
+                             body=rendered.body)
+                if channel == "inbox":
+                    # the inbox row is the message: visible at once, recorded as a sent delivery
+                    await inbox.add_if_absent(
+                        event_id=event.id, event_type=event.type, audience=recipient, user_id=audience.user_id,
+                        role=None if audience.user_id else audience.role,
+                        agency_code=None if audience.user_id else audience.agency_code,
+                        dossier_code=code, title=rendered.subject, body=rendered.body, at=at)
+                    now = datetime.now(UTC)
+                    d.status, d.attempts, d.sent_at, d.provider_answer = "sent", 1, now, "stored in inbox"
+                created += await deliveries.add_if_absent(d)
+        return created
+
+    async def _officers(self, event_type: str, data: dict[str, Any], contacts: ContactRepository) -> list[Audience]:
+        agency = data.get("agency_code")
+        if event_type == TaskAssigned.event_type:
+            if data.get("assignee_id"):
+                return [Audience(user_id=data["assignee_id"])]
+            return [Audience(role=data.get("role"), agency_code=agency)]
+        # deadlines: whoever holds the current step, and the agency's leaders when it is overdue
+        task = await contacts.task(data["code"])
+        out: list[Audience] = []
+        if task is not None:
+            out.append(Audience(user_id=task.assignee_id) if task.assignee_id
+                       else Audience(role=task.role, agency_code=task.agency_code))
+        leaders = Audience(role="leader", agency_code=agency)
+        if (not out or event_type == DossierOverdue.event_type) and leaders not in out:
+            out.append(leaders)
+        return out

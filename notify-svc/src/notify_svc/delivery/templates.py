@@ -1,14 +1,18 @@
-"""Message templates are files (``templates/<event type>.<channel>.<lang>.txt``), editable without code:
-the first line is the subject, then a blank line, then the body, with ``{field}`` placeholders filled
-from the event's data. Vietnamese first, English as the fallback."""
+"""Message templates are files, editable without code: ``<event type>.<channel>.<lang>.txt`` under
+``NOTIFY_TEMPLATES_DIR`` (searched first) or the built-in ``templates/`` folder. Jinja2 syntax; the first
+line is the subject (the title of an inbox entry), then a blank line, then the body. Vietnamese first,
+English as the fallback. Dates go through ``| vn_datetime`` (dd/mm/yyyy HH:MM, Asia/Ho_Chi_Minh)."""
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChoiceLoader, FileSystemLoader, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 CHANNELS = ("email", "sms", "inbox")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -21,29 +25,67 @@ class Rendered:
     body: str
 
 
-class _Missing(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-@lru_cache(maxsize=512)
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-
-
-def render(event_type: str, channel: str, data: dict[str, Any], *, directory: Path = DEFAULT_DIR,
-           languages: tuple[str, ...] = ("vi", "en")) -> Rendered | None:
-    for lang in languages:
-        name = f"{event_type}.{channel}.{lang}.txt"
-        text = _read(directory / name)
-        if text is None:
-            continue
-        subject, _, body = text.partition("\n\n")
-        values = _Missing({k: ("" if v is None else v) for k, v in data.items()})
-        formatter = string.Formatter()
-        return Rendered(name, formatter.vformat(subject.strip(), (), values),
-                        formatter.vformat(body.strip(), (), values))
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
     return None
+
+
+def money(value: Any) -> str:
+    """``1500000`` → ``1.500.000 đồng`` (whole VND, dots between thousands)."""
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        return str(value or "")
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+class Templates:
+    def __init__(self, *, directory: str | Path | None = None, languages: tuple[str, ...] = ("vi", "en"),
+                 timezone: str = "Asia/Ho_Chi_Minh") -> None:
+        dirs = [Path(directory)] if directory else []
+        loaders = [FileSystemLoader(str(d), encoding="utf-8") for d in [*dirs, DEFAULT_DIR]]
+        # sandboxed: templates are edited by operators, not reviewed like code; plain text, no autoescape
+        self.env = SandboxedEnvironment(
+            loader=ChoiceLoader(loaders), autoescape=select_autoescape([], default=False),
+            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True, auto_reload=True,
+        )
+        self.tz = ZoneInfo(timezone)
+        self.languages = languages
+        self.env.filters.update(vn_datetime=self.vn_datetime, vn_date=self.vn_date, money=money)
+
+    def vn_datetime(self, value: Any) -> str:
+        dt = _as_datetime(value)
+        if dt is None:
+            return str(value or "")
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(self.tz)
+        return dt.strftime("%d/%m/%Y %H:%M")
+
+    def vn_date(self, value: Any) -> str:
+        dt = _as_datetime(value)
+        if dt is None:
+            return str(value or "")
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(self.tz)
+        return dt.strftime("%d/%m/%Y")
+
+    def render(self, event_type: str, channel: str, data: dict[str, Any]) -> Rendered | None:
+        """The first language with a template wins; None when no language has one (channel not used)."""
+        for lang in self.languages:
+            name = f"{event_type}.{channel}.{lang}.txt"
+            try:
+                template = self.env.get_template(name)
+            except TemplateNotFound:
+                continue
+            text = template.render(**data).strip()
+            subject, _, body = text.partition("\n")
+            return Rendered(name, " ".join(subject.split()), body.strip())
+        return None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    size: int
+
+
+class NotificationRead(BaseModel):
+    id: uuid.UUID
+    at: datetime
+    title: str
+    body: str
+    dossier_code: str | None
+    read: bool
+    kind: str  # the event type that caused it
+
+
+class DeliveryRead(BaseModel):
+    id: uuid.UUID
+    event_id: str
+    event_type: str
+    dossier_code: str | None
+    channel: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    provider_answer: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    failed_at: datetime | None

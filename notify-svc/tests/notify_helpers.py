@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from fastapi import FastAPI
+
+from contracts import CloudEvent, EventData
+from contracts import intake as i
+from notify_svc.settings import Settings
+from servicekit import bus
+from servicekit.testing import Stack, Tokens
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+AGENCY = "000.00.15.H19"
+
+
+@dataclass
+class Env:
+    client: httpx.AsyncClient
+    app: FastAPI
+    stack: Stack
+    tokens: Tokens
+    settings: Settings
+
+
+async def publish(nats_url: str, *events: CloudEvent, msg_id: str | None = None) -> None:
+    """What intake-svc's and workflow-svc's outbox relays do: a CloudEvent on its subject."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await bus.ensure_streams(js)
+        for e in events:
+            await js.publish(e.type, e.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or e.id})
+    finally:
+        await nc.close()
+
+
+def event(payload: EventData, *, id: str | None = None) -> CloudEvent:
+    source = "/" + payload.event_type.split(".", 1)[0]
+    return CloudEvent.of(payload, source=source, subject=getattr(payload, "code", None), id=id)
+
+
+@dataclass
+class Applicant:
+    user_id: str
+    email: str
+    phone: str | None
+    name: str = "Nguyễn Thị Lan"
+
+
+def new_applicant(phone: bool = True) -> Applicant:
+    tag = uuid.uuid4().hex[:8]
+    return Applicant(user_id=str(uuid.uuid4()), email=f"lan.{tag}@example.vn",
+                     phone=f"09{random.randint(10_000_000, 99_999_999)}" if phone else None)
+
+
+def new_code() -> str:
+    return f"{AGENCY}-261130-{random.randint(1, 9999):04d}{uuid.uuid4().hex[:4]}"
+
+
+def common(code: str, a: Applicant, status: str, national: int, at: datetime) -> dict[str, Any]:
+    return {"code": code, "procedure_code": "1.001612", "agency_code": AGENCY, "status": status,
+            "national_status": national, "at": at, "applicant_user_id": a.user_id, "applicant_name": a.name,
+            "applicant_email": a.email, "applicant_phone": a.phone}
+
+
+def submitted(code: str, a: Applicant, at: datetime | None = None) -> CloudEvent:
+    return event(i.DossierSubmitted(**common(code, a, "submitted", 1, at or datetime(2026, 11, 30, 1, 5, tzinfo=UTC)),
+                                    procedure_name="Đăng ký kết hôn", procedure_revision=1, level=3))
+
+
+def emails_to(stack: Stack, address: str) -> list[EmailMessage]:
+    return [m for m in stack.smtp.messages() if m["To"] == address]
+
+
+def sms_to(stack: Stack, phone: str) -> list[dict[str, Any]]:
+    return [m for m in stack.sms.messages() if m.get("to") == phone]
+
+
+def body(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
