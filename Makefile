@@ -41,7 +41,7 @@ asyncapi: install
 	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json
 
 bench: install
-	$(BIN)/python -m tests.bench
+	$(BIN)/python tests/bench.py
 
 clean:
 	rm -rf .data
