@@ -1,6 +1,6 @@
-import interop_svc.models  # noqa: F401  (registers every table)
-from interop_svc.models import Base
+from interop_svc.models import Base, import_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
+import_all()
 run_env([Base.metadata, KitBase.metadata])

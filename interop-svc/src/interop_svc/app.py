@@ -2,10 +2,33 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from interop_svc.dossier.handlers import SUBSCRIPTIONS
+from interop_svc.dossier.routes import router as feed_router
+from interop_svc.limits import BodyLimit
+from interop_svc.message.routes import router as message_router
+from interop_svc.platform.identity import Platform, load_platform_identity
+from interop_svc.platform.routes import router as public_router
 from interop_svc.settings import Settings
+from interop_svc.system.routes import router as system_router
+from interop_svc.xml import SigningIdentity
 from servicekit.runtime import create_service_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, signing_identity: SigningIdentity | None = None) -> FastAPI:
+    """``signing_identity`` lets tests skip key generation; otherwise it comes from the settings' files."""
     settings = settings or Settings()  # type: ignore[call-arg]
-    return create_service_app(settings=settings, title="interop-svc — Trao đổi XML")
+
+    async def start(app: FastAPI) -> None:
+        # Loaded once: the private key object is reused for every signature (performance.md).
+        app.state.platform = Platform(signing_identity or load_platform_identity(settings), settings.organ_id)
+
+    app = create_service_app(
+        settings=settings,
+        title="interop-svc — Trao đổi XML",
+        description="Trao đổi dữ liệu XML có ký số với phần mềm một cửa điện tử của các cơ quan (3788/BTTTT-THH).",
+        routers=[public_router, feed_router, message_router, system_router],
+        subscriptions=SUBSCRIPTIONS,
+        on_startup=[start],
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_message_bytes)
+    return app

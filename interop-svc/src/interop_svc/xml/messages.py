@@ -260,6 +260,8 @@ class Dossier:
     returned_at: datetime | None = None
     result_documents: Sequence[DocumentRef] = ()
     history: Sequence[HistoryEntry] = ()
+    change_seq: int | None = None
+    """Pull feed only: the sequence number of the change this entry reports."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "form_data", _form_pairs(self.form_data))
@@ -517,6 +519,7 @@ def _fill_dossier(item: etree._Element, dossier: Dossier) -> None:
             _opt(row, "OfficerTitle", entry.officer_title)
             _opt(row, "Department", entry.department)
             _opt(row, "Note", entry.note)
+    _opt(item, "ChangeSeq", dossier.change_seq)
 
 
 def build_dossier_message(header: EnvelopeHeader, dossier: Dossier) -> etree._Element:
@@ -778,6 +781,7 @@ def _read_dossier(item: etree._Element) -> Dossier:
             )
             for row in (history.findall(_q("Entry")) if history is not None else ())
         ),
+        change_seq=_opt_int(item, "ChangeSeq"),
     )
 
 
