@@ -1,0 +1,157 @@
+"""The platform as ``make run`` starts it: real PostgreSQL, NATS, SMTP sink and every service as its
+own process behind the gateway. One front-office-to-return path crosses every service."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from servicekit import devstack
+from servicekit.stackrun import Platform
+from servicekit.testing import eventually
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (Sở Tư pháp), TP1 and TP2 required
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    saved = dict(os.environ)
+    os.environ["WORKFLOW_AUTO_FORWARD_AFTER"] = "1s"
+    root = Path(devstack.tempfile.mkdtemp(prefix="dvc-e2e-"))
+    services = json.loads((ROOT / "deploy" / "services.json").read_text())
+    p = Platform(root, services, demo=True, gateway_port=devstack.free_port())
+    try:
+        p.start_infrastructure()
+        env = p.service_env()
+        p.migrate(env)
+        p.start_services(env)
+        p.wait_ready(timeout=120)
+        yield p
+    finally:
+        p.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture
+async def gw(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{platform.gateway_port}", timeout=30) as client:
+        yield client
+
+
+async def login(gw: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    r = await gw.post("/api/v1/auth/token", data={"grant_type": "password", "username": username,
+                                                  "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def mails_to(platform: Platform, address: str) -> list[email.message.EmailMessage]:
+    out = []
+    for p in sorted((platform.root / "mail").glob("*.eml")):
+        msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        if msg["To"] == address:
+            out.append(msg)
+    return out  # type: ignore[return-value]
+
+
+async def test_ready_register_token_me_and_welcome_email(gw: httpx.AsyncClient, platform: Platform) -> None:
+    ready = (await gw.get("/readyz")).json()
+    assert ready["status"] == "ok"
+    assert {k: v for k, v in ready["checks"]["services"].items() if k != "status"} == {
+        "catalog": "ok", "intake": "ok", "workflow": "ok", "notify": "ok", "interop": "ok"}
+    address = f"e2e-{uuid.uuid4().hex[:8]}@example.vn"
+    r = await gw.post("/api/v1/auth/register", json={
+        "username": f"e2e.{uuid.uuid4().hex[:8]}", "password": "CongDan@2026", "full_name": "Hoàng Văn Em",
+        "id_number": str(uuid.uuid4().int)[:12], "phone": "0933444555", "email": address})
+    assert r.status_code == 201, r.text
+    me = (await gw.get("/api/v1/auth/me", headers=await login(gw, r.json()["username"], "CongDan@2026"))).json()
+    assert me["roles"] == ["citizen"] and me["full_name"] == "Hoàng Văn Em"
+    [welcome] = await eventually(lambda: mails_to(platform, address), timeout=30)
+    assert "Hoàng Văn Em" in welcome["Subject"]
+    spec = (await gw.get("/openapi.json")).json()
+    for path in ("/api/v1/auth/register", "/api/v1/catalog/procedures", "/api/v1/dossiers",
+                 "/api/v1/workflow/tasks", "/api/v1/notifications", "/interop/v1/messages"):
+        assert path in spec["paths"], path
+
+
+async def upload(gw: httpx.AsyncClient, auth: dict[str, str], content: bytes) -> str:
+    r = await gw.post("/api/v1/files", headers=auth, files={"file": ("giay-to.pdf", content, "application/pdf")})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.AsyncClient) -> None:
+    citizen = await login(gw, "congdan1", "CongDan@2026")
+    found = (await gw.get("/api/v1/catalog/procedures", params={"q": "ly lich tu phap"})).json()
+    assert LLTP in [p["code"] for p in found["items"]]
+    body = {
+        "procedure_code": LLTP, "return_method": "counter", "form_data": {"muc_dich": "Xin việc"},
+        "applicant": {"full_name": "Nguyễn Thị Lan", "id_number": "075190001234", "phone": "0912345678",
+                      "email": "lan.nguyen@example.vn", "address": "Biên Hòa, Đồng Nai", "type": "citizen"},
+        "documents": [{"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"1")},
+                      {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"2")}],
+    }
+    r = await gw.post("/api/v1/dossiers", json=body, headers={**citizen, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert code.startswith("000.00.15.H19-") and r.json()["status"] == "submitted"
+
+    desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
+    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept", "note": "Hồ sơ đầy đủ"},
+                      headers={**desk, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    dossier = (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
+    assert dossier["status"] == "accepted" and dossier["due_at"] and dossier["national_status"] == 2
+
+    specialist = await login(gw, "chuyenvien.stp", "CanBo@2026")
+
+    async def at_specialist() -> dict[str, Any] | None:
+        r = await gw.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
+        return r.json() if r.status_code == 200 and r.json()["step"] == "specialist" else None
+
+    await eventually(at_specialist, timeout=30, interval=0.3)  # auto-forwarded (WORKFLOW_AUTO_FORWARD_AFTER=1s)
+    tasks = (await gw.get("/api/v1/workflow/tasks", headers=specialist)).json()
+    assert code in json.dumps(tasks, ensure_ascii=False)
+    for payload in ({"action": "claim"},
+                    {"action": "propose", "comment": "Đủ điều kiện cấp phiếu",
+                     "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "file_id": await upload(gw, specialist, PDF)}]}):
+        r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json=payload,
+                          headers={**specialist, "Idempotency-Key": uuid.uuid4().hex})
+        assert r.status_code == 200, r.text
+    leader = await login(gw, "lanhdao.stp", "CanBo@2026")
+    r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json={"action": "approve", "comment": "Đồng ý"},
+                      headers={**leader, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+
+    async def result_ready() -> bool:
+        return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
+
+    await eventually(result_ready, timeout=30, interval=0.3)
+    r = await gw.post(f"/api/v1/dossiers/{code}/delivery", json={"method": "counter", "note": "Đã trả tại quầy"},
+                      headers={**desk, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    dossier = (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
+    assert dossier["status"] == "returned" and dossier["national_status"] == 10 and dossier["completed_at"]
+    history = (await gw.get(f"/api/v1/dossiers/{code}/history", headers=citizen)).json()
+    statuses = [h["to_status"] for h in (history["items"] if isinstance(history, dict) else history)]
+    assert statuses[0] == "submitted" and statuses[-1] == "returned" and "result_ready" in statuses
+    tracking = (await gw.get(f"/api/v1/tracking/{code}")).json()
+    assert tracking["status"] == "returned" and "Nguyễn Thị Lan" not in json.dumps(tracking, ensure_ascii=False)
+    other = await login(gw, "congdan2", "CongDan@2026")
+    assert (await gw.get(f"/api/v1/dossiers/{code}", headers=other)).status_code == 404
+    await asyncio.sleep(0)
