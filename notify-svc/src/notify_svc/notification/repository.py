@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from notify_svc.notification.models import Notification, NotificationRead
 from servicekit.auth import Principal
@@ -15,8 +16,11 @@ def visible_to(p: Principal) -> ColumnElement[bool]:
     """An entry addressed to the caller, or to one of their roles in their agency."""
     own = Notification.user_id == p.id
     if p.agency_code and p.roles:
+        # a notice sent both to the caller and to their role (overdue: assignee and leaders) shows once
+        personal = aliased(Notification)
+        also_personal = exists().where(personal.event_id == Notification.event_id, personal.user_id == p.id)
         return or_(own, and_(Notification.user_id.is_(None), Notification.role.in_(p.roles),
-                             Notification.agency_code == p.agency_code))
+                             Notification.agency_code == p.agency_code, ~also_personal))
     return or_(own, false())
 
 
