@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from interop_helpers import AGENCY, PLATFORM, Env, dossier_code, status_update
+from interop_helpers import AGENCY, Env, accepted, dossier_code, status_update
 
+from interop_svc.platform.identity import load_platform_identity
+from interop_svc.settings import Settings
 from interop_svc.xml import (
     SigningIdentity,
     certificate_pem,
@@ -26,6 +30,20 @@ async def test_schemas_and_certificate_are_public(env: Env, platform_identity: S
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     pem = await env.client.get("/interop/v1/certificate")
     assert load_certificate_pem(pem.content) == platform_identity.certificate
+
+
+def test_dev_identity_is_generated_once_and_reused(tmp_path: Path) -> None:
+    settings = Settings(database_url="postgresql://unused/x", data_dir=str(tmp_path))
+    first = load_platform_identity(settings)
+    again = load_platform_identity(settings)
+    assert first.certificate == again.certificate
+    key = tmp_path / "interop" / "signing.key.pem"
+    assert key.stat().st_mode & 0o077 == 0
+    files = Settings(database_url="postgresql://unused/x", signing_key_file=str(key),
+                     signing_cert_file=str(tmp_path / "interop" / "signing.cert.pem"))
+    assert load_platform_identity(files).certificate == first.certificate
+    with pytest.raises(RuntimeError):
+        load_platform_identity(Settings(database_url="postgresql://unused/x"))
 
 
 async def test_register_gives_credentials_once_and_emits_hash(env: Env, system_identity: SigningIdentity) -> None:
@@ -97,8 +115,6 @@ async def test_bad_certificates_are_422_naming_the_field(env: Env) -> None:
 
 async def test_rotation_keeps_the_old_certificate_for_the_overlap(env: Env, system_identity: SigningIdentity) -> None:
     system = await env.register("motcua-rot", AGENCY, system_identity)
-    from interop_helpers import accepted
-
     await env.apply(accepted(dossier_code(1)))
     new_identity = generate_rsa_identity("motcua-new")
     url = f"/api/v1/interop/systems/{system.code}/certificate"
@@ -159,4 +175,3 @@ async def test_tokens_must_match_a_registered_system(env: Env, system_identity: 
     for headers in cases:
         assert (await env.client.get("/interop/v1/dossiers", headers=headers)).status_code == 403
     assert (await env.client.get("/interop/v1/dossiers")).status_code == 401
-    assert PLATFORM != AGENCY
