@@ -68,14 +68,21 @@ async def load(url: str, *, seconds: float, concurrency: int, headers: dict[str,
         start = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.monotonic() - start
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 50) * 1000,
-            "p99_ms": pct(latencies, 99) * 1000, "errors": errors}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+        "errors": errors,
+    }
 
 
 async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, Any]:
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/api/v1/auth/token", data={
-                "grant_type": "password", "username": "congdan1", "password": "CongDan@2026"}) as r:
+        async with session.post(
+            f"{base}/api/v1/auth/token",
+            data={"grant_type": "password", "username": "congdan1", "password": "CongDan@2026"},
+        ) as r:
             token = (await r.json())["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         latencies: list[float] = []
@@ -93,15 +100,26 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
                 t0 = time.perf_counter()
                 tp1 = await upload(PDF + uuid.uuid4().hex.encode())
                 tp2 = await upload(PDF + uuid.uuid4().hex.encode())
-                body = {"procedure_code": LLTP, "return_method": "counter",
-                        "applicant": {"full_name": "Nguyễn Thị Lan", "id_number": "075190001234",
-                                      "phone": "0912345678", "email": "lan.nguyen@example.vn",
-                                      "address": "Biên Hòa, Đồng Nai", "type": "citizen"},
-                        "form_data": {"muc_dich": "Xin việc"},
-                        "documents": [{"requirement_code": "TP1", "file_id": tp1},
-                                      {"requirement_code": "TP2", "file_id": tp2}]}
-                async with session.post(f"{base}/api/v1/dossiers", json=body,
-                                        headers={**auth, "Idempotency-Key": uuid.uuid4().hex}) as r:
+                body = {
+                    "procedure_code": LLTP,
+                    "return_method": "counter",
+                    "applicant": {
+                        "full_name": "Nguyễn Thị Lan",
+                        "id_number": "075190001234",
+                        "phone": "0912345678",
+                        "email": "lan.nguyen@example.vn",
+                        "address": "Biên Hòa, Đồng Nai",
+                        "type": "citizen",
+                    },
+                    "form_data": {"muc_dich": "Xin việc"},
+                    "documents": [
+                        {"requirement_code": "TP1", "file_id": tp1},
+                        {"requirement_code": "TP2", "file_id": tp2},
+                    ],
+                }
+                async with session.post(
+                    f"{base}/api/v1/dossiers", json=body, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}
+                ) as r:
                     if r.status != 201:
                         errors.append(f"{r.status} {(await r.text())[:200]}")
                 latencies.append(time.perf_counter() - t0)
@@ -111,8 +129,14 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
         start = time.monotonic()
         await asyncio.gather(*(one() for _ in range(count)))
         elapsed = time.monotonic() - start
-    return {"dossiers": count, "per_second": count / elapsed, "p50_ms": pct(latencies, 50) * 1000,
-            "p95_ms": pct(latencies, 95) * 1000, "errors": len(errors), "first_error": errors[:1]}
+    return {
+        "dossiers": count,
+        "per_second": count / elapsed,
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p95_ms": pct(latencies, 95) * 1000,
+        "errors": len(errors),
+        "first_error": errors[:1],
+    }
 
 
 def xml_bench() -> list[dict[str, Any]]:
@@ -146,33 +170,53 @@ async def main() -> None:
         platform.start_services(env)
         platform.wait_ready()
         base = f"http://127.0.0.1:{port}"
-        targets = [("interop", "/interop/v1/schemas/", "a small JSON list, no database"),
-                   ("catalog", f"/api/v1/catalog/procedures/{LLTP}", "a procedure read from PostgreSQL")]
+        targets = [
+            ("interop", "/interop/v1/schemas/", "a small JSON list, no database"),
+            ("catalog", f"/api/v1/catalog/procedures/{LLTP}", "a procedure read from PostgreSQL"),
+        ]
         results["gateway"] = []
         for svc, path, what in targets:
             upstream = env[f"DVC_{svc.upper()}_URL"]
-            print(f"1/4 gateway vs direct: GET {path} ({what}), {args.concurrency} connections, "
-                  f"2 × {args.seconds}s each, interleaved")
+            print(
+                f"1/4 gateway vs direct: GET {path} ({what}), {args.concurrency} connections, "
+                f"2 × {args.seconds}s each, interleaved"
+            )
             runs: dict[str, list[dict[str, Any]]] = {"direct": [], "gateway": []}
             for _ in range(2):  # interleaved, so drift on a shared machine hits both alike
                 runs["direct"].append(await load(upstream + path, seconds=args.seconds, concurrency=args.concurrency))
                 runs["gateway"].append(await load(base + path, seconds=args.seconds, concurrency=args.concurrency))
-            agg = {k: {"rps": statistics.mean(r["rps"] for r in v), "p50_ms": statistics.mean(r["p50_ms"] for r in v),
-                       "p99_ms": statistics.mean(r["p99_ms"] for r in v), "errors": sum(r["errors"] for r in v)}
-                   for k, v in runs.items()}
-            row = {"path": path, **agg, "throughput_ratio": agg["gateway"]["rps"] / agg["direct"]["rps"],
-                   "added_p50_ms": agg["gateway"]["p50_ms"] - agg["direct"]["p50_ms"]}
+            agg = {
+                k: {
+                    "rps": statistics.mean(r["rps"] for r in v),
+                    "p50_ms": statistics.mean(r["p50_ms"] for r in v),
+                    "p99_ms": statistics.mean(r["p99_ms"] for r in v),
+                    "errors": sum(r["errors"] for r in v),
+                }
+                for k, v in runs.items()
+            }
+            row = {
+                "path": path,
+                **agg,
+                "throughput_ratio": agg["gateway"]["rps"] / agg["direct"]["rps"],
+                "added_p50_ms": agg["gateway"]["p50_ms"] - agg["direct"]["p50_ms"],
+            }
             results["gateway"].append(row)
             for k in ("direct", "gateway"):
-                print(f"    {k:<8}{agg[k]['rps']:8.0f} req/s  p50 {agg[k]['p50_ms']:.2f} ms  "
-                      f"p99 {agg[k]['p99_ms']:.2f} ms  errors {agg[k]['errors']}")
-            print(f"    ratio {row['throughput_ratio']:.0%} of direct; added p50 {row['added_p50_ms']:.2f} ms "
-                  "(target ≥ 50 %)")
+                print(
+                    f"    {k:<8}{agg[k]['rps']:8.0f} req/s  p50 {agg[k]['p50_ms']:.2f} ms  "
+                    f"p99 {agg[k]['p99_ms']:.2f} ms  errors {agg[k]['errors']}"
+                )
+            print(
+                f"    ratio {row['throughput_ratio']:.0%} of direct; added p50 {row['added_p50_ms']:.2f} ms "
+                "(target ≥ 50 %)"
+            )
         print(f"2/4 dossier submission through the gateway: {args.dossiers} dossiers, 16 at a time")
         sub = await submissions(base, count=args.dossiers, concurrency=16)
         results["submission"] = sub
-        print(f"    {sub['per_second']:.1f} dossiers/s  p50 {sub['p50_ms']:.0f} ms  p95 {sub['p95_ms']:.0f} ms "
-              f"errors {sub['errors']} {sub['first_error']}")
+        print(
+            f"    {sub['per_second']:.1f} dossiers/s  p50 {sub['p50_ms']:.0f} ms  p95 {sub['p95_ms']:.0f} ms "
+            f"errors {sub['errors']} {sub['first_error']}"
+        )
     finally:
         platform.stop()
     print("3/4 XML-DSig (interop-svc)")
@@ -183,8 +227,9 @@ async def main() -> None:
     stats_bench = ROOT / "catalog-svc" / "bench" / "stats_bench.py"
     if stats_bench.exists():
         print(f"4/4 statistics: a month's report over {args.stats_dossiers:,} dossiers")
-        proc = subprocess.run([sys.executable, str(stats_bench), "--dossiers", str(args.stats_dossiers)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, str(stats_bench), "--dossiers", str(args.stats_dossiers)], capture_output=True, text=True
+        )
         print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
         results["stats"] = proc.stdout
     else:

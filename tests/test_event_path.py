@@ -29,17 +29,36 @@ async def test_register_sends_welcome_email_in_one_trace(stack: Stack, tokens: T
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     await reset_jetstream(stack.nats.url)
 
-    gateway = create_gateway(GatewaySettings(
-        database_url=stack.fresh_database("gateway", ROOT / "gateway" / "migrations"), nats_url=stack.nats.url,
-        signing_key_file=str(signing_key_file), admin_password="Admin@Test2026"))
-    notify = create_notify(NotifySettings(
-        database_url=stack.fresh_database("notify", ROOT / "notify-svc" / "migrations"), nats_url=stack.nats.url,
-        auth_public_key_file=str(tokens.public_key_file), smtp_url=stack.smtp.url, poll_seconds=0.05))
+    gateway = create_gateway(
+        GatewaySettings(
+            database_url=stack.fresh_database("gateway", ROOT / "gateway" / "migrations"),
+            nats_url=stack.nats.url,
+            signing_key_file=str(signing_key_file),
+            admin_password="Admin@Test2026",
+        )
+    )
+    notify = create_notify(
+        NotifySettings(
+            database_url=stack.fresh_database("notify", ROOT / "notify-svc" / "migrations"),
+            nats_url=stack.nats.url,
+            auth_public_key_file=str(tokens.public_key_file),
+            smtp_url=stack.smtp.url,
+            poll_seconds=0.05,
+        )
+    )
     email = "welcome.e2e@example.vn"
     async with running(gateway) as gw, running(notify):
-        r = await gw.post("/api/v1/auth/register", json={
-            "username": "welcome.e2e", "password": "CongDan@2026", "full_name": "Phạm Thị Thu",
-            "id_number": "075190009999", "phone": "0911222333", "email": email})
+        r = await gw.post(
+            "/api/v1/auth/register",
+            json={
+                "username": "welcome.e2e",
+                "password": "CongDan@2026",
+                "full_name": "Phạm Thị Thu",
+                "id_number": "075190009999",
+                "phone": "0911222333",
+                "email": email,
+            },
+        )
         assert r.status_code == 201, r.text
 
         def welcome() -> list:  # type: ignore[type-arg]

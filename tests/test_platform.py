@@ -54,8 +54,7 @@ async def gw(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def login(gw: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    r = await gw.post("/api/v1/auth/token", data={"grant_type": "password", "username": username,
-                                                  "password": password})
+    r = await gw.post("/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -73,19 +72,38 @@ async def test_ready_register_token_me_and_welcome_email(gw: httpx.AsyncClient, 
     ready = (await gw.get("/readyz")).json()
     assert ready["status"] == "ok"
     assert {k: v for k, v in ready["checks"]["services"].items() if k != "status"} == {
-        "catalog": "ok", "intake": "ok", "workflow": "ok", "notify": "ok", "interop": "ok"}
+        "catalog": "ok",
+        "intake": "ok",
+        "workflow": "ok",
+        "notify": "ok",
+        "interop": "ok",
+    }
     address = f"e2e-{uuid.uuid4().hex[:8]}@example.vn"
-    r = await gw.post("/api/v1/auth/register", json={
-        "username": f"e2e.{uuid.uuid4().hex[:8]}", "password": "CongDan@2026", "full_name": "Hoàng Văn Em",
-        "id_number": str(uuid.uuid4().int)[:12], "phone": "0933444555", "email": address})
+    r = await gw.post(
+        "/api/v1/auth/register",
+        json={
+            "username": f"e2e.{uuid.uuid4().hex[:8]}",
+            "password": "CongDan@2026",
+            "full_name": "Hoàng Văn Em",
+            "id_number": str(uuid.uuid4().int)[:12],
+            "phone": "0933444555",
+            "email": address,
+        },
+    )
     assert r.status_code == 201, r.text
     me = (await gw.get("/api/v1/auth/me", headers=await login(gw, r.json()["username"], "CongDan@2026"))).json()
     assert me["roles"] == ["citizen"] and me["full_name"] == "Hoàng Văn Em"
     [welcome] = await eventually(lambda: mails_to(platform, address), timeout=30)
     assert "Hoàng Văn Em" in welcome["Subject"]
     spec = (await gw.get("/openapi.json")).json()
-    for path in ("/api/v1/auth/register", "/api/v1/catalog/procedures", "/api/v1/dossiers",
-                 "/api/v1/workflow/tasks", "/api/v1/notifications", "/interop/v1/messages"):
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/catalog/procedures",
+        "/api/v1/dossiers",
+        "/api/v1/workflow/tasks",
+        "/api/v1/notifications",
+        "/interop/v1/messages",
+    ):
         assert path in spec["paths"], path
 
 
@@ -100,11 +118,21 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     found = (await gw.get("/api/v1/catalog/procedures", params={"q": "ly lich tu phap"})).json()
     assert LLTP in [p["code"] for p in found["items"]]
     body = {
-        "procedure_code": LLTP, "return_method": "counter", "form_data": {"muc_dich": "Xin việc"},
-        "applicant": {"full_name": "Nguyễn Thị Lan", "id_number": "075190001234", "phone": "0912345678",
-                      "email": "lan.nguyen@example.vn", "address": "Biên Hòa, Đồng Nai", "type": "citizen"},
-        "documents": [{"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"1")},
-                      {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"2")}],
+        "procedure_code": LLTP,
+        "return_method": "counter",
+        "form_data": {"muc_dich": "Xin việc"},
+        "applicant": {
+            "full_name": "Nguyễn Thị Lan",
+            "id_number": "075190001234",
+            "phone": "0912345678",
+            "email": "lan.nguyen@example.vn",
+            "address": "Biên Hòa, Đồng Nai",
+            "type": "citizen",
+        },
+        "documents": [
+            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"1")},
+            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"2")},
+        ],
     }
     r = await gw.post("/api/v1/dossiers", json=body, headers={**citizen, "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 201, r.text
@@ -112,8 +140,11 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     assert code.startswith("000.00.15.H19-") and r.json()["status"] == "submitted"
 
     desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
-    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept", "note": "Hồ sơ đầy đủ"},
-                      headers={**desk, "Idempotency-Key": uuid.uuid4().hex})
+    r = await gw.post(
+        f"/api/v1/dossiers/{code}/reception",
+        json={"decision": "accept", "note": "Hồ sơ đầy đủ"},
+        headers={**desk, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     dossier = (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
     assert dossier["status"] == "accepted" and dossier["due_at"] and dossier["national_status"] == 2
@@ -127,23 +158,37 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     await eventually(at_specialist, timeout=30, interval=0.3)  # auto-forwarded (WORKFLOW_AUTO_FORWARD_AFTER=1s)
     tasks = (await gw.get("/api/v1/workflow/tasks", headers=specialist)).json()
     assert code in json.dumps(tasks, ensure_ascii=False)
-    for payload in ({"action": "claim"},
-                    {"action": "propose", "comment": "Đủ điều kiện cấp phiếu",
-                     "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "file_id": await upload(gw, specialist, PDF)}]}):
-        r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json=payload,
-                          headers={**specialist, "Idempotency-Key": uuid.uuid4().hex})
+    for payload in (
+        {"action": "claim"},
+        {
+            "action": "propose",
+            "comment": "Đủ điều kiện cấp phiếu",
+            "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "file_id": await upload(gw, specialist, PDF)}],
+        },
+    ):
+        r = await gw.post(
+            f"/api/v1/workflow/dossiers/{code}/actions",
+            json=payload,
+            headers={**specialist, "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
     leader = await login(gw, "lanhdao.stp", "CanBo@2026")
-    r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json={"action": "approve", "comment": "Đồng ý"},
-                      headers={**leader, "Idempotency-Key": uuid.uuid4().hex})
+    r = await gw.post(
+        f"/api/v1/workflow/dossiers/{code}/actions",
+        json={"action": "approve", "comment": "Đồng ý"},
+        headers={**leader, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
 
     async def result_ready() -> bool:
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
 
     await eventually(result_ready, timeout=30, interval=0.3)
-    r = await gw.post(f"/api/v1/dossiers/{code}/delivery", json={"method": "counter", "note": "Đã trả tại quầy"},
-                      headers={**desk, "Idempotency-Key": uuid.uuid4().hex})
+    r = await gw.post(
+        f"/api/v1/dossiers/{code}/delivery",
+        json={"method": "counter", "note": "Đã trả tại quầy"},
+        headers={**desk, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     dossier = (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
     assert dossier["status"] == "returned" and dossier["national_status"] == 10 and dossier["completed_at"]

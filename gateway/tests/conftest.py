@@ -26,8 +26,10 @@ def signing_key_file(tokens: Tokens, stack: Stack) -> Path:
 async def gateway_settings(stack: Stack, signing_key_file: Path) -> Settings:
     await reset_jetstream(stack.nats.url)
     return Settings(
-        database_url=stack.fresh_database("gateway", MIGRATIONS), nats_url=stack.nats.url,
-        signing_key_file=str(signing_key_file), admin_password="Admin@Test2026",
+        database_url=stack.fresh_database("gateway", MIGRATIONS),
+        nats_url=stack.nats.url,
+        signing_key_file=str(signing_key_file),
+        admin_password="Admin@Test2026",
         auth_rate_per_minute=1000,
     )
 
@@ -39,8 +41,12 @@ async def client(gateway_settings: Settings) -> AsyncIterator[httpx.AsyncClient]
 
 
 CITIZEN = {
-    "username": "lan.nguyen", "password": "CongDan@2026", "full_name": "Nguyễn  Thị Lan",
-    "id_number": "075190001234", "phone": "0912345678", "email": "lan.nguyen@example.vn",
+    "username": "lan.nguyen",
+    "password": "CongDan@2026",
+    "full_name": "Nguyễn  Thị Lan",
+    "id_number": "075190001234",
+    "phone": "0912345678",
+    "email": "lan.nguyen@example.vn",
 }
 
 
@@ -50,8 +56,9 @@ def citizen() -> dict[str, str]:
 
 
 async def token_for(client: httpx.AsyncClient, username: str, password: str) -> str:
-    r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": username,
-                                                      "password": password})
+    r = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
 

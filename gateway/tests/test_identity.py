@@ -19,11 +19,19 @@ async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, s
     me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     body = me.json()
-    assert body == {"id": r.json()["id"], "username": "lan.nguyen", "full_name": "Nguyễn Thị Lan",
-                    "roles": ["citizen"], "agency_code": None, "department": None}
+    assert body == {
+        "id": r.json()["id"],
+        "username": "lan.nguyen",
+        "full_name": "Nguyễn Thị Lan",
+        "roles": ["citizen"],
+        "agency_code": None,
+        "department": None,
+    }
 
 
-async def test_token_is_eddsa_and_verifiable_with_jwks(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+async def test_token_is_eddsa_and_verifiable_with_jwks(
+    client: httpx.AsyncClient, citizen: dict[str, str], login
+) -> None:
     await client.post("/api/v1/auth/register", json=citizen)
     token = await login(client, "lan.nguyen", citizen["password"])
     jwks = (await client.get("/.well-known/jwks.json")).json()
@@ -46,10 +54,20 @@ async def test_register_twice_is_409(client: httpx.AsyncClient, citizen: dict[st
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("id_number", "12345"), ("id_number", "0751900012AB"), ("phone", "12345"), ("email", "not-an-email"),
-     ("password", "short"), ("password", "onlyletters"), ("username", "Ab"), ("full_name", "")],
+    [
+        ("id_number", "12345"),
+        ("id_number", "0751900012AB"),
+        ("phone", "12345"),
+        ("email", "not-an-email"),
+        ("password", "short"),
+        ("password", "onlyletters"),
+        ("username", "Ab"),
+        ("full_name", ""),
+    ],
 )
-async def test_register_bad_input_names_the_field(client: httpx.AsyncClient, field: str, value: str, citizen: dict[str, str]) -> None:
+async def test_register_bad_input_names_the_field(
+    client: httpx.AsyncClient, field: str, value: str, citizen: dict[str, str]
+) -> None:
     r = await client.post("/api/v1/auth/register", json={**citizen, field: value})
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -73,11 +91,13 @@ async def test_token_bad_input(client: httpx.AsyncClient, citizen: dict[str, str
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "grant_type"]
     r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "x"})
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "password"]
-    r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "nobody",
-                                                      "password": "Wrong@123"})
+    r = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "nobody", "password": "Wrong@123"}
+    )
     assert r.status_code == 401 and r.json()["error"] == "invalid_grant"
-    r = await client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "x",
-                                                      "client_secret": "y"})
+    r = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+    )
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
 
 
@@ -87,26 +107,41 @@ async def test_me_needs_a_valid_token(client: httpx.AsyncClient, citizen: dict[s
     assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_admin_creates_officers_and_others_cannot(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
+async def test_admin_creates_officers_and_others_cannot(
+    client: httpx.AsyncClient, citizen: dict[str, str], login
+) -> None:
     admin = await login(client, "admin", "Admin@Test2026")
-    officer = {"username": "tiepnhan.test", "password": "CanBo@2026", "full_name": "Lê Thị Mai",
-               "roles": ["reception"], "agency_code": "000.00.15.H19", "department": "Bộ phận một cửa"}
+    officer = {
+        "username": "tiepnhan.test",
+        "password": "CanBo@2026",
+        "full_name": "Lê Thị Mai",
+        "roles": ["reception"],
+        "agency_code": "000.00.15.H19",
+        "department": "Bộ phận một cửa",
+    }
     r = await client.post("/api/v1/admin/users", json=officer, headers={"Authorization": f"Bearer {admin}"})
     assert r.status_code == 201, r.text
     token = await login(client, "tiepnhan.test", "CanBo@2026")
     me = (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
     assert me["roles"] == ["reception"] and me["agency_code"] == "000.00.15.H19"
     # an officer is not an admin
-    r = await client.post("/api/v1/admin/users", json={**officer, "username": "x.y.z"},
-                          headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        "/api/v1/admin/users", json={**officer, "username": "x.y.z"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 403
     # bad input names the field
     for field, value in [("roles", ["wizard"]), ("agency_code", "H19"), ("username", "A")]:
-        r = await client.post("/api/v1/admin/users", json={**officer, "username": "new.one", field: value},
-                              headers={"Authorization": f"Bearer {admin}"})
+        r = await client.post(
+            "/api/v1/admin/users",
+            json={**officer, "username": "new.one", field: value},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
         assert r.status_code == 422 and ["body", field] in [e["loc"] for e in r.json()["errors"]], r.text
-    r = await client.post("/api/v1/admin/users", json={**officer, "username": "no.agency", "agency_code": None},
-                          headers={"Authorization": f"Bearer {admin}"})
+    r = await client.post(
+        "/api/v1/admin/users",
+        json={**officer, "username": "no.agency", "agency_code": None},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "agency_code"]
 
 
@@ -127,6 +162,7 @@ async def test_demo_mode_creates_demo_accounts(gateway_settings: Settings, login
 
 
 async def test_large_body_is_refused_before_parsing(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
-    r = await client.post("/api/v1/auth/register", content=b"x" * (2 * 1024 * 1024),
-                          headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/auth/register", content=b"x" * (2 * 1024 * 1024), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")

@@ -27,8 +27,13 @@ def upstream_app() -> FastAPI:
         async for chunk in request.stream():
             digest.update(chunk)
             size += len(chunk)
-        return {"sha256": digest.hexdigest(), "size": size, "request_id": request.headers.get("x-request-id"),
-                "query": str(request.url.query), "auth": request.headers.get("authorization")}
+        return {
+            "sha256": digest.hexdigest(),
+            "size": size,
+            "request_id": request.headers.get("x-request-id"),
+            "query": str(request.url.query),
+            "auth": request.headers.get("authorization"),
+        }
 
     @app.get("/api/v1/catalog/big")
     async def big() -> StreamingResponse:
@@ -60,9 +65,14 @@ async def upstream() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def proxied(gateway_settings: Settings, upstream: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = gateway_settings.model_copy(update={
-        "catalog_url": upstream, "intake_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        "upstream_timeout": 1.0, "max_body_bytes": 3 * 1024 * 1024})
+    settings = gateway_settings.model_copy(
+        update={
+            "catalog_url": upstream,
+            "intake_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+            "upstream_timeout": 1.0,
+            "max_body_bytes": 3 * 1024 * 1024,
+        }
+    )
     async with running(create_app(settings)) as client:
         yield client
 
@@ -72,8 +82,11 @@ async def test_streams_request_body_and_passes_headers(proxied: httpx.AsyncClien
         for _ in range(32):
             yield b"a" * 65536
 
-    r = await proxied.post("/api/v1/catalog/echo?q=dang%20ky", content=body(),
-                           headers={"Authorization": "Bearer abc", "X-Request-Id": "req-123"})
+    r = await proxied.post(
+        "/api/v1/catalog/echo?q=dang%20ky",
+        content=body(),
+        headers={"Authorization": "Bearer abc", "X-Request-Id": "req-123"},
+    )
     assert r.status_code == 200
     data = r.json()
     assert data["size"] == 32 * 65536 and data["sha256"] == hashlib.sha256(b"a" * 32 * 65536).hexdigest()

@@ -32,8 +32,13 @@ ROUTES: dict[str, list[str]] = {
 
 
 def upstreams(settings: Settings) -> dict[str, str]:
-    return {"catalog": settings.catalog_url, "intake": settings.intake_url, "workflow": settings.workflow_url,
-            "notify": settings.notify_url, "interop": settings.interop_url}
+    return {
+        "catalog": settings.catalog_url,
+        "intake": settings.intake_url,
+        "workflow": settings.workflow_url,
+        "notify": settings.notify_url,
+        "interop": settings.interop_url,
+    }
 
 
 def create_app(settings: Settings | None = None) -> Any:
@@ -60,8 +65,7 @@ def create_app(settings: Settings | None = None) -> Any:
                 return name, "unavailable"
 
         results = await asyncio.gather(*(one(n, u) for n, u in upstreams(settings).items()))
-        return {"services": {"status": "ok" if all(s == "ok" for _, s in results) else "unavailable",
-                             **dict(results)}}
+        return {"services": {"status": "ok" if all(s == "ok" for _, s in results) else "unavailable", **dict(results)}}
 
     async def start(app: FastAPI) -> None:
         app.state.issuer = issuer
@@ -69,11 +73,11 @@ def create_app(settings: Settings | None = None) -> Any:
         await proxy.start()
         app.state.proxy = proxy
         async with app.state.sessionmaker() as session, session.begin():
-            created = await IdentityService(session).bootstrap(admin_password=settings.admin_password,
-                                                                demo=settings.demo)
+            created = await IdentityService(session).bootstrap(
+                admin_password=settings.admin_password, demo=settings.demo
+            )
         for acc in created:
-            log.info("account created: %s (%s) password %s", acc["username"], ",".join(acc["roles"]),
-                     acc["password"])
+            log.info("account created: %s (%s) password %s", acc["username"], ",".join(acc["roles"]), acc["password"])
 
     async def stop(app: FastAPI) -> None:
         await proxy.close()

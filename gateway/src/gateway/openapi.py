@@ -25,8 +25,11 @@ async def fetch_specs(session: aiohttp.ClientSession, upstreams: dict[str, str])
 
 def merge(own: dict[str, Any], specs: dict[str, dict[str, Any]], routes: dict[str, list[str]]) -> dict[str, Any]:
     """Keeps each service's paths that the gateway routes to it; schema name clashes get the service prefix."""
-    merged = {**own, "paths": dict(own.get("paths", {})),
-              "components": {"schemas": dict(own.get("components", {}).get("schemas", {}))}}
+    merged = {
+        **own,
+        "paths": dict(own.get("paths", {})),
+        "components": {"schemas": dict(own.get("components", {}).get("schemas", {}))},
+    }
     merged["info"] = {**own.get("info", {}), "title": "Đồng Nai online public services — API"}
     for name, spec in sorted(specs.items()):
         prefixes = routes.get(name, [])

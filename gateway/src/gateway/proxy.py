@@ -26,10 +26,19 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-    b"transfer-encoding", b"upgrade", b"host",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -37,8 +46,12 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
 LOCAL_MAX_BODY = 1024 * 1024
-STATUS_TITLES = {413: "Dữ liệu quá lớn", 502: "Dịch vụ phía sau trả lời lỗi",
-                 503: "Dịch vụ tạm thời không sẵn sàng", 504: "Dịch vụ phía sau không trả lời kịp"}
+STATUS_TITLES = {
+    413: "Dữ liệu quá lớn",
+    502: "Dịch vụ phía sau trả lời lỗi",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+    504: "Dịch vụ phía sau không trả lời kịp",
+}
 
 
 @dataclass(frozen=True)
@@ -48,15 +61,26 @@ class Route:
 
 
 def problem_bytes(status: int, detail: str, slug: str) -> bytes:
-    return json.dumps({"type": TYPE_BASE + slug, "title": STATUS_TITLES.get(status, "Lỗi"), "status": status,
-                       "detail": detail}, ensure_ascii=False).encode()
+    return json.dumps(
+        {"type": TYPE_BASE + slug, "title": STATUS_TITLES.get(status, "Lỗi"), "status": status, "detail": detail},
+        ensure_ascii=False,
+    ).encode()
 
 
 async def send_problem(send: Send, status: int, detail: str, slug: str, request_id: bytes) -> None:
     body = problem_bytes(status, detail, slug)
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-        (b"x-request-id", request_id), *SECURITY_HEADERS]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -67,8 +91,17 @@ class BodyTooLarge(Exception):
 class Proxy:
     """ASGI middleware: requests whose path starts with a routed prefix go upstream; others to ``app``."""
 
-    def __init__(self, app: ASGIApp, *, routes: list[Route], upstreams: dict[str, str], max_body: int,
-                 connect_timeout: float, timeout: float, pool_size: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: list[Route],
+        upstreams: dict[str, str],
+        max_body: int,
+        connect_timeout: float,
+        timeout: float,
+        pool_size: int,
+    ) -> None:
         self.app = app
         self.routes = sorted(routes, key=lambda r: -len(r.prefix))
         self.upstreams = {k: v.rstrip("/") for k, v in upstreams.items()}
@@ -78,10 +111,15 @@ class Proxy:
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=self.pool_size, limit_per_host=self.pool_size, ttl_dns_cache=300,
-                                         keepalive_timeout=30)
-        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, timeout=self.timeout,
-                                             skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"))
+        connector = aiohttp.TCPConnector(
+            limit=self.pool_size, limit_per_host=self.pool_size, ttl_dns_cache=300, keepalive_timeout=30
+        )
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            timeout=self.timeout,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+        )
 
     async def close(self) -> None:
         if self.session is not None:
@@ -89,8 +127,11 @@ class Proxy:
 
     def match(self, path: str) -> str | None:
         for r in self.routes:
-            if path == r.prefix or path.startswith(r.prefix + "/") or (r.prefix.endswith("/") and
-                                                                        path.startswith(r.prefix)):
+            if (
+                path == r.prefix
+                or path.startswith(r.prefix + "/")
+                or (r.prefix.endswith("/") and path.startswith(r.prefix))
+            ):
                 return self.upstreams.get(r.service)
         return None
 
@@ -127,8 +168,13 @@ class Proxy:
                 continue
             headers.append((k.decode("latin-1"), v.decode("latin-1")))
         if content_length is not None and content_length > self.max_body:
-            await send_problem(send, 413, f"Nội dung vượt quá giới hạn {self.max_body // (1024 * 1024)} MB.",
-                               "payload-too-large", request_id)
+            await send_problem(
+                send,
+                413,
+                f"Nội dung vượt quá giới hạn {self.max_body // (1024 * 1024)} MB.",
+                "payload-too-large",
+                request_id,
+            )
             return
         client = scope.get("client")
         headers.append(("X-Request-Id", request_id.decode()))
@@ -144,10 +190,14 @@ class Proxy:
             data = self._stream_body(receive, overflow)
         started = False
         try:
-            async with self.session.request(scope["method"], url, headers=headers, data=data,
-                                            allow_redirects=False, compress=None) as resp:
-                out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP
-                       and k.lower() != b"x-request-id"]
+            async with self.session.request(
+                scope["method"], url, headers=headers, data=data, allow_redirects=False, compress=None
+            ) as resp:
+                out = [
+                    (k.lower(), v)
+                    for k, v in resp.raw_headers
+                    if k.lower() not in HOP_BY_HOP and k.lower() != b"x-request-id"
+                ]
                 out.append((b"x-request-id", request_id))
                 await send({"type": "http.response.start", "status": resp.status, "headers": out})
                 started = True
@@ -160,8 +210,13 @@ class Proxy:
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
             log.warning("upstream %s unavailable: %s", upstream, exc)
             if not started:
-                await send_problem(send, 503, "Dịch vụ tạm thời không sẵn sàng, vui lòng thử lại sau.",
-                                   "service-unavailable", request_id)
+                await send_problem(
+                    send,
+                    503,
+                    "Dịch vụ tạm thời không sẵn sàng, vui lòng thử lại sau.",
+                    "service-unavailable",
+                    request_id,
+                )
         except TimeoutError:
             if not started:
                 await send_problem(send, 504, "Dịch vụ phía sau không trả lời kịp.", "upstream-timeout", request_id)

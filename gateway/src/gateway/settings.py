@@ -13,8 +13,10 @@ class Settings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     signing_key_file: str | None = Field(
-        default=None, description="PEM Ed25519 private key the gateway signs tokens with; when unset, one is "
-        "generated once under $DVC_DATA_DIR/keys (single-gateway set-ups)")
+        default=None,
+        description="PEM Ed25519 private key the gateway signs tokens with; when unset, one is "
+        "generated once under $DVC_DATA_DIR/keys (single-gateway set-ups)",
+    )
     data_dir: str = Field(default=".data", validation_alias=AliasChoices("DVC_DATA_DIR", "GATEWAY_DATA_DIR"))
     token_ttl_seconds: int = 3600
     client_token_ttl_seconds: int = 900

@@ -32,9 +32,16 @@ def test_asyncapi_document_is_generated_from_the_models_and_committed() -> None:
 
 def test_cloudevent_round_trip_and_validation() -> None:
     payload = DossierSubmitted(
-        code="000.00.15.H19-261130-0001", procedure_code="1.000894.000.00.15.H19", agency_code="000.00.15.H19",
-        status="submitted", national_status=1, at="2026-11-30T09:00:00+07:00", procedure_name="Đăng ký kết hôn",
-        procedure_revision=1, level=3)
+        code="000.00.15.H19-261130-0001",
+        procedure_code="1.000894.000.00.15.H19",
+        agency_code="000.00.15.H19",
+        status="submitted",
+        national_status=1,
+        at="2026-11-30T09:00:00+07:00",
+        procedure_name="Đăng ký kết hôn",
+        procedure_revision=1,
+        level=3,
+    )
     event = CloudEvent.of(payload, source="/intake", subject=payload.code)
     again = CloudEvent.model_validate_json(event.model_dump_json())
     assert again.payload() == payload and again.specversion == "1.0" and again.type == "intake.dossier.submitted.v1"

@@ -29,7 +29,9 @@ async def stream_count(js, subject: str = "gateway.>") -> int:  # type: ignore[n
     return int(info.state.messages)
 
 
-async def test_rolled_back_event_is_never_published(stack: Stack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_rolled_back_event_is_never_published(
+    stack: Stack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     nc = await nats.connect(stack.nats.url)
     js = nc.jetstream()
     await bus.ensure_streams(js)
@@ -78,12 +80,17 @@ async def test_crash_between_publish_and_commit_delivers_exactly_once(
         await session.execute(text("SELECT 1"))
         effects.append(ev.id)
 
-    runner = bus.ConsumerRunner(js, sessionmaker, bus.Subscription("test-effects", ["gateway.user.registered.v1"], handler))
+    runner = bus.ConsumerRunner(
+        js, sessionmaker, bus.Subscription("test-effects", ["gateway.user.registered.v1"], handler)
+    )
     task = asyncio.create_task(runner.run())
     await eventually(lambda: runner.processed == 1)
     # a redelivery of the same event (e.g. published again after the dedupe window) changes nothing
-    await js.publish("gateway.user.registered.v1", (await _raw(sessionmaker, event.id)).encode(),
-                     headers={"Nats-Msg-Id": "another-id-same-event"})
+    await js.publish(
+        "gateway.user.registered.v1",
+        (await _raw(sessionmaker, event.id)).encode(),
+        headers={"Nats-Msg-Id": "another-id-same-event"},
+    )
     await eventually(lambda: runner.processed == 2)
     task.cancel()
     assert effects == [event.id]
@@ -112,16 +119,14 @@ async def test_poison_event_lands_in_dead_letter_after_bounded_retries(
         tries.append(1)
         raise ValueError("cannot handle this event")
 
-    sub = bus.Subscription("test-poison", ["gateway.user.registered.v1"], failing, max_deliver=3,
-                           retry_delays=(0.05,))
+    sub = bus.Subscription("test-poison", ["gateway.user.registered.v1"], failing, max_deliver=3, retry_delays=(0.05,))
     runner = bus.ConsumerRunner(js, sessionmaker, sub)
     task = asyncio.create_task(runner.run())
     await eventually(lambda: runner.dead_lettered == 1, timeout=20)
     await asyncio.sleep(0.3)
     task.cancel()
     assert len(tries) == 3
-    dlq = await js.pull_subscribe("dlq.>", durable="dlq-check", stream=DLQ_STREAM.name,
-                                  config=ConsumerConfig())
+    dlq = await js.pull_subscribe("dlq.>", durable="dlq-check", stream=DLQ_STREAM.name, config=ConsumerConfig())
     [msg] = await dlq.fetch(1, timeout=2)
     assert msg.subject == "dlq.test-poison.gateway_user_registered_v1"
     assert "cannot handle" in msg.headers["Dvc-Error"]

@@ -69,11 +69,22 @@ def provider(tmp_path: Path, merchant: Merchant) -> Iterator[PaymentProvider]:
 
 def pay_params(**overrides: str) -> dict[str, str]:
     now = datetime.now(VN_TZ)
-    return {"vnp_Version": "2.1.0", "vnp_Command": "pay", "vnp_TmnCode": TMN, "vnp_Amount": "20000000",
-            "vnp_CurrCode": "VND", "vnp_TxnRef": "ABC123", "vnp_OrderInfo": "Thanh toan phi ho so 1",
-            "vnp_OrderType": "other", "vnp_Locale": "vn", "vnp_ReturnUrl": "http://portal.test/return?x=1",
-            "vnp_IpAddr": "127.0.0.1", "vnp_CreateDate": now.strftime("%Y%m%d%H%M%S"),
-            "vnp_ExpireDate": (now + timedelta(minutes=15)).strftime("%Y%m%d%H%M%S"), **overrides}
+    return {
+        "vnp_Version": "2.1.0",
+        "vnp_Command": "pay",
+        "vnp_TmnCode": TMN,
+        "vnp_Amount": "20000000",
+        "vnp_CurrCode": "VND",
+        "vnp_TxnRef": "ABC123",
+        "vnp_OrderInfo": "Thanh toan phi ho so 1",
+        "vnp_OrderType": "other",
+        "vnp_Locale": "vn",
+        "vnp_ReturnUrl": "http://portal.test/return?x=1",
+        "vnp_IpAddr": "127.0.0.1",
+        "vnp_CreateDate": now.strftime("%Y%m%d%H%M%S"),
+        "vnp_ExpireDate": (now + timedelta(minutes=15)).strftime("%Y%m%d%H%M%S"),
+        **overrides,
+    }
 
 
 def test_signature_is_hmac_sha512_over_sorted_encoded_params() -> None:

@@ -26,7 +26,7 @@ class UserRepository:
         return None
 
     async def any_admin(self) -> bool:
-        return bool(await self.session.scalar(select(User.id).where(User.roles.any("admin")).limit(1)))
+        return bool(await self.session.scalar(select(User.id).where(User.roles.contains(["admin"])).limit(1)))
 
     def add(self, user: User) -> None:
         self.session.add(user)

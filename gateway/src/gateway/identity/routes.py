@@ -30,8 +30,12 @@ class RateLimiter:
         while q and now - q[0] > 60:
             q.popleft()
         if len(q) >= self.per_minute:
-            raise Problem("Quá nhiều lần đăng nhập, vui lòng thử lại sau một phút.", status=429,
-                          slug="too-many-requests", headers={"Retry-After": "60"})
+            raise Problem(
+                "Quá nhiều lần đăng nhập, vui lòng thử lại sau một phút.",
+                status=429,
+                slug="too-many-requests",
+                headers={"Retry-After": "60"},
+            )
         q.append(now)
         if len(self.hits) > 100_000:
             self.hits.clear()
@@ -70,25 +74,38 @@ async def issue_token(
     if grant_type == "password":
         ttl = settings.token_ttl_seconds
         token = await service.password_grant(
-            issuer(request), _required(username, "username", "tên đăng nhập"),
-            _required(password, "password", "mật khẩu"), ttl)
+            issuer(request),
+            _required(username, "username", "tên đăng nhập"),
+            _required(password, "password", "mật khẩu"),
+            ttl,
+        )
     elif grant_type == "client_credentials":
         ttl = settings.client_token_ttl_seconds
         token = await service.client_grant(
-            issuer(request), _required(client_id, "client_id", "client_id"),
-            _required(client_secret, "client_secret", "client_secret"), ttl)
+            issuer(request),
+            _required(client_id, "client_id", "client_id"),
+            _required(client_secret, "client_secret", "client_secret"),
+            ttl,
+        )
     else:
-        raise Invalid("grant_type phải là 'password' hoặc 'client_credentials'.",
-                      errors=[{"loc": ["body", "grant_type"],
-                               "msg": "grant_type phải là 'password' hoặc 'client_credentials'."}],
-                      error="unsupported_grant_type")
+        raise Invalid(
+            "grant_type phải là 'password' hoặc 'client_credentials'.",
+            errors=[{"loc": ["body", "grant_type"], "msg": "grant_type phải là 'password' hoặc 'client_credentials'."}],
+            error="unsupported_grant_type",
+        )
     return TokenResponse(access_token=token, expires_in=ttl)
 
 
 @router.get("/api/v1/auth/me", response_model=Me)
 async def read_me(principal: CurrentUser) -> Me:
-    return Me(id=principal.id, username=principal.username, full_name=principal.full_name,
-              roles=list(principal.roles), agency_code=principal.agency_code, department=principal.department)
+    return Me(
+        id=principal.id,
+        username=principal.username,
+        full_name=principal.full_name,
+        roles=list(principal.roles),
+        agency_code=principal.agency_code,
+        department=principal.department,
+    )
 
 
 @router.post("/api/v1/admin/users", status_code=201, response_model=UserCreated)
@@ -102,5 +119,3 @@ async def create_user(
 @router.get("/.well-known/jwks.json")
 async def read_jwks(request: Request) -> JSONResponse:
     return JSONResponse(issuer(request).jwks(), headers={"Cache-Control": "public, max-age=300"})
-
-

@@ -10,7 +10,9 @@ from servicekit.auth import ROLES
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
 CCCD = re.compile(r"^\d{12}$")
 PHONE = re.compile(r"^(?:0|\+84)(?:3|5|7|8|9)\d{8}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
 AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}$")
 
 

@@ -54,16 +54,27 @@ class IdentityService:
         if taken:
             raise Conflict(_TAKEN[taken], errors=[{"loc": ["body", taken], "msg": _TAKEN[taken]}])
         user = User(
-            username=body.username, password_hash=await hash_password(body.password), full_name=body.full_name,
-            id_number=body.id_number, phone=body.phone, email=body.email, roles=["citizen"],
+            username=body.username,
+            password_hash=await hash_password(body.password),
+            full_name=body.full_name,
+            id_number=body.id_number,
+            phone=body.phone,
+            email=body.email,
+            roles=["citizen"],
         )
         self.users.add(user)
         await self.session.flush()
         add_event(
             self.session,
-            UserRegistered(user_id=str(user.id), username=user.username, full_name=user.full_name,
-                           email=user.email, phone=user.phone),
-            source="/gateway", subject=str(user.id),
+            UserRegistered(
+                user_id=str(user.id),
+                username=user.username,
+                full_name=user.full_name,
+                email=user.email,
+                phone=user.phone,
+            ),
+            source="/gateway",
+            subject=str(user.id),
         )
         return user
 
@@ -75,8 +86,13 @@ class IdentityService:
         if taken:
             raise Conflict(_TAKEN[taken], errors=[{"loc": ["body", taken], "msg": _TAKEN[taken]}])
         user = User(
-            username=body.username, password_hash=await hash_password(body.password), full_name=body.full_name,
-            roles=body.roles, agency_code=body.agency_code, department=body.department, email=body.email,
+            username=body.username,
+            password_hash=await hash_password(body.password),
+            full_name=body.full_name,
+            roles=body.roles,
+            agency_code=body.agency_code,
+            department=body.department,
+            email=body.email,
             phone=body.phone,
         )
         self.users.add(user)
@@ -89,18 +105,30 @@ class IdentityService:
         if user is None or not ok or not user.active:
             raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", slug="invalid-grant", error="invalid_grant")
         return issuer.issue(
-            sub=str(user.id), ttl=ttl, username=user.username, name=user.full_name, roles=list(user.roles),
-            agency_code=user.agency_code, department=user.department,
+            sub=str(user.id),
+            ttl=ttl,
+            username=user.username,
+            name=user.full_name,
+            roles=list(user.roles),
+            agency_code=user.agency_code,
+            department=user.department,
         )
 
     async def client_grant(self, issuer: TokenIssuer, client_id: str, secret: str, ttl: int) -> str:
         client = await self.users.client(client_id)
         ok = await verify_password(client.secret_hash if client else _DUMMY_HASH, secret)
         if client is None or not ok or not client.active:
-            raise Unauthorized("Thông tin định danh hệ thống không đúng.", slug="invalid-client", error="invalid_client")
+            raise Unauthorized(
+                "Thông tin định danh hệ thống không đúng.", slug="invalid-client", error="invalid_client"
+            )
         return issuer.issue(
-            sub=f"client:{client.client_id}", ttl=ttl, username=client.system_code, name=client.name,
-            roles=list(client.roles), agency_code=client.agency_code, client_id=client.client_id,
+            sub=f"client:{client.client_id}",
+            ttl=ttl,
+            username=client.system_code,
+            name=client.name,
+            roles=list(client.roles),
+            agency_code=client.agency_code,
+            client_id=client.client_id,
         )
 
     async def bootstrap(self, *, admin_password: str | None, demo: bool) -> list[dict[str, Any]]:
@@ -108,8 +136,11 @@ class IdentityService:
         created: list[dict[str, Any]] = []
         if not await self.users.any_admin():
             if admin_password:
-                await self.create_user(UserCreate(username="admin", password=admin_password,
-                                                  full_name="Quản trị hệ thống", roles=["admin"]))
+                await self.create_user(
+                    UserCreate(
+                        username="admin", password=admin_password, full_name="Quản trị hệ thống", roles=["admin"]
+                    )
+                )
                 created.append({"username": "admin", "password": "(DVC_ADMIN_PASSWORD)", "roles": ["admin"]})
             elif not demo:
                 raise RuntimeError("no admin account exists: set DVC_ADMIN_PASSWORD (or run in demo mode)")
@@ -117,9 +148,15 @@ class IdentityService:
             for acc in demo_accounts():
                 if await self.users.by_username(acc["username"]) is None:
                     if "citizen" in acc["roles"]:
-                        user = User(username=acc["username"], password_hash=await hash_password(acc["password"]),
-                                    full_name=acc["full_name"], id_number=acc.get("id_number"),
-                                    phone=acc.get("phone"), email=acc.get("email"), roles=["citizen"])
+                        user = User(
+                            username=acc["username"],
+                            password_hash=await hash_password(acc["password"]),
+                            full_name=acc["full_name"],
+                            id_number=acc.get("id_number"),
+                            phone=acc.get("phone"),
+                            email=acc.get("email"),
+                            roles=["citizen"],
+                        )
                         self.users.add(user)
                         await self.session.flush()
                     else:

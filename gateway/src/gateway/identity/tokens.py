@@ -31,8 +31,13 @@ class TokenIssuer:
     def issue(self, *, sub: str, ttl: int, **claims: Any) -> str:
         now = datetime.now(UTC)
         body = {
-            "sub": sub, "iss": self.issuer, "aud": AUDIENCE, "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(seconds=ttl)).timestamp()), "jti": uuid.uuid4().hex, **claims,
+            "sub": sub,
+            "iss": self.issuer,
+            "aud": AUDIENCE,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+            "jti": uuid.uuid4().hex,
+            **claims,
         }
         return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": self.kid})
 

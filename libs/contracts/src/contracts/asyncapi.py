@@ -39,8 +39,7 @@ def build_document() -> dict[str, Any]:
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/CloudEvent"},
-                    {"properties": {"type": {"const": event_type},
-                                    "data": {"$ref": f"#/components/schemas/{key}"}}},
+                    {"properties": {"type": {"const": event_type}, "data": {"$ref": f"#/components/schemas/{key}"}}},
                 ]
             },
         }

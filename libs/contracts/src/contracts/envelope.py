@@ -62,16 +62,11 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def of(
-        cls, payload: EventData, *, source: str, subject: str | None = None, id: str | None = None
-    ) -> CloudEvent:
-        return cls(
-            source=source,
-            type=payload.event_type,
-            subject=subject,
-            data=payload.model_dump(mode="json"),
-            **({"id": id} if id else {}),
-        )
+    def of(cls, payload: EventData, *, source: str, subject: str | None = None, id: str | None = None) -> CloudEvent:
+        event = cls(source=source, type=payload.event_type, subject=subject, data=payload.model_dump(mode="json"))
+        if id:
+            event.id = id
+        return event
 
     def payload(self) -> EventData:
         return payload_class(self.type).model_validate(self.data)

@@ -83,7 +83,11 @@ class TokenVerifier:
             if key is None:
                 raise Unauthorized("Mã thông báo được ký bằng khóa không xác định.")
             claims = jwt.decode(
-                token, key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=self._issuer,
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=AUDIENCE,
+                issuer=self._issuer,
                 options={"require": ["exp", "sub", "iat"]},
             )
         except jwt.ExpiredSignatureError:

@@ -45,8 +45,13 @@ async def connect(url: str, *, name: str) -> NATS:
     while True:
         try:
             return await nats.connect(
-                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=2,
-                allow_reconnect=True, error_cb=on_error,
+                url,
+                name=name,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                allow_reconnect=True,
+                error_cb=on_error,
             )
         except (OSError, nats.errors.NoServersError, NatsTimeout) as exc:
             raise_if_cancelling()
@@ -96,9 +101,7 @@ class Subscription:
 
 
 class ConsumerRunner:
-    def __init__(
-        self, js: JetStreamContext, sessionmaker: async_sessionmaker[AsyncSession], sub: Subscription
-    ) -> None:
+    def __init__(self, js: JetStreamContext, sessionmaker: async_sessionmaker[AsyncSession], sub: Subscription) -> None:
         self._js = js
         self._sessionmaker = sessionmaker
         self.sub = sub
@@ -183,8 +186,13 @@ class ConsumerRunner:
         self.processed += 1
 
     async def _dead_letter(self, msg: Msg, event_type: str, error: str) -> None:
-        headers = {**(msg.headers or {}), **inject_headers(), "Dvc-Error": error[:1000],
-                   "Dvc-Original-Subject": msg.subject, "Dvc-Consumer": self.sub.name}
+        headers = {
+            **(msg.headers or {}),
+            **inject_headers(),
+            "Dvc-Error": error[:1000],
+            "Dvc-Original-Subject": msg.subject,
+            "Dvc-Consumer": self.sub.name,
+        }
         meta_id = (msg.headers or {}).get("Nats-Msg-Id")
         if meta_id:
             headers["Nats-Msg-Id"] = f"dlq-{self.sub.name}-{meta_id}"
@@ -194,5 +202,3 @@ class ConsumerRunner:
         await msg.term()
         self.dead_lettered += 1
         log.error("consumer %s: dead-lettered %s: %s", self.sub.name, msg.subject, error[:200])
-
-

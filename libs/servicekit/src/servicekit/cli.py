@@ -29,6 +29,14 @@ def main(name: str, app_factory: str, settings_cls: str, main_file: str) -> None
         return
     import uvicorn
 
-    uvicorn.run(app_factory, factory=True, host=getattr(settings, "host", "127.0.0.1"),
-                port=int(getattr(settings, "port", 8000)), loop="uvloop", http="httptools",
-                access_log=False, log_level="warning", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=getattr(settings, "host", "127.0.0.1"),
+        port=int(getattr(settings, "port", 8000)),
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )

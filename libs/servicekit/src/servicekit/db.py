@@ -25,7 +25,7 @@ def async_url(url: str) -> str:
     """Accepts ``postgres://``, ``postgresql://`` or an explicit driver and returns the asyncpg form."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 

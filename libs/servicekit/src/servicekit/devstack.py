@@ -49,10 +49,7 @@ def wait_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None
 def _reachable_by_others(path: Path) -> bool:
     """True when every folder from / down to ``path`` lets other users traverse it."""
     p = path.resolve()
-    for part in [p, *p.parents]:
-        if part.exists() and not (part.stat().st_mode & stat.S_IXOTH):
-            return False
-    return True
+    return all(part.stat().st_mode & stat.S_IXOTH for part in [p, *p.parents] if part.exists())
 
 
 # --------------------------------------------------------------------------------------------- PostgreSQL
@@ -115,16 +112,44 @@ class Postgres:
             os.chmod(self.root, 0o700)
             os.chown(self.root, *self._run_as)
         if not (self.data / "PG_VERSION").exists():
-            self._run([str(self._bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                       "-E", "UTF8", "--locale=C.UTF-8", *(["--no-sync"] if self.fast else [])])
+            self._run(
+                [
+                    str(self._bin / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    *(["--no-sync"] if self.fast else []),
+                ]
+            )
         opts = [
-            f"-p {self.port}", "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
-            "-c max_connections=300", "-c shared_buffers=128MB",
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            "-c unix_socket_directories=''",
+            "-c max_connections=300",
+            "-c shared_buffers=128MB",
         ]
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._run([str(self._bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                   "-w", "-t", "60", "-o", " ".join(opts), "start"])
+        self._run(
+            [
+                str(self._bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(opts),
+                "start",
+            ]
+        )
         return self
 
     def stop(self) -> None:
@@ -150,9 +175,20 @@ class Nats:
         if not binary.exists():
             binary = Path(shutil.which("nats-server") or "nats-server")
         self.proc = subprocess.Popen(
-            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.root / "jetstream"),
-             "-l", str(self.root / "nats.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(binary),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-js",
+                "-sd",
+                str(self.root / "jetstream"),
+                "-l",
+                str(self.root / "nats.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_port(self.port)
         return self
@@ -242,7 +278,8 @@ class SmsSink:
                     self.end_headers()
                     return
                 msg_id = f"{time.time_ns()}"
-                (sink.root / f"{msg_id}.json").write_text(json.dumps({**data, "id": msg_id}, ensure_ascii=False))
+                record = {**data, "gateway_id": msg_id, "idempotency_key": self.headers.get("Idempotency-Key")}
+                (sink.root / f"{msg_id}.json").write_text(json.dumps(record, ensure_ascii=False))
                 payload = json.dumps({"id": msg_id, "status": "accepted"}).encode()
                 self.send_response(202)
                 self.send_header("content-type", "application/json")

@@ -42,7 +42,8 @@ def health_router(extra: list[ReadyCheck] | None = None) -> APIRouter:
         for part in await asyncio.gather(*(c(request) for c in checks)):
             results.update(part)
         ok = all(v == "ok" or (isinstance(v, dict) and v.get("status") == "ok") for v in results.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503
+        )
 
     return router

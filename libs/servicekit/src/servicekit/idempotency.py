@@ -66,6 +66,11 @@ class Idempotency:
         if self.key is None:
             return
         self.session.add(
-            IdempotencyRow(scope=self.scope, key=self.key, request_hash=self.hash, status=status,
-                           body=json.dumps(body, ensure_ascii=False, default=str))
+            IdempotencyRow(
+                scope=self.scope,
+                key=self.key,
+                request_hash=self.hash,
+                status=status,
+                body=json.dumps(body, ensure_ascii=False, default=str),
+            )
         )

@@ -87,12 +87,12 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            with tracer().start_as_current_span("outbox.publish", attributes={"messaging.batch.message_count": len(rows)}):
+            with tracer().start_as_current_span(
+                "outbox.publish", attributes={"messaging.batch.message_count": len(rows)}
+            ):
                 results = await asyncio.gather(
                     *(
-                        js.publish(
-                            r.subject, r.body.encode(), headers={**(r.headers or {}), "Nats-Msg-Id": r.event_id}
-                        )
+                        js.publish(r.subject, r.body.encode(), headers={**(r.headers or {}), "Nats-Msg-Id": r.event_id})
                         for r in rows
                     ),
                     return_exceptions=True,

@@ -31,8 +31,17 @@ from servicekit.devstack import free_port
 VN_TZ = timezone(timedelta(hours=7))
 DATE_FMT = "%Y%m%d%H%M%S"
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
-REQUIRED = ("vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_Amount", "vnp_CurrCode", "vnp_TxnRef",
-            "vnp_OrderInfo", "vnp_ReturnUrl", "vnp_CreateDate")
+REQUIRED = (
+    "vnp_Version",
+    "vnp_Command",
+    "vnp_TmnCode",
+    "vnp_Amount",
+    "vnp_CurrCode",
+    "vnp_TxnRef",
+    "vnp_OrderInfo",
+    "vnp_ReturnUrl",
+    "vnp_CreateDate",
+)
 
 
 def canonical_query(params: dict[str, str]) -> str:
@@ -74,8 +83,18 @@ class PaymentProvider:
     """``PaymentProvider(root, secret, tmn_code).start()``; ``.url`` is the pay page to configure as
     ``INTAKE_PAYMENT_URL``; ``.stop()`` at the end."""
 
-    def __init__(self, root: Path, secret: str, tmn_code: str, port: int = 0, *, ipn_url: str | None = None,
-                 auto_approve: bool = True, bank_code: str = "NCB", ipn_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        secret: str,
+        tmn_code: str,
+        port: int = 0,
+        *,
+        ipn_url: str | None = None,
+        auto_approve: bool = True,
+        bank_code: str = "NCB",
+        ipn_timeout: float = 10.0,
+    ) -> None:
         self.root = Path(root)
         self.secret = secret
         self.tmn_code = tmn_code
@@ -146,12 +165,19 @@ class PaymentProvider:
     def notification(self, txn: Transaction, **overrides: str) -> dict[str, str]:
         """The signed IPN parameters of a transaction; ``overrides`` are applied BEFORE signing."""
         params = {
-            "vnp_TmnCode": self.tmn_code, "vnp_Amount": str(txn.amount), "vnp_CurrCode": txn.currency,
-            "vnp_BankCode": self.bank_code, "vnp_BankTranNo": f"VNP{txn.transaction_no}", "vnp_CardType": "ATM",
-            "vnp_PayDate": txn.pay_date or datetime.now(VN_TZ).strftime(DATE_FMT), "vnp_OrderInfo": txn.order_info,
-            "vnp_TransactionNo": txn.transaction_no, "vnp_ResponseCode": txn.response_code or "00",
+            "vnp_TmnCode": self.tmn_code,
+            "vnp_Amount": str(txn.amount),
+            "vnp_CurrCode": txn.currency,
+            "vnp_BankCode": self.bank_code,
+            "vnp_BankTranNo": f"VNP{txn.transaction_no}",
+            "vnp_CardType": "ATM",
+            "vnp_PayDate": txn.pay_date or datetime.now(VN_TZ).strftime(DATE_FMT),
+            "vnp_OrderInfo": txn.order_info,
+            "vnp_TransactionNo": txn.transaction_no,
+            "vnp_ResponseCode": txn.response_code or "00",
             "vnp_TransactionStatus": "00" if (txn.response_code or "00") == "00" else "02",
-            "vnp_TxnRef": txn.txn_ref, **overrides,
+            "vnp_TxnRef": txn.txn_ref,
+            **overrides,
         }
         params["vnp_SecureHashType"] = "HmacSHA512"
         params["vnp_SecureHash"] = secure_hash(params, self.secret)
@@ -193,10 +219,15 @@ class PaymentProvider:
         with self._lock:
             self._seq += 1
             txn = Transaction(
-                transaction_no=f"{datetime.now(VN_TZ):%H%M%S}{self._seq:04d}", txn_ref=q["vnp_TxnRef"],
-                amount=int(q["vnp_Amount"]), currency=q["vnp_CurrCode"], order_info=q["vnp_OrderInfo"],
-                return_url=q["vnp_ReturnUrl"], ipn_url=q.get("vnp_IpnUrl") or self.ipn_url,
-                created_at=datetime.now(VN_TZ).isoformat())
+                transaction_no=f"{datetime.now(VN_TZ):%H%M%S}{self._seq:04d}",
+                txn_ref=q["vnp_TxnRef"],
+                amount=int(q["vnp_Amount"]),
+                currency=q["vnp_CurrCode"],
+                order_info=q["vnp_OrderInfo"],
+                return_url=q["vnp_ReturnUrl"],
+                ipn_url=q.get("vnp_IpnUrl") or self.ipn_url,
+                created_at=datetime.now(VN_TZ).isoformat(),
+            )
             self._txns[txn.transaction_no] = txn
         self._save(txn)
         if self.auto_approve:
@@ -262,8 +293,10 @@ class PaymentProvider:
 
     @staticmethod
     def _page(title: str, body: str) -> str:
-        return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+        return (
+            f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+        )
 
     @staticmethod
     def _send(h: Any, status: int, body: str, content_type: str = "text/html; charset=utf-8") -> None:

@@ -38,8 +38,14 @@ class Problem(Exception):
     slug: str = "bad-request"
 
     def __init__(
-        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
-        status: int | None = None, slug: str | None = None, **extra: Any,
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+        slug: str | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -94,8 +100,14 @@ class Unavailable(Problem):
 
 
 def problem_response(
-    status: int, detail: str, *, slug: str | None = None, errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None, instance: str | None = None, **extra: Any,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + (slug or str(status)),
@@ -141,16 +153,22 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             msg = str(err.get("ctx", {}).get("error", msg)) or msg
         else:
             msg = _PYDANTIC_VI.get(err.get("type", ""), msg)
-        out.append({"loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())], "msg": msg,
-                    "type": err.get("type")})
+        out.append(
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
+                "msg": msg,
+                "type": err.get("type"),
+            }
+        )
     return out
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers,
-                                **exc.extra)
+        return problem_response(
+            exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -160,8 +178,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else _TITLES.get(
-            exc.status_code, "Lỗi")
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code != 404
+            else _TITLES.get(exc.status_code, "Lỗi")
+        )
         if exc.status_code == 404:
             detail = "Không tìm thấy tài nguyên được yêu cầu."
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))

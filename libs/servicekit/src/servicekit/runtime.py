@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -68,7 +68,7 @@ def create_service_app(
     ready_checks: Sequence[ReadyCheck] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
-    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    background: Sequence[Callable[[FastAPI], Coroutine[Any, Any, None]]] = (),
     verifier: TokenVerifier | None = None,
     cors_origins: Sequence[str] = (),
     docs: bool = True,
@@ -126,15 +126,27 @@ def create_service_app(
                         await app.state.nc.close()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  **({} if docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}))
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     install_problem_handlers(app)
     app.include_router(health_router(list(ready_checks)))
     for router in routers:
         app.include_router(router)
     instrument_app(app)  # before the first ASGI message builds the middleware stack
     if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_credentials=False,
-                           allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_credentials=False,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     instrument_httpx()
     return app

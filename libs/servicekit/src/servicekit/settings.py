@@ -13,19 +13,13 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = Field(description="postgresql+asyncpg URL of this service's own database")
-    nats_url: str = Field(
-        default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
-    )
+    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url"))
     # Tokens are signed by the gateway with an asymmetric key; every service verifies them itself.
     auth_public_key_file: str | None = Field(
         default=None, validation_alias=AliasChoices("AUTH_PUBLIC_KEY_FILE", "auth_public_key_file")
     )
-    auth_jwks_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("AUTH_JWKS_URL", "auth_jwks_url")
-    )
+    auth_jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("AUTH_JWKS_URL", "auth_jwks_url"))
     auth_issuer: str = Field(default="dvc-gateway", validation_alias=AliasChoices("AUTH_ISSUER", "auth_issuer"))
     db_pool_size: int = 10
     relay_batch: int = 256
-    run_background: bool = Field(
-        default=True, description="start the outbox relay and event consumers with the app"
-    )
+    run_background: bool = Field(default=True, description="start the outbox relay and event consumers with the app")

@@ -32,8 +32,9 @@ def _ready(url: str) -> dict[str, Any] | None:
 
 
 class Platform:
-    def __init__(self, root: Path, services: list[dict[str, Any]], *, demo: bool = True,
-                 gateway_port: int = 8000) -> None:
+    def __init__(
+        self, root: Path, services: list[dict[str, Any]], *, demo: bool = True, gateway_port: int = 8000
+    ) -> None:
         self.root = root
         self.services = services
         self.demo = demo
@@ -75,9 +76,13 @@ class Platform:
             print(f"  SMS sink    {self.sms_url}  (messages kept as .json under {sms.root})")
         private, public = devstack.ensure_signing_keys(self.root / "keys")
         self.env = {
-            "NATS_URL": self.nats_url, "SMTP_URL": self.smtp_url, "SMS_URL": self.sms_url,
-            "AUTH_PUBLIC_KEY_FILE": str(public), "GATEWAY_SIGNING_KEY_FILE": str(private),
-            "DVC_DATA_DIR": str(self.root), "DVC_DEMO": "1" if self.demo else "0",
+            "NATS_URL": self.nats_url,
+            "SMTP_URL": self.smtp_url,
+            "SMS_URL": self.sms_url,
+            "AUTH_PUBLIC_KEY_FILE": str(public),
+            "GATEWAY_SIGNING_KEY_FILE": str(private),
+            "DVC_DATA_DIR": str(self.root),
+            "DVC_DEMO": "1" if self.demo else "0",
         }
 
     def service_env(self) -> dict[str, str]:
@@ -105,7 +110,10 @@ class Platform:
         for svc in self.services:
             log = open(logs / f"{svc['name']}.log", "ab")  # noqa: SIM115 (kept open for the child)
             self.children[svc["name"]] = subprocess.Popen(
-                [sys.executable, "-m", svc["module"]], env={**os.environ, **env}, stdout=log, stderr=log,
+                [sys.executable, "-m", svc["module"]],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=log,
             )
 
     def wait_ready(self, timeout: float = 90) -> dict[str, Any]:
@@ -161,15 +169,19 @@ def main() -> None:
         platform.start_services(env)
         platform.wait_ready()
         base = f"http://127.0.0.1:{port}"
-        print(f"\nReady: {base}\n  API docs     {base}/docs\n  readiness    {base}/readyz\n"
-              f"  logs         {platform.root / 'logs'}")
+        print(
+            f"\nReady: {base}\n  API docs     {base}/docs\n  readiness    {base}/readyz\n"
+            f"  logs         {platform.root / 'logs'}"
+        )
         if not args.no_demo:
             from importlib import resources
 
             accounts = json.loads(resources.files("gateway").joinpath("demo_accounts.json").read_text("utf-8"))
             print("\nDemo accounts (username / password / roles / agency):")
             for a in accounts:
-                print(f"  {a['username']:<18} {a['password']:<14} {','.join(a['roles']):<16} {a.get('agency_code') or ''}")
+                print(
+                    f"  {a['username']:<18} {a['password']:<14} {','.join(a['roles']):<16} {a.get('agency_code') or ''}"
+                )
         print("\nCtrl-C stops everything.")
         while True:
             time.sleep(1)

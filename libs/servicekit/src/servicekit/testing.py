@@ -92,17 +92,32 @@ class Tokens:
     issuer: str = "dvc-gateway"
 
     def mint(
-        self, *, sub: str | None = None, username: str = "u", roles: tuple[str, ...] = ("citizen",),
-        agency_code: str | None = None, department: str | None = None, name: str = "Người dùng thử",
-        ttl: int = 600, **extra: Any,
+        self,
+        *,
+        sub: str | None = None,
+        username: str = "u",
+        roles: tuple[str, ...] = ("citizen",),
+        agency_code: str | None = None,
+        department: str | None = None,
+        name: str = "Người dùng thử",
+        ttl: int = 600,
+        **extra: Any,
     ) -> str:
         import jwt
 
         now = datetime.now(UTC)
         claims = {
-            "sub": sub or str(uuid.uuid4()), "username": username, "roles": list(roles), "name": name,
-            "agency_code": agency_code, "department": department, "iss": self.issuer, "aud": AUDIENCE,
-            "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl)).timestamp()), **extra,
+            "sub": sub or str(uuid.uuid4()),
+            "username": username,
+            "roles": list(roles),
+            "name": name,
+            "agency_code": agency_code,
+            "department": department,
+            "iss": self.issuer,
+            "aud": AUDIENCE,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+            **extra,
         }
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": key_id(self.key.public_key())})
 
