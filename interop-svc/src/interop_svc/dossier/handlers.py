@@ -83,7 +83,7 @@ def workflow_facts(event: CloudEvent) -> DossierFacts:
     return DossierFacts(
         code=e.code, agency_code=e.agency_code, procedure_code=e.procedure_code, at=e.at, kind=event.type,
         action_vi=_WORKFLOW_ACTIONS.get(event.type, event.type), status=status, national_status=national,
-        values=values, officer=e.actor_name, department=department, note=note,
+        values=values, officer=e.actor_name, department=department, note=note, hands_off=True,
     )
 
 

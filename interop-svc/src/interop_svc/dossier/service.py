@@ -33,6 +33,8 @@ class DossierFacts:
     officer: str | None = None
     department: str | None = None
     note: str | None = None
+    hands_off: bool = False
+    """True when the event itself proves the dossier was accepted (workflow only sees accepted dossiers)."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,7 +96,9 @@ class DossierService:
         history = sorted([*dossier.history, entry], key=lambda e: str(e["at"]))[-_MAX_HISTORY:]
         dossier.history = history
         dossier.updated_at = datetime.now(UTC)
-        if not dossier.handed_off and (dossier.received_at is not None or dossier.status in HANDED_OFF):
+        if not dossier.handed_off and (
+            facts.hands_off or dossier.received_at is not None or dossier.status in HANDED_OFF
+        ):
             dossier.handed_off = True
         if not dossier.handed_off:
             await self.repo.session.flush()

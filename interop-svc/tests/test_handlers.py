@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from interop_helpers import AGENCY, Env, dossier_code
+
+from contracts import CloudEvent
+from contracts.intake import DossierAccepted, DossierSubmitted
+from contracts.workflow import DossierExtended, DossierForwarded, DossierResultReady
+from interop_svc.dossier.handlers import on_intake_event, on_workflow_event
+from interop_svc.dossier.service import DossierService
+from interop_svc.xml import VN_TZ
+
+T = datetime(2026, 11, 27, 8, 0, tzinfo=VN_TZ)
+CODE = dossier_code(5)
+COMMON: dict[str, Any] = {"code": CODE, "procedure_code": "1.001612", "agency_code": AGENCY}
+
+
+async def deliver(env: Env, payload: Any) -> None:
+    event = CloudEvent.of(payload, source="/test", subject=CODE)
+    handler = on_intake_event if event.type.startswith("intake.") else on_workflow_event
+    async with env.app.state.sessionmaker() as session, session.begin():
+        await handler(event, session)
+
+
+async def test_events_fold_into_the_read_model_whatever_their_order(env: Env) -> None:
+    submitted = DossierSubmitted(**COMMON, status="submitted", national_status=1, at=T, applicant_name="Đỗ Văn Giang",
+                                 applicant_email="giang@example.vn", procedure_name="Cấp phiếu lý lịch tư pháp",
+                                 procedure_revision=1, level=3)
+    await deliver(env, submitted)
+    async with env.app.state.sessionmaker() as session:
+        assert await DossierService(session).changes_since(AGENCY, 0, 10) == []  # not handed off yet
+
+    # workflow's result arrives before intake's acceptance (two streams, no order between them)
+    await deliver(env, DossierForwarded(**COMMON, at=T + timedelta(hours=7), to_step="specialist",
+                                        department="Phòng Hành chính tư pháp"))
+    await deliver(env, DossierResultReady(**COMMON, at=T + timedelta(days=1), finished_at=T + timedelta(days=1),
+                                          actor_name="Lãnh đạo Sở"))
+    await deliver(env, DossierAccepted(**COMMON, status="accepted", national_status=2, at=T + timedelta(hours=1),
+                                       procedure_name="Cấp phiếu lý lịch tư pháp", received_at=T + timedelta(hours=1),
+                                       due_at=T + timedelta(days=5), processing_time_value=5,
+                                       processing_time_unit="working_days", return_method="online", level=3))
+    new_due = T + timedelta(days=9)
+    await deliver(env, DossierExtended(**COMMON, at=T + timedelta(days=2), reason="Xác minh thêm",
+                                       old_due_at=T + timedelta(days=5), new_due_at=new_due))
+    async with env.app.state.sessionmaker() as session:
+        service = DossierService(session)
+        dossier = await service.get(CODE)
+        changes = await service.changes_since(AGENCY, 0, 10)
+    assert dossier is not None
+    assert (dossier.status, dossier.national_status) == ("result_ready", 9)  # the older acceptance did not win
+    assert dossier.received_at == T + timedelta(hours=1) and dossier.due_at == new_due
+    assert dossier.applicant_email == "giang@example.vn" and dossier.step == "specialist"
+    assert [h["action"] for h in dossier.history] == [
+        "Nộp hồ sơ trực tuyến", "Tiếp nhận hồ sơ", "Chuyển xử lý", "Có kết quả giải quyết",
+        "Gia hạn, hẹn lại ngày trả kết quả",
+    ]
+    # handed off from the first workflow event on; every later event is one change
+    assert [c.kind for c in changes] == [
+        "workflow.dossier.forwarded.v1", "workflow.dossier.result_ready.v1", "intake.dossier.accepted.v1",
+        "workflow.dossier.extended.v1",
+    ]
+    assert changes[-1].snapshot["due_at"] == new_due.isoformat()
