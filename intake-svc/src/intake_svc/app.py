@@ -7,10 +7,15 @@ import httpx
 from fastapi import FastAPI
 
 from intake_svc.catalog.client import CatalogClient
-from intake_svc.dossier.handlers import SUBSCRIPTIONS
+from intake_svc.dossier.handlers import ResultFiles, subscriptions
 from intake_svc.dossier.routes import router as dossier_router
 from intake_svc.file.routes import router as file_router
 from intake_svc.file.storage import LocalStorage
+from intake_svc.payment.jobs import expire_payments
+from intake_svc.payment.routes import router as payment_router
+from intake_svc.payment.vnpay import Gateway
+from intake_svc.result.routes import router as result_router
+from intake_svc.result.signing import AgencySigner
 from intake_svc.settings import Settings
 from servicekit.runtime import create_service_app
 from vncalendar import default_calendar
@@ -18,6 +23,15 @@ from vncalendar import default_calendar
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def payment_gateway(settings: Settings) -> Gateway | None:
+    """Online payment is offered only when the provider is fully configured (secrets never in code)."""
+    if not (settings.payment_url and settings.payment_tmn_code and settings.payment_hash_secret):
+        return None
+    return Gateway(pay_url=settings.payment_url, tmn_code=settings.payment_tmn_code,
+                   secret=settings.payment_hash_secret, return_url=settings.payment_return_url,
+                   ipn_url=settings.payment_ipn_url)
 
 
 def create_app(
@@ -28,20 +42,26 @@ def create_app(
 ) -> FastAPI:
     """``catalog_transport`` lets tests run the real catalog app in-process; ``clock`` lets them pin time."""
     settings = settings or Settings()  # type: ignore[call-arg]
+    results = ResultFiles()
 
     async def start(app: FastAPI) -> None:
         app.state.storage = LocalStorage(settings.storage_dir)
         app.state.calendar = default_calendar()
         app.state.catalog = CatalogClient(settings.catalog_url, ttl=settings.catalog_cache_ttl,
                                           timeout=settings.catalog_timeout, transport=catalog_transport)
+        app.state.signer = AgencySigner(settings.signing_dir, generate=settings.signing_generate)
+        results.storage, results.signer = app.state.storage, app.state.signer
 
     async def stop(app: FastAPI) -> None:
         await app.state.catalog.aclose()
 
     app = create_service_app(
         settings=settings, title="intake-svc — Tiếp nhận hồ sơ",
-        description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, trả kết quả, tra cứu.",
-        routers=[file_router, dossier_router], subscriptions=SUBSCRIPTIONS, on_startup=[start], on_shutdown=[stop],
+        description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, phí và lệ phí "
+                    "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu.",
+        routers=[file_router, dossier_router, payment_router, result_router], subscriptions=subscriptions(results),
+        on_startup=[start], on_shutdown=[stop], background=[expire_payments],
     )
     app.state.clock = clock
+    app.state.gateway = payment_gateway(settings)
     return app

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.file.storage import LocalStorage
+from intake_svc.payment.vnpay import Gateway
 from intake_svc.settings import Settings
 from servicekit.auth import CurrentUser, OptionalUser
 from servicekit.db import SessionDep
@@ -32,6 +33,10 @@ def get_calendar(request: Request) -> WorkCalendar:
     return request.app.state.calendar  # type: ignore[no-any-return]
 
 
+def get_gateway(request: Request) -> Gateway | None:
+    return request.app.state.gateway  # type: ignore[no-any-return]
+
+
 def get_now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
@@ -42,6 +47,7 @@ StorageDep = Annotated[LocalStorage, Depends(get_storage)]
 CatalogDep = Annotated[CatalogClient, Depends(get_catalog)]
 CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
 NowDep = Annotated[datetime, Depends(get_now)]
+GatewayDep = Annotated[Gateway | None, Depends(get_gateway)]
 
-__all__ = ["CalendarDep", "CatalogDep", "CurrentUser", "NowDep", "OptionalUser", "SessionDep", "SettingsDep",
-           "StorageDep"]
+__all__ = ["CalendarDep", "CatalogDep", "CurrentUser", "GatewayDep", "NowDep", "OptionalUser", "SessionDep",
+           "SettingsDep", "StorageDep"]

@@ -13,4 +13,6 @@ class Base(DeclarativeBase):
 def load_all() -> None:
     """Imports every ORM module so the metadata is complete (migrations, tests)."""
     import intake_svc.dossier.models
-    import intake_svc.file.models  # noqa: F401
+    import intake_svc.file.models
+    import intake_svc.payment.models
+    import intake_svc.result.models  # noqa: F401

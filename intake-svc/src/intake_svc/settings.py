@@ -14,6 +14,11 @@ def default_storage_dir() -> str:
     return str(Path(data_dir) / "files") if data_dir else ".data/files"
 
 
+def default_signing_dir() -> str:
+    data_dir = os.environ.get("DVC_DATA_DIR")
+    return str(Path(data_dir) / "signing") if data_dir else ".data/signing"
+
+
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
 
@@ -28,3 +33,16 @@ class Settings(ServiceSettings):
     )
     catalog_cache_ttl: float = Field(default=30.0, ge=0, description="seconds a procedure read stays cached")
     catalog_timeout: float = Field(default=3.0, gt=0)
+
+    # online payment (VNPAY 2.1.0 protocol); the secrets come from configuration only
+    payment_url: str | None = Field(default=None, description="the provider's pay page (vnp_ redirect URL)")
+    payment_tmn_code: str | None = Field(default=None, description="merchant code (vnp_TmnCode)")
+    payment_hash_secret: str | None = Field(default=None, repr=False, description="HMAC-SHA512 key")
+    payment_return_url: str = Field(default="http://127.0.0.1:8000/api/v1/payments/return",
+                                    description="where the provider sends the browser back (vnp_ReturnUrl)")
+    payment_ipn_url: str | None = Field(default=None, description="sent as vnp_IpnUrl (local provider only)")
+    payment_ttl: float = Field(default=900.0, gt=0, description="seconds before an unpaid request expires")
+    payment_sweep_interval: float = Field(default=5.0, gt=0, description="seconds between expiry sweeps")
+    # PAdES signing of result documents: <dir>/<agency_code>.key.pem + .cert.pem (or default.*), issued by ca.cert.pem
+    signing_dir: str = Field(default_factory=default_signing_dir)
+    signing_generate: bool = Field(default=True, description="create a local CA and agency keys when absent (dev)")

@@ -64,6 +64,8 @@ class Procedure:
             "revision": self.revision,
             "processing_time": {"value": self.processing_time_value, "unit": self.processing_time_unit},
             "documents": [d.__dict__ for d in self.documents], "fees": list(self.fees),
+            # when fees are assessed: "acceptance" (default) or "submission" where the procedure says so
+            "fee_timing": str(self.raw.get("fee_timing") or "acceptance"),
         }
 
 

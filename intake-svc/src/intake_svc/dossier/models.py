@@ -42,6 +42,11 @@ class Dossier(Base):
     # office time spent waiting for the applicant's supplements: on-time statistics exclude it
     waiting_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # fees (issue 8): assessed from the pinned procedure; whole VND
+    fees_due: Mapped[int | None] = mapped_column(BigInteger)
+    fees_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    payment_pending: Mapped[bool] = mapped_column(default=False)
 
 
 class DossierDocument(Base):

@@ -57,6 +57,8 @@ async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
         return_method=dossier.return_method, submitted_at=dossier.submitted_at, received_at=dossier.received_at,
         due_at=dossier.due_at, completed_at=dossier.completed_at, returned_at=dossier.returned_at,
         supplement_round=dossier.supplement_round, waiting_seconds=dossier.waiting_seconds, version=dossier.version,
+        fees_due=dossier.fees_due, fees_paid=dossier.fees_paid or 0, fee_lines=dossier.fee_lines or [],
+        payment_pending=bool(dossier.payment_pending),
     )
 
 

@@ -80,10 +80,20 @@ class DossierCreate(BaseModel):
     return_method: ReturnMethod = "counter"
 
 
+class FeeChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=500, description="a fee line of the procedure, by its name")
+    quantity: int = Field(default=1, ge=1, le=1000)
+
+
 class ReceptionDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["accept", "request_supplement", "refuse"]
+    fees: list[FeeChoice] | None = Field(
+        default=None, max_length=20,
+        description="accept: the procedure's fee lines that apply (default: its first line once)")
     note: str | None = Field(default=None, max_length=2000)
     missing_items: list[str] | None = Field(default=None, max_length=50)
     reason: str | None = Field(default=None, max_length=2000)
@@ -160,6 +170,10 @@ class DossierRead(BaseModel):
     supplement_round: int
     waiting_seconds: int
     version: int
+    fees_due: int | None = Field(description="whole VND; null until assessed (at acceptance)")
+    fees_paid: int
+    fee_lines: list[dict[str, Any]]
+    payment_pending: bool
 
 
 class DossierSummary(BaseModel):

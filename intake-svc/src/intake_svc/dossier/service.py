@@ -37,9 +37,10 @@ from intake_svc.dossier.schemas import (
     SupplementCreate,
     WithdrawCreate,
 )
-from intake_svc.dossier.status import LABEL_VI, NATIONAL, Status, next_status
+from intake_svc.dossier.status import LABEL_VI, NATIONAL, Status, national_of, next_status
 from intake_svc.errors import Conflict, Invalid, NotFound
 from intake_svc.file.repository import FileRepository
+from intake_svc.payment.fees import assess
 from servicekit.auth import Principal
 from servicekit.outbox import add_event
 from vncalendar import WorkCalendar
@@ -172,7 +173,11 @@ class DossierService:
             applicant=body.applicant.model_dump(), form_data=body.form_data, return_method=body.return_method,
             channel="online", status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
             submitted_at=now, supplement_round=0, waiting_seconds=0, version=1,
+            fees_due=None, fees_paid=0, fee_lines=[], payment_pending=False,
         )
+        if snapshot.get("fee_timing") == "submission":
+            # the procedure asks for its fees with the application: assessed (and payable) at once
+            dossier.fee_lines, dossier.fees_due = assess(snapshot, None)
         self.repo.add(dossier)
         await self.repo.flush()
         for doc in docs:
@@ -203,7 +208,8 @@ class DossierService:
         version = dossier.version
         if expected_version is not None and expected_version != version:
             raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại.", slug="version-conflict")
-        changes = {**(values or {}), "status": target.value, "national_status": NATIONAL[target]}
+        pending = bool((values or {}).get("payment_pending", dossier.payment_pending))
+        changes = {**(values or {}), "status": target.value, "national_status": national_of(target, pending)}
         if not await self.repo.save_transition(dossier, version, changes):
             raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại.", slug="version-conflict")
         self._log(dossier, action, current, target, actor, note, data or {}, event_id, at=at)
@@ -241,9 +247,15 @@ class DossierService:
         actor = Actor.of(principal, "reception")
         if body.decision == "accept":
             due = self.appointment(self.now, dossier.procedure)
+            values: dict[str, Any] = {"received_at": self.now, "due_at": due}
+            if dossier.fees_due is None or body.fees is not None:
+                lines, total = assess(dossier.procedure, [f.model_dump() for f in body.fees] if body.fees else None)
+                values |= {"fee_lines": lines, "fees_due": total}
             await self._transition(dossier, "accept", actor, note=body.note, event_id=event_id,
-                                   expected_version=body.version, values={"received_at": self.now, "due_at": due},
-                                   data={"received_at": self.now.isoformat(), "due_at": due.isoformat()})
+                                   expected_version=body.version, values=values,
+                                   data={"received_at": self.now.isoformat(), "due_at": due.isoformat(),
+                                         "fees_due": values.get("fees_due", dossier.fees_due),
+                                         "fee_lines": values.get("fee_lines", dossier.fee_lines)})
             pt = dossier.procedure["processing_time"]
             self._emit(dossier, DossierAccepted, principal.id, event_id, procedure_name=dossier.procedure_name,
                        received_at=self.now, due_at=due, processing_time_value=float(pt["value"]),

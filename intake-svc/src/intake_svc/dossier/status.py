@@ -59,7 +59,22 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "rejected": (frozenset({S.ACCEPTED, S.PROCESSING}), S.REJECTED),
     "extended": (frozenset({S.ACCEPTED, S.PROCESSING}), None),
     "deliver": (frozenset({S.RESULT_READY, S.REJECTED}), S.RETURNED),
+    # fees (issue 8): they never change the status; a pending online payment shows as national status 6
+    "fees_assessed": (frozenset({S.SUBMITTED, S.ACCEPTED}), None),
+    "payment_requested": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY}), None),
+    # the provider's word or the desk's cash arrive whatever the dossier did meanwhile: always recorded
+    "payment_paid": (frozenset(Status), None),
+    "payment_failed": (frozenset(Status), None),
+    "payment_expired": (frozenset(Status), None),
+    "counter_payment": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY, S.REJECTED}), None),
 }
+
+# statuses in which a pending online payment is what the applicant must do next (national status 6)
+PAYMENT_VISIBLE = frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY})
+
+
+def national_of(status: Status, payment_pending: bool = False) -> int:
+    return 6 if payment_pending and status in PAYMENT_VISIBLE else NATIONAL[status]
 
 
 def next_status(action: str, current: Status | None) -> Status | None:

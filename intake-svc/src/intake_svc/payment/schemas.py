@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PaymentCreated(BaseModel):
+    payment_id: uuid.UUID
+    amount: int = Field(description="whole VND")
+    pay_url: str
+    expires_at: datetime
+
+
+class PaymentRead(BaseModel):
+    payment_id: uuid.UUID
+    method: str
+    amount: int
+    status: str
+    status_label: str
+    created_at: datetime
+    expires_at: datetime | None
+    paid_at: datetime | None
+    pay_url: str | None = Field(description="while pending: where to pay")
+    provider_txn_no: str | None
+    bank_code: str | None
+    receipt_no: str | None
+
+
+class PaymentList(BaseModel):
+    fees_due: int | None
+    fees_paid: int
+    fee_lines: list[dict[str, object]]
+    items: list[PaymentRead]
+
+
+class CounterPaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int | None = Field(default=None, gt=0, description="whole VND; default: what remains due")
+    receipt_no: str | None = Field(default=None, max_length=60, description="number of the fee receipt (biên lai)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PaymentReturnRead(BaseModel):
+    """What the browser sees when the provider sends it back (state changes only through the IPN)."""
+
+    valid: bool
+    payment_id: uuid.UUID | None
+    dossier_code: str | None
+    status: str | None
+    response_code: str | None
+    message: str
