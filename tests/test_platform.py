@@ -6,16 +6,31 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import hashlib
 import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from interop_svc.xml import (
+    EnvelopeHeader,
+    Signer,
+    StatusUpdate,
+    build_status_update,
+    load_certificate_pem,
+    parse_dossier_feed,
+    parse_untrusted,
+    validate,
+    verify_envelope,
+)
+from interop_svc.xml.keys import certificate_pem, generate_rsa_identity
 from servicekit import devstack
 from servicekit.stackrun import Platform
 from servicekit.testing import eventually
@@ -200,3 +215,93 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     other = await login(gw, "congdan2", "CongDan@2026")
     assert (await gw.get(f"/api/v1/dossiers/{code}", headers=other)).status_code == 404
     await asyncio.sleep(0)
+
+
+async def submit_and_accept(gw: httpx.AsyncClient) -> str:
+    citizen = await login(gw, "congdan2", "CongDan@2026")
+    body = {
+        "procedure_code": LLTP,
+        "return_method": "postal",
+        "form_data": {"muc_dich": "Du học"},
+        "applicant": {
+            "full_name": "Trần Văn Hùng",
+            "id_number": "075085004321",
+            "phone": "0987654321",
+            "email": "hung.tran@example.vn",
+            "address": "Long Khánh, Đồng Nai",
+            "type": "citizen",
+        },
+        "documents": [
+            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"a")},
+            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"b")},
+        ],
+    }
+    r = await gw.post("/api/v1/dossiers", json=body, headers=citizen)
+    assert r.status_code == 201, r.text
+    code = str(r.json()["code"])
+    desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
+    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept", "note": "Đủ"}, headers=desk)
+    assert r.status_code == 200, r.text
+    return code
+
+
+async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the_dossier(
+    gw: httpx.AsyncClient,
+) -> None:
+    agency = "000.00.15.H19"
+    identity = generate_rsa_identity()
+    admin = await login(gw, "admin", "Admin@2026")
+    r = await gw.post(
+        "/api/v1/interop/systems",
+        headers=admin,
+        json={
+            "code": f"motcua-stp-{uuid.uuid4().hex[:6]}",
+            "name": "Phần mềm một cửa Sở Tư pháp",
+            "agency_code": agency,
+            "certificate": certificate_pem(identity.certificate).decode(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    creds = {
+        "grant_type": "client_credentials",
+        "client_id": r.json()["client_id"],
+        "client_secret": r.json()["client_secret"],
+    }
+
+    async def client_token() -> str | None:  # the gateway learns the client from interop's event
+        t = await gw.post("/api/v1/auth/token", data=creds)
+        return str(t.json()["access_token"]) if t.status_code == 200 else None
+
+    system = {"Authorization": f"Bearer {await eventually(client_token, timeout=30, interval=0.3)}"}
+    code = await submit_and_accept(gw)
+    platform_cert = load_certificate_pem((await gw.get("/interop/v1/certificate")).content)
+
+    async def in_feed() -> bool:
+        r = await gw.get("/interop/v1/dossiers", headers=system, params={"limit": 100})
+        assert r.status_code == 200, r.text
+        validate(parse_untrusted(r.content))
+        page = parse_dossier_feed(verify_envelope(r.content, platform_cert))
+        return code in [d.code for d in page.dossiers]
+
+    await eventually(in_feed, timeout=30, interval=0.3)
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    header = EnvelopeHeader.new(agency, "000.00.00.H19")
+    update = StatusUpdate(
+        dossier_code=code,
+        status_code=9,
+        at=datetime.now(tz),
+        officer="Nguyễn Văn An",
+        note="Đã xử lý xong trên phần mềm một cửa",
+    )
+    signed = Signer.from_identity(identity).sign_to_bytes(build_status_update(header, update))
+    r = await gw.post("/interop/v1/messages", content=signed, headers={**system, "content-type": "application/xml"})
+    assert r.status_code == 202, r.text
+    receipt = verify_envelope(r.content, platform_cert)
+    assert hashlib.sha256(signed).hexdigest().encode() in r.content
+    assert receipt is not None
+    citizen = await login(gw, "congdan2", "CongDan@2026")
+
+    async def finished() -> bool:
+        return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
+
+    await eventually(finished, timeout=30, interval=0.3)  # interop → workflow → intake, through JetStream
