@@ -19,6 +19,8 @@ class DocumentRef(BaseModel):
     name: str = Field(min_length=1, max_length=300)
     file_id: str | None = Field(default=None, max_length=100)
     kind: str | None = Field(default=None, max_length=50)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                               description="of the file uploaded to intake (POST /api/v1/files): the approved bytes")
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
