@@ -138,3 +138,26 @@ async def test_readyz_reports_each_service(proxied: httpx.AsyncClient) -> None:
     assert r.status_code == 503  # intake is down
     assert body["checks"]["services"]["intake"] == "unavailable"
     assert body["checks"]["database"] == "ok"
+
+
+async def test_cors_only_for_allow_listed_origins(gateway_settings: Settings, upstream: str) -> None:
+    settings = gateway_settings.model_copy(
+        update={"catalog_url": upstream, "cors_origins": ["https://dichvucong.dongnai.gov.vn"]}
+    )
+    async with running(create_app(settings)) as client:
+        pre = await client.options(
+            "/api/v1/catalog/echo",
+            headers={
+                "Origin": "https://dichvucong.dongnai.gov.vn",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert pre.status_code == 204
+        assert pre.headers["access-control-allow-origin"] == "https://dichvucong.dongnai.gov.vn"
+        r = await client.post(
+            "/api/v1/catalog/echo", content=b"{}", headers={"Origin": "https://dichvucong.dongnai.gov.vn"}
+        )
+        assert r.headers["access-control-allow-origin"] == "https://dichvucong.dongnai.gov.vn"
+        r = await client.get("/.well-known/jwks.json", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in r.headers

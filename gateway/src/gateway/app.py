@@ -105,7 +105,6 @@ def create_app(settings: Settings | None = None) -> Any:
         on_startup=[start],
         on_shutdown=[stop],
         verifier=issuer.verifier(),
-        cors_origins=settings.cors_origins,
         docs=False,  # the merged spec is served by ``merged_openapi`` instead
     )
     proxy = Proxy(
@@ -116,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Any:
         connect_timeout=settings.upstream_connect_timeout,
         timeout=settings.upstream_timeout,
         pool_size=settings.upstream_pool_size,
+        cors_origins=settings.cors_origins,
     )
     proxy.state = app.state  # type: ignore[attr-defined]
     return proxy

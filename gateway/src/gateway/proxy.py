@@ -101,8 +101,10 @@ class Proxy:
         connect_timeout: float,
         timeout: float,
         pool_size: int,
+        cors_origins: list[str] | None = None,
     ) -> None:
         self.app = app
+        self.cors_origins = {o.rstrip("/").encode() for o in cors_origins or []}
         self.routes = sorted(routes, key=lambda r: -len(r.prefix))
         self.upstreams = {k: v.rstrip("/") for k, v in upstreams.items()}
         self.max_body = max_body
@@ -140,6 +142,12 @@ class Proxy:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
+        origin = _header(scope, b"origin")
+        if origin is not None and origin in self.cors_origins:
+            if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+                await self._preflight(send, origin, scope, request_id)
+                return
+            send = _with_cors(send, origin)
         upstream = self.match(scope["path"])
         if upstream is None:
             for k, v in scope["headers"]:
@@ -243,6 +251,42 @@ class Proxy:
                 yield chunk
             if not message.get("more_body", False):
                 return
+
+    async def _preflight(self, send: Send, origin: bytes, scope: Scope, request_id: bytes) -> None:
+        requested = _header(scope, b"access-control-request-headers")
+        headers = [
+            (b"access-control-allow-origin", origin),
+            (b"vary", b"Origin"),
+            (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+            (b"access-control-allow-headers", requested or b"authorization, content-type, idempotency-key"),
+            (b"access-control-max-age", b"600"),
+            (b"x-request-id", request_id),
+        ]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for k, v in scope["headers"]:
+        if k == name:
+            return bytes(v)
+    return None
+
+
+def _with_cors(send: Send, origin: bytes) -> Send:
+    """CORS for allow-listed origins on every response, the gateway's own and the proxied ones alike."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                *message.get("headers", []),
+                (b"access-control-allow-origin", origin),
+                (b"vary", b"Origin"),
+                (b"access-control-expose-headers", b"x-request-id"),
+            ]
+        await send(message)
+
+    return wrapped
 
 
 def _request_id(scope: Scope) -> bytes:
