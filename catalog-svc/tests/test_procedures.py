@@ -109,9 +109,14 @@ async def test_dublin_core_metadata(client: Any) -> None:
         assert root.find(tag, namespaces=ns) is not None, tag
 
 
-async def test_stats_is_not_faked(client: Any) -> None:
+async def test_stats_start_at_zero_and_only_for_online_services(client: Any) -> None:
     r = await client.get(f"{URL}/{KET_HON}/stats")
-    assert r.status_code == 501 and r.headers["content-type"] == "application/problem+json"
+    assert r.status_code == 200
+    assert r.json() == {"submitted": 0, "in_progress": 0, "completed": 0, "on_time": 0, "late": 0, "last_30_days": 0}
+    level1 = (await client.get(URL, params={"level": 1})).json()["items"][0]["code"]
+    r = await client.get(f"{URL}/{level1}/stats")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    assert (await client.get(f"{URL}/9.999999/stats")).status_code == 404
 
 
 async def test_agencies_post_is_for_admins(client: Any, editor: dict[str, str], tokens: Any) -> None:

@@ -8,6 +8,10 @@ from catalog_svc.models import import_all
 from catalog_svc.procedure.routes import router as procedure_router
 from catalog_svc.sector.routes import router as sector_router
 from catalog_svc.settings import Settings
+from catalog_svc.stats import jobs as report_jobs
+from catalog_svc.stats.handlers import subscriptions as stats_subscriptions
+from catalog_svc.stats.routes import public_router as stats_public_router
+from catalog_svc.stats.routes import router as reports_router
 from servicekit.runtime import create_service_app
 
 
@@ -18,7 +22,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="catalog-svc — Danh mục thủ tục hành chính",
         description="Thủ tục hành chính tỉnh Đồng Nai: lĩnh vực, cơ quan, thủ tục và các phiên bản, mẫu đơn, "
-                    "tìm kiếm không dấu, siêu dữ liệu Dublin Core.",
-        routers=[sector_router, agency_router, procedure_router],
+                    "tìm kiếm không dấu, siêu dữ liệu Dublin Core; thống kê và báo cáo định kỳ.",
+        routers=[sector_router, agency_router, procedure_router, stats_public_router, reports_router],
+        subscriptions=stats_subscriptions(),
+        on_shutdown=[report_jobs.cancel_all],
         on_startup=[load_demo_on_startup] if settings.demo else [],
     )

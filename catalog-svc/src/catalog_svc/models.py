@@ -16,3 +16,4 @@ def import_all() -> None:
     from catalog_svc.form import models as _form  # noqa: F401
     from catalog_svc.procedure import models as _procedure  # noqa: F401
     from catalog_svc.sector import models as _sector  # noqa: F401
+    from catalog_svc.stats import models as _stats  # noqa: F401

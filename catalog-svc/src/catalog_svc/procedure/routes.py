@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from catalog_svc.deps import SessionDep
-from catalog_svc.errors import Invalid, Problem, TooLarge
+from catalog_svc.errors import Invalid, TooLarge
 from catalog_svc.form.service import FormService
 from catalog_svc.procedure.metadata import dublin_core
 from catalog_svc.procedure.repository import ProcedureRepository
@@ -167,10 +167,3 @@ async def read_metadata(
     view = (await ProcedureService(session).read(code, revision)).as_dict()
     base = str(request.base_url).rstrip("/")
     return Response(dublin_core(view, base_url=base), media_type="application/xml")
-
-
-@router.get("/{code}/stats", status_code=501)
-async def read_stats(code: Code, session: SessionDep) -> Response:
-    """Filled by the dossier-event read model (issue 9); until then an honest 501, never invented numbers."""
-    await ProcedureService(session).read(code)
-    raise Problem("Thống kê theo thủ tục chưa được triển khai.", status=501, slug="not-implemented")
