@@ -20,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from intake_helpers import AGENCY, LLTP, PDF_BYTES, Clock, Env, dossier_body
+from intake_helpers import AGENCY, LLTP, PDF_BYTES, Clock, Env, dossier_body, intake_settings_for
 from reportlab.pdfgen import canvas
 
 from contracts import CloudEvent
@@ -66,12 +66,10 @@ def provider(tmp_path: Path) -> Iterator[PaymentProvider]:
 async def pay(stack: Any, tokens: Any, tmp_path: Path, catalog_app: FastAPI, provider: PaymentProvider,
               signing_dir: Path) -> AsyncIterator[PayEnv]:
     """intake-svc served on a real local port so the provider's IPN is a real HTTP call."""
-    from conftest import intake_settings
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = intake_settings(
-        stack, tokens, tmp_path, run_background=False, payment_url=provider.url, payment_tmn_code=TMN,
+    settings = intake_settings_for(
+        stack, tokens, tmp_path, payment_url=provider.url, payment_tmn_code=TMN,
         payment_hash_secret=provider.secret, payment_ipn_url=f"{base}/api/v1/payments/ipn",
         payment_return_url=f"{base}/api/v1/payments/return", signing_dir=str(signing_dir))
     clock = Clock()
@@ -231,6 +229,18 @@ async def test_forged_altered_and_replayed_notifications(pay: PayEnv) -> None:
         assert (await gateway.get(ipn, params=_ipn(pay, "NOSUCHORDER", 20000000))).json()["RspCode"] == "01"
         assert await state() == ("pending", 0)
 
+        # the result is approved before the fees are paid: it waits, signed, for the payment
+        upload = await pay.client.post("/api/v1/files", headers=pay.specialist(),
+                                       files={"file": ("kq.pdf", io.BytesIO(result_pdf()), "application/pdf")})
+        await result_ready(pay, code, [{"name": "Phiếu lý lịch tư pháp", "file_id": upload.json()["id"]}])
+        waiting = (await pay.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
+        assert waiting["status"] == "result_ready" and waiting["national_status"] == 6
+        unpaid = await pay.client.get(f"/api/v1/dossiers/{code}/result", headers=citizen)
+        assert unpaid.status_code == 409 and unpaid.json()["fees_due"] == 200000
+        online = await pay.client.post(f"/api/v1/dossiers/{code}/delivery", headers=pay.reception(),
+                                       json={"method": "online"})
+        assert online.status_code == 409
+
         # the real payment through the provider, then the provider delivers the same notification again
         async with httpx.AsyncClient(follow_redirects=True, timeout=20) as browser:
             assert (await browser.get(payment["pay_url"])).json()["status"] == "paid"
@@ -244,7 +254,9 @@ async def test_forged_altered_and_replayed_notifications(pay: PayEnv) -> None:
             "RspCode"] == "97"
     assert await state() == ("paid", 200000)
     history = [h["action"] for h in (await pay.client.get(f"/api/v1/dossiers/{code}/history", headers=citizen)).json()]
-    assert history.count("payment_paid") == 1
+    assert history == ["submit", "accept", "payment_requested", "result_ready", "payment_paid", "deliver"]
+    released = await pay.client.get(f"/api/v1/dossiers/{code}/result", headers=citizen)
+    assert released.status_code == 200 and released.json()["documents"][0]["signed"]
     logged = [r[0] for r in await pay.sql(
         "SELECT rsp_code FROM payment_notifications WHERE channel = 'ipn' ORDER BY id")]
     assert logged == ["97", "97", "04", "04", "04", "01", "00", "02", "02", "97"]

@@ -323,6 +323,9 @@ class DossierService:
         dossier = await self.for_reception(principal, code)
         if body.method == "online" and dossier.level < 4:
             raise Invalid.field(("body", "method"), "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến.")
+        if body.method == "online" and (dossier.fees_due or 0) > (dossier.fees_paid or 0):
+            raise Conflict("Chưa thanh toán đủ phí, lệ phí: chưa thể trả kết quả trực tuyến.", slug="fees-unpaid",
+                           fees_due=dossier.fees_due, fees_paid=dossier.fees_paid)
         tracking = body.postal_tracking.strip() if body.postal_tracking else None
         await self._transition(dossier, "deliver", Actor.of(principal, "reception"), note=body.note,
                                event_id=event_id, values={"returned_at": self.now},

@@ -60,7 +60,6 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "extended": (frozenset({S.ACCEPTED, S.PROCESSING}), None),
     "deliver": (frozenset({S.RESULT_READY, S.REJECTED}), S.RETURNED),
     # fees (issue 8): they never change the status; a pending online payment shows as national status 6
-    "fees_assessed": (frozenset({S.SUBMITTED, S.ACCEPTED}), None),
     "payment_requested": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY}), None),
     # the provider's word or the desk's cash arrive whatever the dossier did meanwhile: always recorded
     "payment_paid": (frozenset(Status), None),

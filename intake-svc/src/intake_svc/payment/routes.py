@@ -27,6 +27,8 @@ Reception = Annotated[Principal, require_roles("reception")]
 
 def _client_ip(request: Request) -> str:
     forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    if forwarded == "unknown":
+        forwarded = ""
     return (forwarded or (request.client.host if request.client else "") or "127.0.0.1")[:45]
 
 
