@@ -7,8 +7,10 @@ import asyncio
 import email
 import email.policy
 import hashlib
+import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -58,6 +60,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         yield p
     finally:
         p.stop()
+        shutil.rmtree(root, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved)
 
@@ -305,3 +308,81 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
 
     await eventually(finished, timeout=30, interval=0.3)  # interop → workflow → intake, through JetStream
+
+
+def result_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 760, "PHIEU LY LICH TU PHAP SO 1")
+    c.save()
+    return buf.getvalue()
+
+
+async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.AsyncClient, platform: Platform) -> None:
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    citizen = await login(gw, "congdan1", "CongDan@2026")
+    body = {
+        "procedure_code": LLTP,
+        "return_method": "online",
+        "form_data": {"muc_dich": "Xin việc"},
+        "applicant": {
+            "full_name": "Nguyễn Thị Lan",
+            "id_number": "075190001234",
+            "phone": "0912345678",
+            "email": "lan.nguyen@example.vn",
+            "address": "Biên Hòa, Đồng Nai",
+            "type": "citizen",
+        },
+        "documents": [
+            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"x")},
+            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"y")},
+        ],
+    }
+    code = (await gw.post("/api/v1/dossiers", json=body, headers=citizen)).json()["code"]
+    desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
+    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept"}, headers=desk)
+    assert r.status_code == 200, r.text
+    r = await gw.post(f"/api/v1/dossiers/{code}/payments", headers=citizen)
+    assert r.status_code == 201, r.text
+    async with httpx.AsyncClient(follow_redirects=True, timeout=30) as browser:  # provider → IPN via the gateway
+        back = await browser.get(r.json()["pay_url"])
+    assert back.status_code == 200 and back.json()["status"] == "paid", back.text
+
+    specialist = await login(gw, "chuyenvien.stp", "CanBo@2026")
+
+    async def at_specialist() -> bool:
+        r = await gw.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
+        return r.status_code == 200 and r.json()["step"] == "specialist"
+
+    await eventually(at_specialist, timeout=30, interval=0.3)
+    original = result_pdf()
+    up = await gw.post(
+        "/api/v1/files", headers=specialist, files={"file": ("ket-qua.pdf", original, "application/pdf")}
+    )
+    assert up.status_code == 201, up.text
+    doc = {"name": "Phiếu lý lịch tư pháp số 1", "file_id": up.json()["id"], "sha256": up.json()["sha256"]}
+    for who, payload in (
+        (specialist, {"action": "claim"}),
+        (specialist, {"action": "propose", "documents": [doc]}),
+        (await login(gw, "lanhdao.stp", "CanBo@2026"), {"action": "approve"}),
+    ):
+        r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json=payload, headers=who)
+        assert r.status_code == 200, r.text
+
+    async def returned() -> bool:
+        return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "returned"
+
+    await eventually(returned, timeout=30, interval=0.3)
+    [signed] = (await gw.get(f"/api/v1/dossiers/{code}/result", headers=citizen)).json()["documents"]
+    pdf = await gw.get(signed["download_url"], headers=citizen)
+    assert pdf.status_code == 200 and pdf.content.startswith(original)
+    [sig] = PdfFileReader(io.BytesIO(pdf.content)).embedded_signatures
+    ca = platform.root / "signing" / "ca.cert.pem"
+    status = await async_validate_pdf_signature(sig, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))]))
+    assert status.intact and status.valid and status.trusted

@@ -74,6 +74,26 @@ class Platform:
             self.stoppers.append(sms.stop)
             self.sms_url = sms.url
             print(f"  SMS sink    {self.sms_url}  (messages kept as .json under {sms.root})")
+        if os.environ.get("INTAKE_PAYMENT_URL"):
+            payment_env: dict[str, str] = {}
+        else:
+            # a local payment provider speaking the usual Vietnamese gateway protocol (signed redirect + IPN)
+            import secrets
+
+            from servicekit.payprovider import PaymentProvider
+
+            secret, tmn = secrets.token_hex(32), "DVCDEMO1"
+            ipn = f"http://127.0.0.1:{self.gateway_port}/api/v1/payments/ipn"
+            provider = PaymentProvider(self.root / "payments", secret, tmn, ipn_url=ipn).start()
+            self.stoppers.append(provider.stop)
+            payment_env = {
+                "INTAKE_PAYMENT_URL": provider.url,
+                "INTAKE_PAYMENT_TMN_CODE": tmn,
+                "INTAKE_PAYMENT_HASH_SECRET": secret,
+                "INTAKE_PAYMENT_IPN_URL": ipn,
+                "INTAKE_PAYMENT_RETURN_URL": f"http://127.0.0.1:{self.gateway_port}/api/v1/payments/return",
+            }
+            print(f"  Payments    {provider.url}  (local provider; transactions kept under {provider.root})")
         private, public = devstack.ensure_signing_keys(self.root / "keys")
         self.env = {
             "NATS_URL": self.nats_url,
@@ -83,6 +103,7 @@ class Platform:
             "GATEWAY_SIGNING_KEY_FILE": str(private),
             "DVC_DATA_DIR": str(self.root),
             "DVC_DEMO": "1" if self.demo else "0",
+            **payment_env,
         }
 
     def service_env(self) -> dict[str, str]:
