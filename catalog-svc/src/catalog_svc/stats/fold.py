@@ -200,8 +200,9 @@ def fold(code: str, events: list[StoredEvent], calendar: WorkCalendar) -> Dossie
     f.current_due_at = f.current_due_at or f.due_at
     _judge(f, calendar)
     f.national_status = _national(f)
+    # when the dossier entered the platform (a stray late event alone still gets a row, dated by itself)
     stamps = [s for s in (f.submitted_at, f.received_at, f.refused_at, f.withdrawn_at) if s is not None]
-    f.first_at = min([*stamps, *(e.at for e in events)]) if not stamps else min(stamps)
+    f.first_at = min(stamps or [e.at for e in events])
     closed = f.returned_at or f.withdrawn_at or f.refused_at
     all_stamps = [s for s in (f.submitted_at, f.received_at, f.transferred_at, f.finished_at, f.returned_at,
                               f.refused_at, f.withdrawn_at) if s is not None]

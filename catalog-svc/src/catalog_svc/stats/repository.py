@@ -161,11 +161,14 @@ class StatsRepository:
                       by_procedure: bool) -> list[dict[str, Any]]:
         gen = await self.active_generation()
         group = "d.procedure_code, max(d.procedure_name) AS procedure_name," if by_procedure else ""
+        same = "AND agency_code = :agency " if agency else ""
+        # alive in the period = closed in or after it, or still open; two index range scans, not one long one
+        alive = (f"SELECT * FROM stats_dossiers WHERE generation = :gen {same}AND last_at >= :start "
+                 f"AND first_at < :end UNION ALL SELECT * FROM stats_dossiers WHERE generation = :gen {same}"
+                 "AND last_at IS NULL AND first_at < :end")
         sql = (
-            f"WITH {_FEE_PROCEDURES} SELECT {group} {_FIGURES} FROM stats_dossiers d "
+            f"WITH {_FEE_PROCEDURES} SELECT {group} {_FIGURES} FROM ({alive}) d "
             "LEFT JOIN fee_procedures fp ON fp.code = d.procedure_code "
-            "WHERE d.generation = :gen AND d.first_at < :end AND (d.last_at IS NULL OR d.last_at >= :start) "
-            + ("AND d.agency_code = :agency " if agency else "")
             + ("GROUP BY d.procedure_code ORDER BY d.procedure_code" if by_procedure else "")
         )
         rows = await self.session.execute(text(sql), {"gen": gen, "start": start, "end": end, "agency": agency})
@@ -191,7 +194,7 @@ class StatsRepository:
         rows = await self.session.execute(text(
             "SELECT code, procedure_code, procedure_name, applicant_name, channel, received_at, due_at, "
             "current_due_at, transferred_at, finished_at, outcome, returned_at, withdrawn_at, timeliness "
-            "FROM stats_dossiers WHERE generation = :gen AND first_at < :end AND received_at >= :start "
+            "FROM stats_dossiers WHERE generation = :gen AND received_at >= :start "
             "AND received_at < :end" + (" AND agency_code = :agency" if agency else "")
             + " ORDER BY received_at, code"), {"gen": gen, "start": start, "end": end, "agency": agency})
         return [dict(r._mapping) for r in rows]
@@ -207,7 +210,7 @@ class StatsRepository:
             " UNION ALL"
             " SELECT date_trunc('week', finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, 0, 1,"
             "   CASE WHEN timeliness IN (1, 2) THEN 1 ELSE 0 END FROM stats_dossiers WHERE generation = :gen"
-            "   AND first_at < :end AND finished_at >= :start AND finished_at < :end"
+            "   AND (last_at IS NULL OR last_at >= :start) AND finished_at >= :start AND finished_at < :end"
             + (" AND agency_code = :agency" if agency else "") +
             ") SELECT week, sum(received) AS received, sum(finished) AS finished, sum(in_time) AS in_time"
             " FROM w GROUP BY week ORDER BY week"), {"gen": gen, "start": start, "end": end, "agency": agency})
