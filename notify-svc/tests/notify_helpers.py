@@ -58,8 +58,11 @@ class Applicant:
 
 def new_applicant(phone: bool = True) -> Applicant:
     tag = uuid.uuid4().hex[:8]
-    return Applicant(user_id=str(uuid.uuid4()), email=f"lan.{tag}@example.vn",
-                     phone=f"09{random.randint(10_000_000, 99_999_999)}" if phone else None)
+    return Applicant(
+        user_id=str(uuid.uuid4()),
+        email=f"lan.{tag}@example.vn",
+        phone=f"09{random.randint(10_000_000, 99_999_999)}" if phone else None,
+    )
 
 
 def new_code() -> str:
@@ -67,14 +70,29 @@ def new_code() -> str:
 
 
 def common(code: str, a: Applicant, status: str, national: int, at: datetime) -> dict[str, Any]:
-    return {"code": code, "procedure_code": "1.001612", "agency_code": AGENCY, "status": status,
-            "national_status": national, "at": at, "applicant_user_id": a.user_id, "applicant_name": a.name,
-            "applicant_email": a.email, "applicant_phone": a.phone}
+    return {
+        "code": code,
+        "procedure_code": "1.001612",
+        "agency_code": AGENCY,
+        "status": status,
+        "national_status": national,
+        "at": at,
+        "applicant_user_id": a.user_id,
+        "applicant_name": a.name,
+        "applicant_email": a.email,
+        "applicant_phone": a.phone,
+    }
 
 
 def submitted(code: str, a: Applicant, at: datetime | None = None) -> CloudEvent:
-    return event(i.DossierSubmitted(**common(code, a, "submitted", 1, at or datetime(2026, 11, 30, 1, 5, tzinfo=UTC)),
-                                    procedure_name="Đăng ký kết hôn", procedure_revision=1, level=3))
+    return event(
+        i.DossierSubmitted(
+            **common(code, a, "submitted", 1, at or datetime(2026, 11, 30, 1, 5, tzinfo=UTC)),
+            procedure_name="Đăng ký kết hôn",
+            procedure_revision=1,
+            level=3,
+        )
+    )
 
 
 def emails_to(stack: Stack, address: str) -> list[EmailMessage]:
@@ -89,3 +107,19 @@ def body(msg: EmailMessage) -> str:
     part = msg.get_body(("plain",))
     assert part is not None
     return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def notify_settings(stack: Stack, tokens: Tokens, **kw: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": stack.fresh_database("notify", MIGRATIONS),
+        "nats_url": stack.nats.url,
+        "auth_public_key_file": str(tokens.public_key_file),
+        "smtp_url": stack.smtp.url,
+        "sms_url": stack.sms.url,
+        "retry_base_seconds": 0.1,
+        "max_backoff_seconds": 0.3,
+        "poll_seconds": 0.05,
+        "send_timeout_seconds": 2.0,
+        "portal_url": "https://dichvucong.dongnai.gov.vn",
+    }
+    return Settings(**{**values, **kw})

@@ -27,14 +27,26 @@ T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05 in Đồng Nai
 DUE = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 04/12/2026 17:00
 NEW_DUE = datetime(2026, 12, 9, 3, 30, tzinfo=UTC)  # 09/12/2026 10:30
 
-SMS_EVENTS = {"intake.dossier.submitted.v1", "intake.dossier.supplement_requested.v1", "intake.dossier.refused.v1",
-              "intake.dossier.accepted.v1", "workflow.dossier.result_ready.v1", "workflow.dossier.rejected.v1",
-              "workflow.dossier.extended.v1"}
+SMS_EVENTS = {
+    "intake.dossier.submitted.v1",
+    "intake.dossier.supplement_requested.v1",
+    "intake.dossier.refused.v1",
+    "intake.dossier.accepted.v1",
+    "workflow.dossier.result_ready.v1",
+    "workflow.dossier.rejected.v1",
+    "workflow.dossier.extended.v1",
+}
 
 
 def wf(code: str, at: datetime) -> dict[str, object]:
-    return {"code": code, "procedure_code": "1.001612", "agency_code": AGENCY, "at": at, "actor_id": "officer-1",
-            "actor_name": "Trần Văn Bình"}
+    return {
+        "code": code,
+        "procedure_code": "1.001612",
+        "agency_code": AGENCY,
+        "at": at,
+        "actor_id": "officer-1",
+        "actor_name": "Trần Văn Bình",
+    }
 
 
 async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -> None:
@@ -43,27 +55,62 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     c = lambda st, n, at: common(code, a, st, n, at)  # noqa: E731
     path = [
         submitted(code, a, T0),
-        event(i.DossierSupplementRequested(**c("supplement_requested", 5, T0 + timedelta(hours=2)),
-                                           missing_items=["Bản sao Căn cước công dân", "Tờ khai có xác nhận"],
-                                           note="Tờ khai thiếu chữ ký", round=1)),
+        event(
+            i.DossierSupplementRequested(
+                **c("supplement_requested", 5, T0 + timedelta(hours=2)),
+                missing_items=["Bản sao Căn cước công dân", "Tờ khai có xác nhận"],
+                note="Tờ khai thiếu chữ ký",
+                round=1,
+            )
+        ),
         event(i.DossierSupplemented(**c("submitted", 1, T0 + timedelta(hours=5)), round=1)),
-        event(i.DossierAccepted(**c("accepted", 2, T0 + timedelta(hours=6)), procedure_name="Đăng ký kết hôn",
-                                received_at=T0 + timedelta(hours=6), due_at=DUE, processing_time_value=3,
-                                processing_time_unit="working_days", return_method="counter", level=3)),
-        event(w.DossierForwarded(**wf(code, T0 + timedelta(hours=12)), from_step="reception", to_step="specialist",
-                                 department="Phòng Tư pháp")),
-        event(w.DossierExtended(**wf(code, T0 + timedelta(days=3)), reason="cần xác minh thêm thông tin",
-                                old_due_at=DUE, new_due_at=NEW_DUE)),
+        event(
+            i.DossierAccepted(
+                **c("accepted", 2, T0 + timedelta(hours=6)),
+                procedure_name="Đăng ký kết hôn",
+                received_at=T0 + timedelta(hours=6),
+                due_at=DUE,
+                processing_time_value=3,
+                processing_time_unit="working_days",
+                return_method="counter",
+                level=3,
+            )
+        ),
+        event(
+            w.DossierForwarded(
+                **wf(code, T0 + timedelta(hours=12)),
+                from_step="reception",
+                to_step="specialist",
+                department="Phòng Tư pháp",
+            )
+        ),
+        event(
+            w.DossierExtended(
+                **wf(code, T0 + timedelta(days=3)),
+                reason="cần xác minh thêm thông tin",
+                old_due_at=DUE,
+                new_due_at=NEW_DUE,
+            )
+        ),
         # a forward to the terminal step is announced by the result-ready event itself
         event(w.DossierForwarded(**wf(code, T0 + timedelta(days=4)), from_step="leader", to_step="result")),
         event(w.DossierResultReady(**wf(code, T0 + timedelta(days=4)), finished_at=T0 + timedelta(days=4))),
         event(i.DossierDelivered(**c("returned", 10, T0 + timedelta(days=5)), method="counter")),
         submitted(refused_code, a, T0),
-        event(i.DossierRefused(**common(refused_code, a, "refused", 3, T0 + timedelta(hours=1)),
-                               reason="Thủ tục không thuộc thẩm quyền của cơ quan")),
+        event(
+            i.DossierRefused(
+                **common(refused_code, a, "refused", 3, T0 + timedelta(hours=1)),
+                reason="Thủ tục không thuộc thẩm quyền của cơ quan",
+            )
+        ),
         submitted(rejected_code, a, T0),
-        event(w.DossierRejected(**wf(rejected_code, T0 + timedelta(days=2)), reason="Không đủ điều kiện đăng ký",
-                                finished_at=T0 + timedelta(days=2))),
+        event(
+            w.DossierRejected(
+                **wf(rejected_code, T0 + timedelta(days=2)),
+                reason="Không đủ điều kiện đăng ký",
+                finished_at=T0 + timedelta(days=2),
+            )
+        ),
     ]
     await publish(env.stack.nats.url, *path)
 
@@ -71,9 +118,14 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     facing = [e for e in path if e.type != "intake.dossier.supplemented.v1" and e.data.get("to_step") != "result"]
     assert len(facing) == 11
     sms_expected = [e for e in facing if e.type in SMS_EVENTS]
-    headers = await eventually(lambda: len(emails_to(env.stack, a.email)) >= len(facing)
-                               and len(sms_to(env.stack, a.phone or "")) >= len(sms_expected)
-                               and emails_to(env.stack, a.email), timeout=20)
+    headers = await eventually(
+        lambda: (
+            len(emails_to(env.stack, a.email)) >= len(facing)
+            and len(sms_to(env.stack, a.phone or "")) >= len(sms_expected)
+            and emails_to(env.stack, a.email)
+        ),
+        timeout=20,
+    )
     got = Counter((m["X-Dvc-Dossier-Code"], m["X-Dvc-Event-Type"]) for m in headers)
     assert got == Counter((e.subject, e.type) for e in facing)
     assert len(sms_to(env.stack, a.phone or "")) == len(sms_expected)
@@ -100,15 +152,15 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     assert any(refused_code in t and "không được tiếp nhận" in t for t in texts)
 
     # the inbox: one entry per applicant-facing event, newest first, in Vietnamese
-    r = await env.client.get("/api/v1/notifications", params={"size": 50},
-                             headers=env.tokens.header(sub=a.user_id))
+    r = await env.client.get("/api/v1/notifications", params={"size": 50}, headers=env.tokens.header(sub=a.user_id))
     assert r.status_code == 200, r.text
     page = r.json()
     assert page["total"] == len(facing) and page["page"] == 1 and page["size"] == 50
     assert Counter(n["dossier_code"] for n in page["items"]) == Counter(e.subject for e in facing)
     assert all(n["read"] is False for n in page["items"])
-    rejected = next(n for n in page["items"] if n["dossier_code"] == rejected_code and "không được giải quyết"
-                    in n["title"])
+    rejected = next(
+        n for n in page["items"] if n["dossier_code"] == rejected_code and "không được giải quyết" in n["title"]
+    )
     assert "Không đủ điều kiện đăng ký" in rejected["body"]
     assert page["items"][0]["at"] >= page["items"][-1]["at"]
     assert page["items"][0]["at"].endswith("+07:00")
@@ -118,12 +170,21 @@ async def test_no_phone_no_sms_and_unknown_applicant_waits_for_intake(env: Env) 
     a = new_applicant(phone=False)
     code = new_code()
     # the workflow event overtakes the intake event that names the applicant: it waits, then goes out
-    early = event(w.DossierForwarded(**wf(code, T0 + timedelta(hours=12)), from_step="reception",
-                                     to_step="specialist", department="Phòng Tư pháp"))
+    early = event(
+        w.DossierForwarded(
+            **wf(code, T0 + timedelta(hours=12)),
+            from_step="reception",
+            to_step="specialist",
+            department="Phòng Tư pháp",
+        )
+    )
     await publish(env.stack.nats.url, early)
     await publish(env.stack.nats.url, submitted(code, a, T0))
-    mails = await eventually(lambda: len(emails_to(env.stack, a.email)) >= 2 and emails_to(env.stack, a.email),
-                             timeout=20)
-    assert sorted(m["X-Dvc-Event-Type"] for m in mails) == ["intake.dossier.submitted.v1",
-                                                           "workflow.dossier.forwarded.v1"]
+    mails = await eventually(
+        lambda: len(emails_to(env.stack, a.email)) >= 2 and emails_to(env.stack, a.email), timeout=20
+    )
+    assert sorted(m["X-Dvc-Event-Type"] for m in mails) == [
+        "intake.dossier.submitted.v1",
+        "workflow.dossier.forwarded.v1",
+    ]
     assert not [m for m in env.stack.sms.messages() if code in m.get("text", "")]

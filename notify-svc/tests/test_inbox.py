@@ -43,12 +43,12 @@ async def test_a_user_reads_only_their_own_inbox(env: Env) -> None:
     assert r.status_code == 401
 
     for _ in range(2):  # marking read twice changes nothing more
-        r = await env.client.post(f"/api/v1/notifications/{entry['id']}/read",
-                                  headers=env.tokens.header(sub=a.user_id))
+        r = await env.client.post(f"/api/v1/notifications/{entry['id']}/read", headers=env.tokens.header(sub=a.user_id))
         assert r.status_code == 200 and r.json()["read"] is True
     assert (await inbox(env, sub=a.user_id))["items"][0]["read"] is True
-    r = await env.client.get("/api/v1/notifications", params={"unread": "true"},
-                             headers=env.tokens.header(sub=a.user_id))
+    r = await env.client.get(
+        "/api/v1/notifications", params={"unread": "true"}, headers=env.tokens.header(sub=a.user_id)
+    )
     assert r.json()["total"] == 0
     assert (await inbox(env, sub=b.user_id))["items"][0]["read"] is False
     r = await env.client.get("/api/v1/notifications", params={"size": 0}, headers=env.tokens.header(sub=a.user_id))
@@ -64,12 +64,15 @@ async def test_officers_see_work_for_their_role_in_their_agency(env: Env) -> Non
     code, assigned_code = new_code(), new_code()
     assignee = str(uuid.uuid4())
     wf = {"procedure_code": "1.001612", "agency_code": AGENCY, "at": T0}
-    await publish(env.stack.nats.url,
-                  event(w.TaskAssigned(code=code, **wf, step="specialist", role="specialist",
-                                       step_due_at=T0 + timedelta(days=2))),
-                  event(w.TaskAssigned(code=assigned_code, **wf, step="leader", role="leader", assignee_id=assignee)),
-                  event(w.DeadlineApproaching(code=code, **wf, step="specialist", due_at=T0 + timedelta(days=3))),
-                  event(w.DossierOverdue(code=assigned_code, **wf, step="leader", due_at=T0 + timedelta(days=3))))
+    await publish(
+        env.stack.nats.url,
+        event(
+            w.TaskAssigned(code=code, **wf, step="specialist", role="specialist", step_due_at=T0 + timedelta(days=2))
+        ),
+        event(w.TaskAssigned(code=assigned_code, **wf, step="leader", role="leader", assignee_id=assignee)),
+        event(w.DeadlineApproaching(code=code, **wf, step="specialist", due_at=T0 + timedelta(days=3))),
+        event(w.DossierOverdue(code=assigned_code, **wf, step="leader", due_at=T0 + timedelta(days=3))),
+    )
     specialist = {"sub": str(uuid.uuid4()), "roles": ("specialist",), "agency_code": AGENCY}
 
     async def two() -> dict | None:  # type: ignore[type-arg]
@@ -92,7 +95,8 @@ async def test_officers_see_work_for_their_role_in_their_agency(env: Env) -> Non
     # an assigned task and its overdue notice go to the assignee; overdue also to the agency's leaders
     mine = await inbox(env, sub=assignee, roles=("leader",), agency_code=AGENCY)
     assert sorted(n["title"] for n in mine["items"]) == sorted(
-        [f"Việc mới: hồ sơ {assigned_code}", f"Quá hạn: hồ sơ {assigned_code}"])
+        [f"Việc mới: hồ sơ {assigned_code}", f"Quá hạn: hồ sơ {assigned_code}"]
+    )
     other_leader = await inbox(env, sub=str(uuid.uuid4()), roles=("leader",), agency_code=AGENCY)
     assert [n["title"] for n in other_leader["items"]] == [f"Quá hạn: hồ sơ {assigned_code}"]
 
@@ -100,8 +104,10 @@ async def test_officers_see_work_for_their_role_in_their_agency(env: Env) -> Non
 async def test_welcome_email_for_a_new_account(env: Env) -> None:
     address = f"moi.{uuid.uuid4().hex[:8]}@example.vn"
     user = str(uuid.uuid4())
-    await publish(env.stack.nats.url, event(UserRegistered(user_id=user, username="moi", full_name="Lê Văn Mới",
-                                                           email=address, phone="0912000111")))
+    await publish(
+        env.stack.nats.url,
+        event(UserRegistered(user_id=user, username="moi", full_name="Lê Văn Mới", email=address, phone="0912000111")),
+    )
     [mail] = await eventually(lambda: emails_to(env.stack, address))
     assert mail["Subject"] == "Chào mừng Lê Văn Mới đến với Cổng dịch vụ công trực tuyến tỉnh Đồng Nai"
     assert (await inbox(env, sub=user))["total"] == 1

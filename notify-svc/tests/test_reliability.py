@@ -6,10 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from notify_helpers import Env, emails_to, new_applicant, new_code, publish, sms_to, submitted
+from notify_helpers import Env, emails_to, new_applicant, new_code, notify_settings, publish, sms_to, submitted
 from sqlalchemy import select
 
-from conftest import notify_settings
 from notify_svc.app import create_app
 from notify_svc.delivery.models import Delivery
 from servicekit import devstack
@@ -45,11 +44,13 @@ async def test_smtp_outage_delays_then_each_email_goes_once(stack: Stack, tokens
         assert len(sms_to(stack, a.phone or "")) == 1
         r = await client.get("/api/v1/notifications", headers=tokens.header(sub=a.user_id))
         assert r.json()["total"] == 1
-        r = await client.get("/api/v1/notifications/deliveries", params={"status": "pending", "channel": "email"},
-                             headers=tokens.header(**ADMIN))
+        r = await client.get(
+            "/api/v1/notifications/deliveries",
+            params={"status": "pending", "channel": "email"},
+            headers=tokens.header(**ADMIN),
+        )
         assert r.status_code == 200 and r.json()["total"] == 3
-        assert all("SMTP" in (d["last_error"] or "") or "onnect" in (d["last_error"] or "")
-                   for d in r.json()["items"])
+        assert all("SMTP" in (d["last_error"] or "") or "onnect" in (d["last_error"] or "") for d in r.json()["items"])
 
         sink = devstack.SmtpSink(tmp_path / "mail", port=port).start()  # back, on the same port
         try:
@@ -104,8 +105,11 @@ async def test_crash_mid_send_resends_once_with_the_same_id(stack: Stack, tokens
     async with running(app):
         rows = await deliveries(app, code)
         assert {d.channel: d.status for d in rows if d.channel != "inbox"} in (
-            {"email": "sending", "sms": "sending"}, {"email": "sent", "sms": "sent"},
-            {"email": "sending", "sms": "sent"}, {"email": "sent", "sms": "sending"})
+            {"email": "sending", "sms": "sending"},
+            {"email": "sent", "sms": "sent"},
+            {"email": "sending", "sms": "sent"},
+            {"email": "sent", "sms": "sending"},
+        )
         mails = await eventually(lambda: emails_to(stack, a.email), timeout=10)
         await eventually(lambda: sms_to(stack, a.phone or ""), timeout=10)
         await asyncio.sleep(1.0)  # past another lease: nothing more
@@ -114,7 +118,10 @@ async def test_crash_mid_send_resends_once_with_the_same_id(stack: Stack, tokens
         assert mails[0]["Message-ID"] == f"<{email_row.id}@{settings.mail_domain}>"
         rows = await deliveries(app, code)
         assert {d.channel: (d.status, d.attempts) for d in rows} == {
-            "email": ("sent", 2), "sms": ("sent", 2), "inbox": ("sent", 1)}
+            "email": ("sent", 2),
+            "sms": ("sent", 2),
+            "inbox": ("sent", 1),
+        }
 
 
 async def test_bounded_retries_then_failed_event_and_operator_view(stack: Stack, tokens: Tokens) -> None:
@@ -139,17 +146,22 @@ async def test_bounded_retries_then_failed_event_and_operator_view(stack: Stack,
 
         await eventually(published, timeout=10)
 
-        r = await client.get("/api/v1/notifications/deliveries", params={"status": "failed"},
-                             headers=tokens.header(sub="auditor-1", roles=("auditor",), agency_code="000.00.00.H19"))
+        r = await client.get(
+            "/api/v1/notifications/deliveries",
+            params={"status": "failed"},
+            headers=tokens.header(sub="auditor-1", roles=("auditor",), agency_code="000.00.00.H19"),
+        )
         assert r.status_code == 200
         [item] = r.json()["items"]
         assert item["id"] == str(row.id) and item["attempts"] == 3 and item["recipient"] == a.phone
         assert item["last_error"]
-        r = await client.get("/api/v1/notifications/deliveries", params={"status": "failed"},
-                             headers=tokens.header(sub=a.user_id))
+        r = await client.get(
+            "/api/v1/notifications/deliveries", params={"status": "failed"}, headers=tokens.header(sub=a.user_id)
+        )
         assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
-        r = await client.get("/api/v1/notifications/deliveries", params={"status": "lost"},
-                             headers=tokens.header(**ADMIN))
+        r = await client.get(
+            "/api/v1/notifications/deliveries", params={"status": "lost"}, headers=tokens.header(**ADMIN)
+        )
         assert r.status_code == 422
 
         # an operator sends it again once the gateway is fixed (same id: the same Idempotency-Key)
