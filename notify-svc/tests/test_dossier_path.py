@@ -73,6 +73,7 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
                 processing_time_value=3,
                 processing_time_unit="working_days",
                 return_method="counter",
+                fees_due=1500000,
                 level=3,
             )
         ),
@@ -139,7 +140,7 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     assert "1. Bản sao Căn cước công dân" in supplement and "2. Tờ khai có xác nhận" in supplement
     accepted = by_type["intake.dossier.accepted.v1"]
     assert "04/12/2026" in accepted["Subject"] and "04/12/2026 17:00" in body(accepted)
-    assert "bản chính" in body(accepted) and "phí, lệ phí" in body(accepted)
+    assert "bản chính" in body(accepted) and "phí, lệ phí: 1.500.000 đồng" in body(accepted)
     assert "Phòng Tư pháp" in body(by_type["workflow.dossier.forwarded.v1"])
     apology = body(by_type["workflow.dossier.extended.v1"])
     assert "xin lỗi" in apology and "09/12/2026 10:30" in apology and "04/12/2026 17:00" in apology

@@ -259,7 +259,8 @@ class DossierService:
             pt = dossier.procedure["processing_time"]
             self._emit(dossier, DossierAccepted, principal.id, event_id, procedure_name=dossier.procedure_name,
                        received_at=self.now, due_at=due, processing_time_value=float(pt["value"]),
-                       processing_time_unit=str(pt["unit"]), return_method=dossier.return_method, level=dossier.level)
+                       processing_time_unit=str(pt["unit"]), return_method=dossier.return_method, level=dossier.level,
+                       fees_due=values.get("fees_due", dossier.fees_due))
         elif body.decision == "request_supplement":
             items = body.missing_items or []
             round_no = dossier.supplement_round + 1

@@ -45,6 +45,7 @@ class DossierAccepted(DossierEvent):
     processing_time_unit: str
     return_method: str
     level: int
+    fees_due: int | None = None  # whole VND; paid online (level 4) or when the result is collected
 
 
 class DossierSupplementRequested(DossierEvent):
