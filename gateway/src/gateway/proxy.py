@@ -198,9 +198,7 @@ class Proxy:
             data = self._stream_body(receive, overflow)
         started = False
         try:
-            async with self.session.request(
-                scope["method"], url, headers=headers, data=data, allow_redirects=False, compress=None
-            ) as resp:
+            async with await self._request(scope["method"], url, headers, data) as resp:
                 out = [
                     (k.lower(), v)
                     for k, v in resp.raw_headers
@@ -235,6 +233,22 @@ class Proxy:
             log.warning("upstream %s error: %s", upstream, exc)
             if not started:
                 await send_problem(send, 502, "Dịch vụ phía sau trả lời lỗi.", "bad-gateway", request_id)
+
+    async def _request(
+        self, method: str, url: str, headers: list[tuple[str, str]], data: Any
+    ) -> aiohttp.ClientResponse:
+        """Sends upstream; a request without a body is retried once when a pooled connection turns out closed."""
+        assert self.session is not None
+        try:
+            return await self.session.request(
+                method, url, headers=headers, data=data, allow_redirects=False, compress=None
+            )
+        except aiohttp.ServerDisconnectedError:
+            if data is not None or method not in ("GET", "HEAD", "OPTIONS"):
+                raise
+            return await self.session.request(
+                method, url, headers=headers, data=None, allow_redirects=False, compress=None
+            )
 
     async def _stream_body(self, receive: Receive, overflow: list[bool]) -> AsyncIterator[bytes]:
         total = 0

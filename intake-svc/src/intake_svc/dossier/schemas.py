@@ -70,12 +70,42 @@ class DocumentRef(BaseModel):
     file_id: uuid.UUID
 
 
+FORM_DATA_MAX_DEPTH = 6
+FORM_DATA_MAX_ITEMS = 2000
+
+
+def check_form_data(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The form is data, not a program: bounded depth and size, text PostgreSQL can store."""
+    if value is None:
+        return None
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > FORM_DATA_MAX_DEPTH:
+            raise ValueError(f"Dữ liệu biểu mẫu lồng nhau quá {FORM_DATA_MAX_DEPTH} cấp.")
+        children = list(item.items()) if isinstance(item, dict) else list(enumerate(item)) \
+            if isinstance(item, list) else []
+        for key, child in children:
+            count += 1
+            if count > FORM_DATA_MAX_ITEMS:
+                raise ValueError(f"Dữ liệu biểu mẫu có quá {FORM_DATA_MAX_ITEMS} mục.")
+            for text in (key, child):
+                if isinstance(text, str) and ("\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text)):
+                    raise ValueError("Dữ liệu biểu mẫu chứa ký tự không hợp lệ.")
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return value
+
+
 class DossierCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     procedure_code: str = Field(min_length=1, max_length=60)
     applicant: Applicant
     form_data: dict[str, Any] = Field(default_factory=dict)
+
+    _form = field_validator("form_data")(check_form_data)
     documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
     return_method: ReturnMethod = "counter"
 
@@ -117,6 +147,8 @@ class SupplementCreate(BaseModel):
     documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
     form_data: dict[str, Any] | None = None
     note: str | None = Field(default=None, max_length=2000)
+
+    _form = field_validator("form_data")(check_form_data)
 
 
 class WithdrawCreate(BaseModel):

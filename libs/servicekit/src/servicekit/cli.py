@@ -38,5 +38,7 @@ def main(name: str, app_factory: str, settings_cls: str, main_file: str) -> None
         http="httptools",
         access_log=False,
         log_level="warning",
+        # longer than the gateway keeps idle pooled connections (30 s): it never reuses one we closed
+        timeout_keep_alive=75,
         timeout_graceful_shutdown=10,
     )

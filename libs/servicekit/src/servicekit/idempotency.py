@@ -40,7 +40,7 @@ class Idempotency:
         if self.key is not None and not (0 < len(self.key) <= MAX_KEY):
             raise Invalid.field(("header", "Idempotency-Key"), f"Idempotency-Key phải có từ 1 đến {MAX_KEY} ký tự.")
         self.scope = f"{principal_id}:{request.method}:{request.url.path}"[:300]
-        raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        raw = json.dumps(body, sort_keys=True, default=str)  # ASCII escapes: lone surrogates hash too
         self.hash = hashlib.sha256(raw.encode()).hexdigest()
 
     @property

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +188,90 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         if exc.status_code == 404:
             detail = "Không tìm thấy tài nguyên được yêu cầu."
+        elif exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "Không đọc được nội dung yêu cầu: JSON hoặc biểu mẫu (form) không hợp lệ."
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if _sqlstate(exc) in _BAD_TEXT:  # e.g. U+0000 or a lone surrogate that PostgreSQL cannot store
+            return problem_response(
+                422,
+                "Dữ liệu chứa ký tự không hợp lệ (ví dụ ký tự NUL).",
+                slug="validation-error",
+                errors=[{"loc": ["body"], "msg": "Dữ liệu chứa ký tự không hợp lệ (ví dụ ký tự NUL)."}],
+            )
+        log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")
+
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(RejectNul)
+
+
+_BAD_TEXT = {"22021", "22P05"}  # character_not_in_repertoire, untranslatable_character
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+
+
+class UnexpectedErrors:
+    """Turns an unhandled exception into a 500 problem *without* re-raising it.
+
+    Starlette's own handler for ``Exception`` answers and then re-raises, which makes uvicorn drop the
+    keep-alive connection: the gateway's next request on that pooled connection would then fail too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")
+            await response(scope, receive, send)
+
+
+class RejectNul:
+    """PostgreSQL cannot store U+0000: a NUL in the path or the query string is refused up front, naming it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            loc: list[str] | None = None
+            if "\x00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
+                loc = ["path"]
+            else:
+                for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+                    if "\x00" in name or "\x00" in value:
+                        loc = ["query", name.replace("\x00", "")]
+                        break
+            if loc is not None:
+                msg = "Không được chứa ký tự NUL."
+                response = problem_response(
+                    422,
+                    f"Dữ liệu không hợp lệ ở: {'.'.join(loc)}.",
+                    slug="validation-error",
+                    errors=[{"loc": loc, "msg": msg}],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

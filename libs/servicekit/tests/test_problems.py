@@ -1,0 +1,79 @@
+"""problem+json for everything that goes wrong, and no dropped keep-alive connection after a 500."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from servicekit.devstack import free_port
+from servicekit.problems import install_problem_handlers
+
+
+def make_app(engine: AsyncEngine) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("internal detail that must not leak: postgresql://secret@10.0.0.1")
+
+    @app.get("/ok")
+    async def ok() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/echo/{name}")
+    async def echo(name: str, q: str = "") -> dict[str, str]:
+        async with engine.connect() as conn:
+            value = (await conn.execute(text("SELECT CAST(:v AS text)"), {"v": name + q})).scalar_one()
+        return {"value": value}
+
+    @app.post("/store")
+    async def store(body: dict[str, str]) -> dict[str, str]:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT CAST(:v AS text)"), {"v": body["name"]})
+        return body
+
+    return app
+
+
+@pytest.fixture
+async def base(engine: AsyncEngine) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="critical"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+async def test_a_500_is_problem_json_and_keeps_the_connection(base: str) -> None:
+    connector = aiohttp.TCPConnector(limit=1)  # one connection: the second request must reuse it
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(base + "/boom") as r:
+            body = await r.json(content_type=None)
+            assert r.status == 500 and r.headers["content-type"] == "application/problem+json"
+            assert "10.0.0.1" not in str(body) and "RuntimeError" not in str(body)
+        for _ in range(3):
+            async with session.get(base + "/ok") as r:
+                assert r.status == 200
+
+
+async def test_nul_in_path_query_or_body_is_a_422_not_a_500(base: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(base + "/echo/a%00b") as r:
+            assert r.status == 422 and (await r.json(content_type=None))["errors"][0]["loc"] == ["path"]
+        async with session.get(base + "/echo/ab?q=x%00y") as r:
+            assert r.status == 422 and (await r.json(content_type=None))["errors"][0]["loc"] == ["query", "q"]
+        async with session.post(base + "/store", json={"name": "a\u0000b"}) as r:
+            assert r.status == 422 and r.headers["content-type"] == "application/problem+json"
+        async with session.get(base + "/echo/dong-nai") as r:
+            assert r.status == 200 and (await r.json())["value"] == "dong-nai"
