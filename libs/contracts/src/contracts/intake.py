@@ -46,6 +46,8 @@ class DossierAccepted(DossierEvent):
     return_method: str
     level: int
     fees_due: int | None = None  # whole VND; paid online (level 4) or when the result is collected
+    interagency: list[str] = []  # agencies the procedure hands parts off to (liên thông), from the catalog
+    agency_name: str | None = None
 
 
 class DossierSupplementRequested(DossierEvent):
