@@ -33,7 +33,7 @@ SMS_EVENTS = {
     "intake.dossier.refused.v1",
     "intake.dossier.accepted.v1",
     "workflow.dossier.result_ready.v1",
-    "workflow.dossier.rejected.v1",
+    "workflow.dossier.refused.v1",
     "workflow.dossier.extended.v1",
 }
 

@@ -61,7 +61,7 @@ async def test_refusal_needs_reasons_and_a_leader(env: Env) -> None:
     r = await env.act(code, leader, action="approve_refusal")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "rejected"
-    [event] = await env.events("workflow.dossier.rejected.v1", code)
+    [event] = await env.events("workflow.dossier.refused.v1", code)
     assert event["data"]["reason"] == "Không đủ điều kiện theo Điều 8 Luật Hôn nhân"
     assert not await env.events("workflow.dossier.result_ready.v1", code)
 
@@ -88,7 +88,7 @@ async def test_inter_agency_handoff_round_trip(env: Env) -> None:
     assert r.status_code == 200, r.text
     handoff_id = r.json()["handoff_id"]
     assert r.json()["step"] == "interagency" and r.json()["step_agency"] == OTHER
-    [req] = await env.events("workflow.handoff.requested.v1", code)
+    [req] = await env.events("workflow.dossier.handoff_requested.v1", code)
     assert req["data"]["target_agency"] == OTHER and req["data"]["handoff_id"] == handoff_id
 
     assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}", headers=third)).status_code == 404
@@ -103,7 +103,7 @@ async def test_inter_agency_handoff_round_trip(env: Env) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["step"] == "specialist" and r.json()["step_agency"] == LEAD
     assert r.json()["handoffs"][0]["status"] == "completed"
-    [done] = await env.events("workflow.handoff.completed.v1", code)
+    [done] = await env.events("workflow.dossier.handoff_completed.v1", code)
     assert done["data"]["outcome"] == "completed" and done["data"]["target_agency"] == OTHER
     sheet = (await env.client.get(f"/api/v1/workflow/dossiers/{code}/control-sheet", headers=other)).json()
     assert [(r["from_agency"], r["to_agency"]) for r in sheet["rows"]][-2:] == [(LEAD, OTHER), (OTHER, LEAD)]
@@ -117,7 +117,7 @@ async def test_other_agency_may_refuse_a_handoff(env: Env) -> None:
     assert (await env.act(code, other, action="refuse_handoff")).status_code == 422
     r = await env.act(code, other, action="refuse_handoff", reason="Không thuộc thẩm quyền")
     assert r.status_code == 200 and r.json()["step"] == "specialist"
-    [done] = await env.events("workflow.handoff.completed.v1", code)
+    [done] = await env.events("workflow.dossier.handoff_completed.v1", code)
     assert done["data"]["outcome"] == "refused"
 
 

@@ -19,7 +19,7 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "intake.dossier.delivered.v1": EMAIL_INBOX,
     "workflow.dossier.forwarded.v1": EMAIL_INBOX,
     "workflow.dossier.result_ready.v1": ALL_CHANNELS,
-    "workflow.dossier.rejected.v1": ALL_CHANNELS,
+    "workflow.dossier.refused.v1": ALL_CHANNELS,
     "workflow.dossier.extended.v1": ALL_CHANNELS,
     # officers: in-app only
     "workflow.task.assigned.v1": ["inbox"],

@@ -30,7 +30,7 @@ INTAKE_TYPES = (
 )
 WORKFLOW_TYPES = (
     "workflow.dossier.forwarded.v1", "workflow.dossier.processing_started.v1", "workflow.dossier.result_ready.v1",
-    "workflow.dossier.rejected.v1", "workflow.dossier.extended.v1",
+    "workflow.dossier.refused.v1", "workflow.dossier.extended.v1",
 )
 INTEROP_TYPES = ("interop.counter_dossier.received.v1", "interop.status.reported.v1")
 CONSUMED = frozenset(INTAKE_TYPES + WORKFLOW_TYPES + INTEROP_TYPES)
@@ -152,7 +152,7 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
         f.paid_online = f.paid_online or d.get("method", "online") == "online"
     elif t == "workflow.dossier.forwarded.v1":
         f.transferred_at = _first(f.transferred_at, at)
-    elif t in ("workflow.dossier.result_ready.v1", "workflow.dossier.rejected.v1"):
+    elif t in ("workflow.dossier.result_ready.v1", "workflow.dossier.refused.v1"):
         finished = _dt(d.get("finished_at")) or at
         if f.finished_at is None or finished < f.finished_at:
             f.finished_at = finished

@@ -6,6 +6,7 @@ Owned by intake-svc; other services consume them. A breaking change is a new ``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from contracts.envelope import EventData
 
@@ -33,6 +34,9 @@ class DossierSubmitted(DossierEvent):
     procedure_name: str
     procedure_revision: int
     level: int
+    # what one-stop software needs to process it: [{file_id, name, requirement_code, sha256, size, media_type}]
+    documents: list[dict[str, Any]] = []
+    form_data: dict[str, Any] = {}
 
 
 class DossierAccepted(DossierEvent):
@@ -62,6 +66,8 @@ class DossierSupplemented(DossierEvent):
     event_type = "intake.dossier.supplemented.v1"
     description = "The applicant supplied what was asked; the dossier is back at the desk."
     round: int
+    documents: list[dict[str, Any]] = []
+    form_data: dict[str, Any] | None = None
 
 
 class DossierRefused(DossierEvent):

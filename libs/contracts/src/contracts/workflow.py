@@ -30,15 +30,27 @@ class DossierProcessingStarted(WorkflowEvent):
     description = "A specialist department started processing (intake marks it 'processing')."
 
 
+class DossierStepChanged(WorkflowEvent):
+    event_type = "workflow.dossier.step_changed.v1"
+    description = "The dossier entered another step of its process (any transition, with who holds it now)."
+    from_step: str | None = None
+    to_step: str
+    role: str | None = None
+    step_agency: str | None = None
+    step_due_at: datetime | None = None
+    action: str | None = None
+
+
 class DossierResultReady(WorkflowEvent):
     event_type = "workflow.dossier.result_ready.v1"
     description = "The leader approved the result; the reception desk can return it (R-WF-4)."
     result_documents: list[dict[str, str]] = []
     finished_at: datetime
+    note: str | None = None
 
 
-class DossierRejected(WorkflowEvent):
-    event_type = "workflow.dossier.rejected.v1"
+class DossierRefused(WorkflowEvent):
+    event_type = "workflow.dossier.refused.v1"
     description = "Refused after processing, with reasons signed by the leader (R-WF-5)."
     reason: str
     finished_at: datetime
@@ -52,15 +64,19 @@ class DossierExtended(WorkflowEvent):
     new_due_at: datetime
 
 
+class DossierRejected(DossierRefused):
+    """Old name of :class:`DossierRefused` (same event)."""
+
+
 class HandoffRequested(WorkflowEvent):
-    event_type = "workflow.handoff.requested.v1"
+    event_type = "workflow.dossier.handoff_requested.v1"
     description = "The lead agency handed part of the dossier to another agency (liên thông, R-WF-3)."
     target_agency: str
     handoff_id: str
 
 
 class HandoffCompleted(WorkflowEvent):
-    event_type = "workflow.handoff.completed.v1"
+    event_type = "workflow.dossier.handoff_completed.v1"
     description = "The other agency finished its part and sent its result back."
     target_agency: str
     handoff_id: str
