@@ -84,6 +84,7 @@ async def test_register_missing_field_and_bad_json(client: httpx.AsyncClient, ci
     r = await client.post("/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     assert "Traceback" not in r.text and "sqlalchemy" not in r.text.lower()
+    assert r.json()["errors"] == [{"loc": ["body"], "msg": "Nội dung JSON không hợp lệ.", "type": "json_invalid"}]
 
 
 async def test_token_bad_input(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:

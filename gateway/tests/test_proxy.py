@@ -92,6 +92,9 @@ async def test_streams_request_body_and_passes_headers(proxied: httpx.AsyncClien
     assert data["size"] == 32 * 65536 and data["sha256"] == hashlib.sha256(b"a" * 32 * 65536).hexdigest()
     assert data["request_id"] == "req-123" and data["query"] == "q=dang%20ky" and data["auth"] == "Bearer abc"
     assert r.headers["x-request-id"] == "req-123"
+    # the gateway's security headers on proxied answers too, and one date/server pair only
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    assert len(r.headers.get_list("date")) <= 1 and len(r.headers.get_list("server")) <= 1
 
 
 async def test_streams_large_response(proxied: httpx.AsyncClient) -> None:

@@ -46,6 +46,7 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
 LOCAL_MAX_BODY = 1024 * 1024
+UPSTREAM_DROPPED = HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
 STATUS_TITLES = {
     413: "Dữ liệu quá lớn",
     502: "Dịch vụ phía sau trả lời lỗi",
@@ -199,12 +200,11 @@ class Proxy:
         started = False
         try:
             async with await self._request(scope["method"], url, headers, data) as resp:
-                out = [
-                    (k.lower(), v)
-                    for k, v in resp.raw_headers
-                    if k.lower() not in HOP_BY_HOP and k.lower() != b"x-request-id"
-                ]
+                # the server adds its own date and server headers; the security headers are the gateway's
+                out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in UPSTREAM_DROPPED]
+                present = {k for k, _ in out}
                 out.append((b"x-request-id", request_id))
+                out.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
                 await send({"type": "http.response.start", "status": resp.status, "headers": out})
                 started = True
                 async for chunk in resp.content.iter_chunked(64 * 1024):

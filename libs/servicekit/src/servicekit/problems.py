@@ -128,41 +128,75 @@ def problem_response(
 
 _PYDANTIC_VI = {
     "missing": "Trường này là bắt buộc.",
-    "string_too_short": "Giá trị quá ngắn.",
-    "string_too_long": "Giá trị quá dài.",
+    "string_too_short": "Giá trị quá ngắn (tối thiểu {min_length} ký tự).",
+    "string_too_long": "Giá trị quá dài (tối đa {max_length} ký tự).",
+    "too_short": "Cần ít nhất {min_length} phần tử.",
+    "too_long": "Tối đa {max_length} phần tử.",
     "string_pattern_mismatch": "Giá trị không đúng định dạng.",
     "int_parsing": "Phải là số nguyên.",
     "int_type": "Phải là số nguyên.",
+    "int_from_float": "Phải là số nguyên (không có phần thập phân).",
+    "float_parsing": "Phải là một số.",
+    "float_type": "Phải là một số.",
+    "decimal_parsing": "Phải là một số.",
+    "bool_parsing": "Phải là true hoặc false.",
+    "bool_type": "Phải là true hoặc false.",
     "string_type": "Phải là chuỗi ký tự.",
+    "string_unicode": "Phải là chuỗi ký tự Unicode hợp lệ.",
+    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
+    "date_type": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
+    "date_from_datetime_inexact": "Ngày không được có phần giờ.",
+    "datetime_parsing": "Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-11-30T09:00:00+07:00).",
+    "datetime_type": "Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-11-30T09:00:00+07:00).",
+    "datetime_from_date_parsing": "Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-11-30T09:00:00+07:00).",
+    "uuid_parsing": "Mã định danh (UUID) không hợp lệ.",
+    "uuid_type": "Mã định danh (UUID) không hợp lệ.",
     "json_invalid": "Nội dung JSON không hợp lệ.",
+    "json_type": "Nội dung JSON không hợp lệ.",
     "model_attributes_type": "Phải là một đối tượng JSON.",
+    "model_type": "Phải là một đối tượng JSON.",
     "dict_type": "Phải là một đối tượng JSON.",
     "list_type": "Phải là một danh sách.",
-    "literal_error": "Giá trị không thuộc danh sách cho phép.",
-    "enum": "Giá trị không thuộc danh sách cho phép.",
-    "greater_than_equal": "Giá trị quá nhỏ.",
-    "less_than_equal": "Giá trị quá lớn.",
+    "literal_error": "Giá trị không thuộc danh sách cho phép: {expected}.",
+    "enum": "Giá trị không thuộc danh sách cho phép: {expected}.",
+    "greater_than": "Giá trị phải lớn hơn {gt}.",
+    "greater_than_equal": "Giá trị phải lớn hơn hoặc bằng {ge}.",
+    "less_than": "Giá trị phải nhỏ hơn {lt}.",
+    "less_than_equal": "Giá trị phải nhỏ hơn hoặc bằng {le}.",
+    "multiple_of": "Giá trị phải là bội số của {multiple_of}.",
+    "url_parsing": "Địa chỉ URL không hợp lệ.",
+    "url_scheme": "Địa chỉ URL không hợp lệ.",
     "value_error": "Giá trị không hợp lệ.",
+    "assertion_error": "Giá trị không hợp lệ.",
     "extra_forbidden": "Trường này không được phép.",
+    "frozen_field": "Trường này không được thay đổi.",
 }
+
+
+def message_vi(err: Any) -> str:
+    """A pydantic error (``ValidationError.errors()`` item) as a Vietnamese sentence; our own validators
+    already raise ``ValueError`` with a Vietnamese message, which is kept."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind in ("value_error", "assertion_error") and ctx.get("error"):
+        return str(ctx["error"])
+    template = _PYDANTIC_VI.get(kind)
+    if template is None:
+        return "Giá trị không hợp lệ."
+    try:
+        return template.format(**{k: v for k, v in ctx.items()})
+    except (KeyError, IndexError, ValueError):
+        return template.split(" (")[0].split(":")[0].rstrip(".") + "."
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        msg = err.get("msg", "")
-        if err.get("type") == "value_error":
-            # our own validators raise ValueError with a Vietnamese message
-            msg = str(err.get("ctx", {}).get("error", msg)) or msg
-        else:
-            msg = _PYDANTIC_VI.get(err.get("type", ""), msg)
-        out.append(
-            {
-                "loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
-                "msg": msg,
-                "type": err.get("type"),
-            }
-        )
+        loc = [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())]
+        if err.get("type") == "json_invalid":
+            loc = loc[:1]  # the position of the syntax error is no field
+        out.append({"loc": loc, "msg": message_vi(err), "type": err.get("type")})
     return out
 
 
