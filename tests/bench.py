@@ -4,7 +4,8 @@
    (GET /api/v1/catalog/procedures/{code}, a small JSON document served by catalog-svc).
 2. Dossier submission through the gateway: throughput and p95 (upload two files, then submit).
 3. XML-DSig build+sign and verify (interop-svc).
-4. Statistics: a month's report over a generated year of dossiers, when catalog-svc ships its bench.
+4. Statistics: a month's report over a generated year of dossiers (2 million by default).
+Also catalog search through the gateway with 10,000 procedures loaded (catalog-svc/bench/search_bench.py).
 
 The platform is started exactly as ``make run`` does (real PostgreSQL, NATS and service processes);
 the load generator is an aiohttp client in this process. Results go to stdout and .data/bench/.
@@ -155,6 +156,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
+    parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search benchmark")
     args = parser.parse_args()
     out = ROOT / ".data" / "bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -209,6 +211,23 @@ async def main() -> None:
             print(
                 f"    ratio {row['throughput_ratio']:.0%} of direct; added p50 {row['added_p50_ms']:.2f} ms "
                 "(target ≥ 50 %)"
+            )
+        search_bench = ROOT / "catalog-svc" / "bench" / "search_bench.py"
+        if search_bench.exists():
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("search_bench", search_bench)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            print(f"1b/4 catalog search through the gateway with {args.procedures:,} procedures loaded")
+            search = await module.run(
+                base, env["CATALOG_DATABASE_URL"], procedures=args.procedures, seconds=args.seconds, concurrency=16
+            )
+            results["catalog_search"] = search
+            print(
+                f"    {search['rps']:.0f} req/s  p50 {search['p50_ms']:.1f} ms  p95 {search['p95_ms']:.1f} ms  "
+                f"errors {search['errors']} ({search['requests']} requests)"
             )
         print(f"2/4 dossier submission through the gateway: {args.dossiers} dossiers, 16 at a time")
         sub = await submissions(base, count=args.dossiers, concurrency=16)
