@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI
 
 from intake_svc.catalog.client import CatalogClient
-from intake_svc.dossier.handlers import ResultFiles, subscriptions
+from intake_svc.dossier.handlers import CatalogRef, ResultFiles, subscriptions
 from intake_svc.dossier.routes import router as dossier_router
 from intake_svc.file.routes import router as file_router
 from intake_svc.file.storage import LocalStorage
@@ -43,6 +43,7 @@ def create_app(
     """``catalog_transport`` lets tests run the real catalog app in-process; ``clock`` lets them pin time."""
     settings = settings or Settings()  # type: ignore[call-arg]
     results = ResultFiles()
+    catalog_ref = CatalogRef()
 
     async def start(app: FastAPI) -> None:
         app.state.storage = LocalStorage(settings.storage_dir)
@@ -51,6 +52,7 @@ def create_app(
                                           timeout=settings.catalog_timeout, transport=catalog_transport)
         app.state.signer = AgencySigner(settings.signing_dir, generate=settings.signing_generate)
         results.storage, results.signer = app.state.storage, app.state.signer
+        catalog_ref.client = app.state.catalog
 
     async def stop(app: FastAPI) -> None:
         await app.state.catalog.aclose()
@@ -59,7 +61,8 @@ def create_app(
         settings=settings, title="intake-svc — Tiếp nhận hồ sơ",
         description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, phí và lệ phí "
                     "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu.",
-        routers=[file_router, dossier_router, payment_router, result_router], subscriptions=subscriptions(results),
+        routers=[file_router, dossier_router, payment_router, result_router],
+        subscriptions=subscriptions(results, catalog_ref),
         on_startup=[start], on_shutdown=[stop], background=[expire_payments],
     )
     app.state.clock = clock

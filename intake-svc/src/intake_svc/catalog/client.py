@@ -66,6 +66,8 @@ class Procedure:
             "documents": [d.__dict__ for d in self.documents], "fees": list(self.fees),
             # when fees are assessed: "acceptance" (default) or "submission" where the procedure says so
             "fee_timing": str(self.raw.get("fee_timing") or "acceptance"),
+            # agencies the procedure hands parts off to (liên thông)
+            "interagency": [str(a) for a in self.raw.get("interagency") or ()],
         }
 
 
@@ -75,9 +77,30 @@ class CatalogClient:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
         self._ttl = ttl
         self._cache: dict[tuple[str, int | None], tuple[float, Procedure | None]] = {}
+        self._agencies: tuple[float, dict[str, str]] | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def agency_names(self) -> dict[str, str]:
+        """Every agency's name by code (``GET /api/v1/catalog/agencies``, a plain array), cached for the TTL
+        (at least a minute: agencies rarely change). Best effort: an unreachable catalog gives the last known
+        names, or none, and never fails the caller."""
+        now = time.monotonic()
+        if self._agencies is not None and now - self._agencies[0] < max(self._ttl, 60.0):
+            return self._agencies[1]
+        try:
+            resp = await self._http.get("/api/v1/catalog/agencies")
+            resp.raise_for_status()
+            names = {str(a["code"]): str(a["name"]) for a in resp.json() if a.get("code") and a.get("name")}
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("catalog agencies unavailable: %r", exc)
+            return self._agencies[1] if self._agencies else {}
+        self._agencies = (now, names)
+        return names
+
+    async def agency_name(self, code: str) -> str | None:
+        return (await self.agency_names()).get(code)
 
     async def procedure(self, code: str, revision: int | None = None) -> Procedure | None:
         """The procedure (a given revision, or the current one); ``None`` if the catalog has no such code.

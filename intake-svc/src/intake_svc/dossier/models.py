@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,7 +17,7 @@ class Dossier(Base):
     __tablename__ = "dossiers"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(60), index=True)
     procedure_name: Mapped[str] = mapped_column(Text)
     procedure_revision: Mapped[int] = mapped_column(Integer)
@@ -25,7 +25,8 @@ class Dossier(Base):
     # what the applicant applied under (documents, processing time, fees): the pinned revision
     procedure: Mapped[dict[str, Any]] = mapped_column(JSONB)
     agency_code: Mapped[str] = mapped_column(String(20), index=True)
-    owner_id: Mapped[str] = mapped_column(String(100), index=True)
+    # None for a dossier received at an agency's counter (reported by its one-stop software)
+    owner_id: Mapped[str | None] = mapped_column(String(100), index=True)
     applicant: Mapped[dict[str, Any]] = mapped_column(JSONB)
     form_data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     return_method: Mapped[str] = mapped_column(String(20))
@@ -68,6 +69,7 @@ class DossierAction(Base):
     """Append-only: a trigger rejects UPDATE, DELETE and TRUNCATE on this table."""
 
     __tablename__ = "dossier_actions"
+    __table_args__ = (Index("ix_dossier_actions_dossier_id_event_id", "dossier_id", "event_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dossiers.id"), index=True)

@@ -57,6 +57,17 @@ class DossierRepository:
         )
         return list(rows)
 
+    async def has_event(self, dossier_id: uuid.UUID, event_id: str) -> bool:
+        """Whether the log already holds a row written for that event (events may arrive twice)."""
+        return bool(await self.session.scalar(
+            select(DossierAction.id).where(DossierAction.dossier_id == dossier_id, DossierAction.event_id == event_id)
+            .limit(1)))
+
+    async def has_transition(self, dossier_id: uuid.UUID, transition: str) -> bool:
+        return bool(await self.session.scalar(
+            select(DossierAction.id).where(DossierAction.dossier_id == dossier_id,
+                                           DossierAction.data["transition"].astext == transition).limit(1)))
+
     async def save_transition(self, dossier: Dossier, expected_version: int, values: dict[str, Any]) -> bool:
         """Optimistic concurrency: applies only if nobody changed the dossier since ``expected_version``."""
         result = await self.session.execute(

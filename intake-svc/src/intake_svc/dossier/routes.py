@@ -11,7 +11,7 @@ from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, Sessio
 from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.repository import DossierRepository
 from intake_svc.dossier.schemas import (
-    CODE,
+    TRACKING_CODE,
     DeliveryCreate,
     DocumentRead,
     DossierCreate,
@@ -27,7 +27,8 @@ from intake_svc.dossier.schemas import (
 from intake_svc.dossier.service import DossierService
 from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
-from intake_svc.receipt.service import receipt_pdf
+from intake_svc.receipt.service import current_documents, receipt_pdf
+from intake_svc.timefmt import vn_times
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import Idempotency
 
@@ -112,17 +113,17 @@ async def read_history(code: str, principal: CurrentUser, session: SessionDep,
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     actions = await DossierRepository(session).actions(dossier.id)
     return [HistoryEntry(at=a.at, actor=a.actor_name, actor_id=a.actor_id, role=a.role, action=a.action,
-                         from_status=a.from_status, to_status=a.to_status, note=a.note, data=a.data or {})
+                         from_status=a.from_status, to_status=a.to_status, note=a.note, data=vn_times(a.data or {}))
             for a in actions]
 
 
 @router.post("/dossiers/{code}/reception", response_model=DossierRead)
 async def decide_reception(code: str, body: ReceptionDecision, request: Request, principal: Reception,
-                           session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+                           session: SessionDep, calendar: CalendarDep, catalog: CatalogDep, now: NowDep) -> Response:
     idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
     if (replayed := await idem.replay()) is not None:
         return replayed
-    dossier = await DossierService(session, calendar=calendar, now=now).decide(
+    dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).decide(
         principal, code, body, event_id=idem.event_id)
     return await _answer(session, idem, dossier, 200)
 
@@ -162,7 +163,8 @@ async def deliver_result(code: str, body: DeliveryCreate, request: Request, prin
 
 @router.get("/dossiers/{code}/receipt", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Mẫu số 01 (PDF)"}})
-async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep) -> Response:
+async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep,
+                       catalog: CatalogDep) -> Response:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     if dossier.received_at is None or dossier.due_at is None:
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
@@ -170,7 +172,8 @@ async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, c
     docs = await DossierRepository(session).documents(dossier.id)
     actions = await DossierRepository(session).actions(dossier.id)
     officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
-    pdf = await asyncio.to_thread(receipt_pdf, dossier, docs, officer)
+    agency_name = await catalog.agency_name(dossier.agency_code)
+    pdf = await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="giay-tiep-nhan-{dossier.code}.pdf"',
         "Cache-Control": "private, no-store"})
@@ -178,7 +181,7 @@ async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, c
 
 @router.get("/tracking/{code}", response_model=TrackingRead, tags=["tracking"])
 async def track_dossier(code: str, session: SessionDep) -> TrackingRead:
-    dossier = await DossierRepository(session).by_code(code) if CODE.match(code) else None
+    dossier = await DossierRepository(session).by_code(code) if TRACKING_CODE.match(code) else None
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ với mã này.")
     return TrackingRead(code=dossier.code, procedure_name=dossier.procedure_name, status=dossier.status,

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from intake_svc.timefmt import VNDateTime
 
 CCCD = re.compile(r"^\d{12}$")
 TAX_CODE = re.compile(r"^\d{10}(?:-\d{3})?$")
@@ -14,6 +15,8 @@ EMAIL = re.compile(
     r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
 )
 CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
+# what tracking accepts: our codes and those of counter dossiers reported by one-stop software
+TRACKING_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:/\-]{0,99}$")
 
 ApplicantType = Literal["citizen", "business", "agency", "other"]
 ReturnMethod = Literal["counter", "postal", "online"]
@@ -194,11 +197,11 @@ class DossierRead(BaseModel):
     form_data: dict[str, Any]
     documents: list[DocumentRead]
     return_method: str
-    submitted_at: datetime
-    received_at: datetime | None
-    due_at: datetime | None
-    completed_at: datetime | None
-    returned_at: datetime | None
+    submitted_at: VNDateTime
+    received_at: VNDateTime | None
+    due_at: VNDateTime | None
+    completed_at: VNDateTime | None
+    returned_at: VNDateTime | None
     supplement_round: int
     waiting_seconds: int
     version: int
@@ -216,8 +219,8 @@ class DossierSummary(BaseModel):
     applicant_name: str
     status: str
     national_status: int
-    submitted_at: datetime
-    due_at: datetime | None
+    submitted_at: VNDateTime
+    due_at: VNDateTime | None
     version: int
 
 
@@ -229,7 +232,7 @@ class DossierPage(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    at: datetime
+    at: VNDateTime
     actor: str | None
     actor_id: str | None
     role: str
@@ -246,6 +249,6 @@ class TrackingRead(BaseModel):
     status: str
     status_label: str
     national_status: int
-    submitted_at: datetime
-    due_at: datetime | None
-    completed_at: datetime | None
+    submitted_at: VNDateTime
+    due_at: VNDateTime | None
+    completed_at: VNDateTime | None

@@ -37,12 +37,21 @@ from intake_svc.dossier.schemas import (
     SupplementCreate,
     WithdrawCreate,
 )
-from intake_svc.dossier.status import LABEL_VI, NATIONAL, Status, national_of, next_status
+from intake_svc.dossier.status import (
+    FROM_NATIONAL,
+    INFO_ACTIONS,
+    LABEL_VI,
+    NATIONAL,
+    Status,
+    national_of,
+    next_status,
+)
 from intake_svc.errors import Conflict, Invalid, NotFound
 from intake_svc.file.repository import FileRepository
 from intake_svc.payment.fees import assess
 from servicekit.auth import Principal
 from servicekit.outbox import add_event
+from servicekit.problems import Problem
 from vncalendar import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -141,6 +150,34 @@ class DossierService:
             raise Invalid("Hồ sơ chưa hợp lệ: " + " ".join(missing), errors=errors)
         return docs
 
+    async def _document_facts(self, principal: Principal, docs: list[DossierDocument]) -> list[dict[str, Any]]:
+        """What one-stop software needs of each attached file (the events carry it)."""
+        files = await self.files.owned(principal.id, [d.file_id for d in docs])
+        facts = []
+        for d in docs:
+            f = files.get(d.file_id)
+            facts.append({"file_id": str(d.file_id), "name": d.name, "requirement_code": d.requirement_code,
+                          "sha256": f.sha256 if f else None, "size": f.size if f else None,
+                          "media_type": f.media_type if f else None})
+        return facts
+
+    async def _interagency(self, dossier: Dossier) -> list[str]:
+        """The procedure's liên thông partners: pinned at submission, or read from the catalog for older dossiers."""
+        pinned = dossier.procedure.get("interagency")
+        if pinned is not None:
+            return [str(a) for a in pinned]
+        if self.catalog is None:
+            return []
+        try:
+            procedure = await self.catalog.procedure(dossier.procedure_code, dossier.procedure_revision)
+        except Problem:
+            log.warning("catalog unavailable: dossier %s accepted without its inter-agency list", dossier.code)
+            return []
+        return list(procedure.snapshot()["interagency"]) if procedure else []
+
+    async def _agency_name(self, code: str) -> str | None:
+        return await self.catalog.agency_name(code) if self.catalog is not None else None
+
     async def _procedure(self, code: str) -> Procedure:
         assert self.catalog is not None
         procedure = await self.catalog.procedure(code)
@@ -187,7 +224,8 @@ class DossierService:
                   {"procedure_revision": procedure.revision, "documents": [d.requirement_code for d in docs]},
                   event_id)
         self._emit(dossier, DossierSubmitted, principal.id, event_id, procedure_name=procedure.name,
-                   procedure_revision=procedure.revision, level=procedure.level)
+                   procedure_revision=procedure.revision, level=procedure.level,
+                   documents=await self._document_facts(principal, docs), form_data=dossier.form_data)
         await self.repo.flush()
         return dossier
 
@@ -260,7 +298,9 @@ class DossierService:
             self._emit(dossier, DossierAccepted, principal.id, event_id, procedure_name=dossier.procedure_name,
                        received_at=self.now, due_at=due, processing_time_value=float(pt["value"]),
                        processing_time_unit=str(pt["unit"]), return_method=dossier.return_method, level=dossier.level,
-                       fees_due=values.get("fees_due", dossier.fees_due))
+                       fees_due=values.get("fees_due", dossier.fees_due),
+                       interagency=await self._interagency(dossier),
+                       agency_name=await self._agency_name(dossier.agency_code))
         elif body.decision == "request_supplement":
             items = body.missing_items or []
             round_no = dossier.supplement_round + 1
@@ -308,7 +348,9 @@ class DossierService:
             doc.dossier_id = dossier.id
             doc.round = dossier.supplement_round
             self.repo.add(doc)
-        self._emit(dossier, DossierSupplemented, principal.id, event_id, round=dossier.supplement_round)
+        self._emit(dossier, DossierSupplemented, principal.id, event_id, round=dossier.supplement_round,
+                   documents=await self._document_facts(principal, docs),
+                   form_data=dossier.form_data if body.form_data is not None else None)
         return dossier
 
     async def withdraw(self, principal: Principal, code: str, body: WithdrawCreate, *,
@@ -339,15 +381,106 @@ class DossierService:
     async def from_workflow(self, code: str, action: str, *, at: datetime, actor_id: str | None,
                             actor_name: str | None, note: str | None = None, values: dict[str, Any] | None = None,
                             data: dict[str, Any] | None = None, event_id: str | None = None) -> bool:
-        """Applies a processing status change; a stale or out-of-order event is recorded nowhere (False)."""
+        """Applies a processing status change; a stale, repeated or out-of-order event is recorded nowhere (False).
+
+        Step changes, forwards and hand-offs (``INFO_ACTIONS``) are history rows that leave the status as is."""
         dossier = await self.repo.by_code(code)
         if dossier is None:
             log.warning("workflow event %s for unknown dossier %s", action, code)
             return False
+        if event_id is not None and await self.repo.has_event(dossier.id, event_id):
+            log.info("workflow event %s for %s already recorded (%s)", action, code, event_id)
+            return False
+        if action in INFO_ACTIONS:
+            transition = (data or {}).get("transition")
+            if transition and await self.repo.has_transition(dossier.id, transition):
+                return False  # the same move reported twice (forwarded and step_changed): one row
+            status = Status(dossier.status)
+            self._log(dossier, action, status, status, Actor(actor_id, actor_name, "workflow"), note, data or {},
+                      event_id, at=at)
+            return True
         if next_status(action, Status(dossier.status)) is None:
             log.info("workflow event %s ignored: dossier %s is %s", action, code, dossier.status)
             return False
         self.now = at
         await self._transition(dossier, action, Actor(actor_id, actor_name, "workflow"), note=note,
                                values=values, data=data, event_id=event_id, at=at)
+        return True
+
+    # counter dossiers (reported by an agency's one-stop software through interop-svc) --------------
+
+    async def record_counter_dossier(
+        self, *, code: str, procedure_code: str, agency_code: str, applicant_name: str, received_at: datetime,
+        due_at: datetime | None, national_status: int, event_id: str | None,
+    ) -> bool:
+        """Records a dossier received at an agency's counter, so tracking and the agency's lists show it.
+        Idempotent: a code already known is left as it is (False)."""
+        if await self.repo.by_code(code) is not None:
+            log.info("counter dossier %s already known", code)
+            return False
+        status = FROM_NATIONAL.get(national_status, Status.ACCEPTED)
+        procedure = None
+        if self.catalog is not None:
+            try:
+                procedure = await self.catalog.procedure(procedure_code)
+            except Problem:
+                log.warning("catalog unavailable: counter dossier %s recorded without its procedure", code)
+        snapshot = procedure.snapshot() if procedure else {"code": procedure_code, "documents": [], "fees": []}
+        dossier = Dossier(
+            id=uuid.uuid4(), code=code, procedure_code=procedure_code,
+            procedure_name=procedure.name if procedure else procedure_code,
+            procedure_revision=procedure.revision if procedure else 0, level=procedure.level if procedure else 0,
+            procedure=snapshot, agency_code=agency_code, owner_id=None, applicant={"full_name": applicant_name},
+            form_data={}, return_method="counter", channel="counter", status=status.value,
+            national_status=NATIONAL[status], submitted_at=received_at,
+            received_at=received_at if status not in (Status.SUBMITTED, Status.REFUSED) else None, due_at=due_at,
+            completed_at=received_at if status in (Status.REFUSED, Status.WITHDRAWN) else None,
+            returned_at=received_at if status is Status.RETURNED else None,
+            supplement_round=0, waiting_seconds=0, version=1, fees_due=None, fees_paid=0, fee_lines=[],
+            payment_pending=False,
+        )
+        self.repo.add(dossier)
+        await self.repo.flush()
+        self._log(dossier, "counter_received", None, status, Actor(None, None, "one_stop"),
+                  "Tiếp nhận trực tiếp tại Bộ phận một cửa (phần mềm một cửa điện tử của cơ quan)",
+                  {"national_status": national_status, "received_at": received_at.isoformat(),
+                   "due_at": due_at.isoformat() if due_at else None}, event_id, at=received_at)
+        await self.repo.flush()
+        return True
+
+    async def status_reported(
+        self, code: str, *, national_status: int, at: datetime, officer: str | None, department: str | None,
+        note: str | None, new_due_at: datetime | None, event_id: str | None,
+    ) -> bool:
+        """A counter dossier's status from its one-stop software (no workflow involved). Online dossiers
+        move through workflow's events instead: ignored here (False)."""
+        dossier = await self.repo.by_code(code)
+        if dossier is None or dossier.channel != "counter":
+            return False
+        if event_id is not None and await self.repo.has_event(dossier.id, event_id):
+            return False
+        target = FROM_NATIONAL.get(national_status)
+        if target is None:
+            log.warning("status %s reported for %s: unknown national code", national_status, code)
+            return False
+        current = Status(dossier.status)
+        values: dict[str, Any] = {"status": target.value, "national_status": NATIONAL[target]}
+        if new_due_at is not None:
+            values["due_at"] = new_due_at
+        if target in (Status.RESULT_READY, Status.REJECTED, Status.REFUSED, Status.WITHDRAWN) \
+                and dossier.completed_at is None:
+            values["completed_at"] = at
+        if target is Status.RETURNED:
+            values["returned_at"] = at
+            if dossier.completed_at is None:
+                values["completed_at"] = at
+        if target not in (Status.SUBMITTED, Status.REFUSED) and dossier.received_at is None:
+            values["received_at"] = at
+        if not await self.repo.save_transition(dossier, dossier.version, values):
+            raise Conflict("Hồ sơ vừa được người khác cập nhật.", slug="version-conflict")
+        parts = [p for p in (department, note) if p]
+        self._log(dossier, "status_reported", current, target, Actor(None, officer, "one_stop"),
+                  " — ".join(parts) or LABEL_VI[target],
+                  {"national_status": national_status, "department": department,
+                   "new_due_at": new_due_at.isoformat() if new_due_at else None}, event_id, at=at)
         return True

@@ -66,6 +66,22 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "payment_failed": (frozenset(Status), None),
     "payment_expired": (frozenset(Status), None),
     "counter_payment": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY, S.REJECTED}), None),
+    # processing steps reported by workflow-svc (issue 5): history rows that never change the status
+    "forward": (frozenset(Status), None),
+    "step_changed": (frozenset(Status), None),
+    "handoff_requested": (frozenset(Status), None),
+    "handoff_completed": (frozenset(Status), None),
+}
+
+# Counter dossiers (issue 7) live in an agency's one-stop software: their status is whatever that system
+# reports (national code), recorded as is; these actions lead to the status they carry.
+EXTERNAL = frozenset({"counter_received", "status_reported"})
+INFO_ACTIONS = frozenset({"forward", "step_changed", "handoff_requested", "handoff_completed"})
+
+# national status (1–10) reported by one-stop software -> our status (6, payment requested: still processing)
+FROM_NATIONAL: dict[int, Status] = {
+    1: S.SUBMITTED, 2: S.ACCEPTED, 3: S.REFUSED, 4: S.PROCESSING, 5: S.SUPPLEMENT_REQUESTED, 6: S.PROCESSING,
+    7: S.WITHDRAWN, 8: S.REJECTED, 9: S.RESULT_READY, 10: S.RETURNED,
 }
 
 # statuses in which a pending online payment is what the applicant must do next (national status 6)
@@ -90,7 +106,7 @@ def derive(actions: Iterable[tuple[str, str]]) -> Status | None:
     """Replays the log ``(action, to_status)`` in order: the status is a fold of the actions."""
     status: Status | None = None
     for action, to_status in actions:
-        nxt = next_status(action, status)
+        nxt = Status(to_status) if action in EXTERNAL else next_status(action, status)
         if nxt is None or nxt != to_status:
             raise ValueError(f"action log inconsistent at {action!r}: {status} -> {to_status}")
         status = nxt

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from intake_svc.timefmt import VNDateTime
 
 
 class PaymentCreated(BaseModel):
     payment_id: uuid.UUID
     amount: int = Field(description="whole VND")
     pay_url: str
-    expires_at: datetime
+    expires_at: VNDateTime
 
 
 class PaymentRead(BaseModel):
@@ -19,9 +20,9 @@ class PaymentRead(BaseModel):
     amount: int
     status: str
     status_label: str
-    created_at: datetime
-    expires_at: datetime | None
-    paid_at: datetime | None
+    created_at: VNDateTime
+    expires_at: VNDateTime | None
+    paid_at: VNDateTime | None
     pay_url: str | None = Field(description="while pending: where to pay")
     provider_txn_no: str | None
     bank_code: str | None

@@ -47,6 +47,7 @@ class ReceiptDocument:
 class ReceiptData:
     code: str
     agency_code: str
+    agency_name: str | None
     applicant_name: str
     address: str
     phone: str
@@ -78,7 +79,8 @@ def render(data: ReceiptData) -> bytes:
                             author="Cổng Dịch vụ công tỉnh Đồng Nai", subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")
     e = escape
     header = Table(
-        [[Paragraph(f"<b>CƠ QUAN {e(data.agency_code)}</b><br/>BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
+        [[Paragraph(f"<b>{e((data.agency_name or f'Cơ quan {data.agency_code}').upper())}</b><br/>"
+                    "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
                     f"Số: {e(data.code)}", center),
           Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
                     f"<i>Đồng Nai, ngày {data.received_at.astimezone(VN):%d} tháng "

@@ -12,24 +12,45 @@ def _amount(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
-def collect_at(dossier: Dossier) -> str:
+def collect_at(dossier: Dossier, agency_name: str | None = None) -> str:
     if dossier.return_method == "postal":
         return f"Qua dịch vụ bưu chính, gửi đến địa chỉ: {dossier.applicant.get('address', '')}"
     if dossier.return_method == "online":
         return "Trực tuyến trên Cổng Dịch vụ công tỉnh Đồng Nai"
+    if agency_name:
+        return f"Bộ phận tiếp nhận và trả kết quả, {agency_name}"
     return f"Bộ phận tiếp nhận và trả kết quả, cơ quan mã {dossier.agency_code}"
 
 
-def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None) -> bytes:
+def current_documents(docs: Sequence[DossierDocument]) -> list[DossierDocument]:
+    """The dossier's current set: for each requirement, the documents of the latest round that supplied it
+    (a document resubmitted in a supplement round replaces the earlier one, so it is listed once), in the
+    order the requirements were first given."""
+    ordered = sorted(docs, key=lambda d: (d.round, d.id or 0))
+    latest: dict[str, int] = {}
+    for d in ordered:
+        latest[d.requirement_code] = d.round
+    first = {code: i for i, code in enumerate(dict.fromkeys(d.requirement_code for d in ordered))}
+    current: dict[tuple[str, object], DossierDocument] = {}
+    for d in ordered:
+        if d.round == latest[d.requirement_code]:
+            current.setdefault((d.requirement_code, d.file_id), d)
+    return sorted(current.values(), key=lambda d: (first[d.requirement_code], d.id or 0))
+
+
+def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None,
+                agency_name: str | None = None) -> bytes:
     assert dossier.received_at is not None and dossier.due_at is not None
     pt = dossier.procedure.get("processing_time") or {}
     applicant = dossier.applicant
     return render(ReceiptData(
-        code=dossier.code, agency_code=dossier.agency_code, applicant_name=applicant.get("full_name", ""),
+        code=dossier.code, agency_code=dossier.agency_code, agency_name=agency_name,
+        applicant_name=applicant.get("full_name", ""),
         address=applicant.get("address", ""), phone=applicant.get("phone", ""), email=applicant.get("email"),
         request=dossier.procedure_name,
         documents=[ReceiptDocument(d.name, d.original, d.copies) for d in docs],
         sets=1,
         processing_time=f"{_amount(float(pt.get('value') or 0))} {UNITS_VI.get(str(pt.get('unit')), '')}".strip(),
-        received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier), officer=officer,
+        received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier, agency_name),
+        officer=officer,
     ))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from intake_svc.deps import CalendarDep, SessionDep, StorageDep
 from intake_svc.errors import NotFound
 from intake_svc.result.service import ResultService
+from intake_svc.timefmt import VNDateTime
 from servicekit.auth import Principal, require_roles
 
 router = APIRouter(prefix="/api/v1", tags=["results"])
@@ -31,7 +31,7 @@ class ResultDocumentRead(BaseModel):
 
 class ResultRead(BaseModel):
     code: str
-    returned_at: datetime | None
+    returned_at: VNDateTime | None
     documents: list[ResultDocumentRead]
 
 

@@ -1,0 +1,42 @@
+"""Times as the API shows them (api.md): ISO 8601 with the offset of Asia/Ho_Chi_Minh (+07:00)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import PlainSerializer
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_iso(value: datetime) -> str:
+    """``2026-02-11T10:00:00+07:00`` whatever zone the value came in (a naive value is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(VN).isoformat()
+
+
+# every datetime of a response model: serialized to JSON in Vietnam's time, with its offset
+VNDateTime = Annotated[datetime, PlainSerializer(vn_iso, return_type=str, when_used="json")]
+
+
+def vn_times(data: Any) -> Any:
+    """Re-expresses the ISO timestamps kept inside JSON data (keys ending in ``_at``) in Vietnam's time."""
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            if isinstance(v, str) and isinstance(k, str) and k.endswith("_at"):
+                try:
+                    parsed = datetime.fromisoformat(v)
+                except ValueError:
+                    out[k] = v
+                else:
+                    out[k] = vn_iso(parsed) if parsed.tzinfo else v
+            else:
+                out[k] = vn_times(v)
+        return out
+    if isinstance(data, list):
+        return [vn_times(v) for v in data]
+    return data
