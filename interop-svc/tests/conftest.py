@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from interop_helpers import MIGRATIONS, Env
+from interop_helpers import CATALOG_MIGRATIONS, MIGRATIONS, Env
 
 from interop_svc.app import create_app
 from interop_svc.settings import Settings
@@ -45,9 +47,33 @@ def interop_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
 
 
 @pytest.fixture
-async def env(stack: Any, tokens: Any, platform_identity: SigningIdentity, background: bool) -> AsyncIterator[Env]:
+async def catalog_app(stack: Any, tokens: Any) -> AsyncIterator[FastAPI]:
+    """The REAL catalog-svc, in-process on its own database, with its demo agencies loaded."""
+    from catalog_svc.app import create_app as create_catalog
+    from catalog_svc.settings import Settings as CatalogSettings
+
+    app = create_catalog(CatalogSettings(
+        database_url=stack.fresh_database("catalog", CATALOG_MIGRATIONS), nats_url=stack.nats.url,
+        auth_public_key_file=str(tokens.public_key_file), demo=True, run_background=False))
+    async with running(app):
+        yield app
+
+
+@pytest.fixture
+def settings_extra() -> dict[str, Any]:
+    """Extra interop settings; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+async def env(
+    stack: Any, tokens: Any, platform_identity: SigningIdentity, background: bool, catalog_app: FastAPI,
+    settings_extra: dict[str, Any],
+) -> AsyncIterator[Env]:
     if background:
         await reset_jetstream(stack.nats.url)
-    app = create_app(interop_settings(stack, tokens, run_background=background), signing_identity=platform_identity)
+    app = create_app(interop_settings(stack, tokens, run_background=background, catalog_url="http://catalog.internal",
+                                      **settings_extra),
+                     signing_identity=platform_identity, catalog_transport=httpx.ASGITransport(app=catalog_app))
     async with running(app) as client:
         yield Env(client=client, app=app, tokens=tokens, platform=platform_identity)

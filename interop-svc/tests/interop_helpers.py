@@ -28,6 +28,7 @@ from interop_svc.xml import (
 from servicekit.db import OutboxRow
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+CATALOG_MIGRATIONS = Path(__file__).resolve().parents[2] / "catalog-svc" / "migrations"
 PLATFORM = "000.00.00.H19"
 AGENCY = "000.00.15.H19"
 OTHER_AGENCY = "000.00.16.H19"

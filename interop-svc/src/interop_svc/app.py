@@ -1,21 +1,31 @@
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
+from interop_svc.catalog.client import AgencyDirectory
 from interop_svc.dossier.handlers import SUBSCRIPTIONS
 from interop_svc.dossier.routes import router as feed_router
 from interop_svc.limits import BodyLimit
 from interop_svc.message.routes import router as message_router
 from interop_svc.platform.identity import Platform, load_platform_identity
 from interop_svc.platform.routes import router as public_router
+from interop_svc.push.routes import router as push_router
+from interop_svc.push.service import push_deliveries
 from interop_svc.settings import Settings
 from interop_svc.system.routes import router as system_router
 from interop_svc.xml import SigningIdentity
 from servicekit.runtime import create_service_app
 
 
-def create_app(settings: Settings | None = None, *, signing_identity: SigningIdentity | None = None) -> FastAPI:
-    """``signing_identity`` lets tests skip key generation; otherwise it comes from the settings' files."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    signing_identity: SigningIdentity | None = None,
+    catalog_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """``signing_identity`` lets tests skip key generation; otherwise it comes from the settings' files.
+    ``catalog_transport`` lets tests reach an in-process catalog-svc."""
     settings = settings or Settings()  # type: ignore[call-arg]
 
     async def start(app: FastAPI) -> None:
@@ -26,9 +36,12 @@ def create_app(settings: Settings | None = None, *, signing_identity: SigningIde
         settings=settings,
         title="interop-svc — Trao đổi XML",
         description="Trao đổi dữ liệu XML có ký số với phần mềm một cửa điện tử của các cơ quan (3788/BTTTT-THH).",
-        routers=[public_router, feed_router, message_router, system_router],
+        routers=[public_router, feed_router, message_router, system_router, push_router],
         subscriptions=SUBSCRIPTIONS,
+        background=[push_deliveries],
         on_startup=[start],
     )
+    app.state.agencies = AgencyDirectory(settings.catalog_url, timeout=settings.catalog_timeout_seconds,
+                                         transport=catalog_transport)
     app.add_middleware(BodyLimit, max_bytes=settings.max_message_bytes)
     return app

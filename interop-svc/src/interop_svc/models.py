@@ -14,4 +14,5 @@ def import_all() -> None:
     """Registers every table on Base.metadata (migrations/env.py)."""
     import interop_svc.dossier.models
     import interop_svc.message.models
+    import interop_svc.push.models
     import interop_svc.system.models  # noqa: F401

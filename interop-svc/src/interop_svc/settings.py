@@ -24,3 +24,20 @@ class Settings(ServiceSettings):
     certificate_overlap_hours: int = 72
     feed_page_default: int = 100
     feed_page_max: int = 500
+    # Base of the download links in the feed: the public gateway (GET {public_url}/api/v1/files/{id}).
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias=AliasChoices("INTEROP_PUBLIC_URL", "DVC_PUBLIC_URL", "public_url"),
+    )
+    # The catalog (agencies a system may be registered for).
+    catalog_url: str = Field(
+        default="http://127.0.0.1:8001",
+        validation_alias=AliasChoices("INTEROP_CATALOG_URL", "DVC_CATALOG_URL", "GATEWAY_CATALOG_URL", "catalog_url"),
+    )
+    catalog_timeout_seconds: float = 5.0
+    # Push delivery to systems with a push_url: attempts, backoff (base * 2**attempt, capped) and poll period.
+    push_max_attempts: int = 12
+    push_backoff_seconds: float = 5.0
+    push_backoff_max_seconds: float = 3600.0
+    push_poll_seconds: float = 1.0
+    push_timeout_seconds: float = 10.0

@@ -42,8 +42,13 @@ def intake_facts(event: CloudEvent) -> DossierFacts:
         "applicant_phone": e.applicant_phone,
     }
     note: str | None = None
+    documents: list[dict[str, object]] | None = None
+    form_data: dict[str, object] | None = None
     if isinstance(e, ie.DossierSubmitted):
         values |= {"procedure_name": e.procedure_name, "submitted_at": e.at}
+        documents, form_data = list(e.documents), dict(e.form_data)
+    elif isinstance(e, ie.DossierSupplemented):
+        documents, form_data = list(e.documents), e.form_data
     elif isinstance(e, ie.DossierAccepted):
         values |= {"procedure_name": e.procedure_name, "received_at": e.received_at, "due_at": e.due_at}
     elif isinstance(e, ie.DossierDelivered):
@@ -56,7 +61,8 @@ def intake_facts(event: CloudEvent) -> DossierFacts:
     return DossierFacts(
         code=e.code, agency_code=e.agency_code, procedure_code=e.procedure_code, at=e.at, kind=event.type,
         action_vi=_INTAKE_ACTIONS.get(event.type, event.type), status=e.status, national_status=e.national_status,
-        values=values, note=note,
+        values=values, note=note, documents=documents, form_data=form_data,
+        merge_documents=isinstance(e, ie.DossierSupplemented),
     )
 
 

@@ -37,6 +37,11 @@ class Dossier(Base):
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # [{file_id, name, requirement_code, sha256, size, media_type}] from intake's submitted/supplemented events
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # set for a dossier received at the counter and reported by that one-stop system (CounterDossier)
+    origin_system: Mapped[str | None] = mapped_column(String(50))
     last_change_seq: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -43,7 +43,7 @@ async def pull_dossiers(
     changes = await DossierService(session).changes_since(system.agency_code, cursor, size + 1)
     page = changes[:size]
     next_cursor = page[-1].seq if page else cursor
-    feed = DossierFeedPage(dossiers=[dossier_of(c) for c in page], next_cursor=str(next_cursor),
+    feed = DossierFeedPage(dossiers=[dossier_of(c, settings.public_url) for c in page], next_cursor=str(next_cursor),
                            has_more=len(changes) > size)
     platform: Platform = request.app.state.platform
     envelope = build_dossier_feed(EnvelopeHeader.new(platform.organ_id, system.agency_code), feed)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interop_svc.dossier.models import Dossier, DossierChange
 from interop_svc.dossier.repository import DossierRepository
+from interop_svc.push.repository import PushRepository
 
 # Local statuses after which a dossier belongs to the agency's one-stop software ("handed off").
 HANDED_OFF = frozenset({"accepted", "processing", "result_ready", "rejected", "returned"})
@@ -35,6 +36,14 @@ class DossierFacts:
     note: str | None = None
     hands_off: bool = False
     """True when the event itself proves the dossier was accepted (workflow only sees accepted dossiers)."""
+    documents: list[dict[str, Any]] | None = None
+    """The dossier's documents as intake describes them; None = not said."""
+    merge_documents: bool = False
+    """True: ``documents`` adds to / replaces (same file or requirement) what is known (a supplement)."""
+    form_data: dict[str, Any] | None = None
+    log: bool = True
+    """False: fold into the read model without a feed change (what the agency's own system told us)."""
+    origin_system: str | None = None
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,7 +69,17 @@ def snapshot_of(dossier: Dossier) -> dict[str, Any]:
         "completed_at": _iso(dossier.completed_at),
         "returned_at": _iso(dossier.returned_at),
         "history": list(dossier.history),
+        "documents": list(dossier.documents or []),
+        "form_data": dict(dossier.form_data or {}),
     }
+
+
+def merge_documents(known: list[dict[str, Any]], added: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A supplement's documents replace the known ones of the same requirement (or the same file); others stay."""
+    codes = {d.get("requirement_code") for d in added if d.get("requirement_code")}
+    files = {d.get("file_id") for d in added if d.get("file_id")}
+    kept = [d for d in known if d.get("requirement_code") not in codes and d.get("file_id") not in files]
+    return [*kept, *added]
 
 
 class DossierService:
@@ -74,8 +93,15 @@ class DossierService:
         dossier = await self.repo.get(facts.code, for_update=True)
         if dossier is None:
             dossier = Dossier(code=facts.code, agency_code=facts.agency_code, procedure_code=facts.procedure_code,
-                              handed_off=False, history=[])
+                              handed_off=False, history=[], documents=[], form_data={},
+                              origin_system=facts.origin_system)
             await self.repo.add(dossier)
+        if facts.documents is not None:
+            documents = [dict(d) for d in facts.documents if isinstance(d, dict)]
+            dossier.documents = merge_documents(list(dossier.documents or []), documents) if facts.merge_documents \
+                else documents
+        if facts.form_data is not None:
+            dossier.form_data = dict(facts.form_data)
         for name, value in facts.values.items():
             if value is not None:
                 setattr(dossier, name, value)
@@ -100,7 +126,7 @@ class DossierService:
             facts.hands_off or dossier.received_at is not None or dossier.status in HANDED_OFF
         ):
             dossier.handed_off = True
-        if not dossier.handed_off:
+        if not dossier.handed_off or not facts.log:
             await self.repo.session.flush()
             return None
         seq = await self.repo.next_seq()
@@ -108,6 +134,8 @@ class DossierService:
                                kind=facts.kind, event_id=event_id, snapshot=snapshot_of(dossier))
         dossier.last_change_seq = seq
         await self.repo.add_change(change)
+        # Systems of the agency with a push URL get this change too (same transaction: never lost).
+        await PushRepository(self.repo.session).enqueue(change)
         return change
 
     async def get(self, code: str) -> Dossier | None:

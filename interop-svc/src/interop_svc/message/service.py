@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.interop import CounterDossierReceived, StatusReported
-from interop_svc.dossier.service import DossierService
+from interop_svc.dossier.service import DossierFacts, DossierService
 from interop_svc.errors import Conflict, NotFound, Problem
 from interop_svc.message.repository import MessageRepository
 from interop_svc.platform.identity import Platform
@@ -18,10 +18,12 @@ from interop_svc.system.models import System
 from interop_svc.system.service import SOURCE, trusted_certificates
 from interop_svc.xml import (
     VN_TZ,
+    CounterDossier,
     EnvelopeHeader,
     InboundMessage,
     MessageType,
     RejectReason,
+    StatusUpdate,
     XmlRejected,
     accept_inbound,
     build_receipt,
@@ -30,6 +32,44 @@ from interop_svc.xml import (
     receipt_for,
 )
 from servicekit.outbox import add_event
+
+# National status codes that refuse or stop a dossier: the update must say why (Note).
+REASON_REQUIRED = frozenset({3, 8})
+# National status code → interop's local status of a counter dossier.
+_LOCAL_STATUS = {2: "accepted", 3: "refused", 4: "processing", 5: "supplement_requested", 6: "payment_requested",
+                 7: "withdrawn", 8: "rejected", 9: "result_ready", 10: "returned"}
+
+
+def counter_facts(system: System, counter: CounterDossier) -> DossierFacts:
+    """A dossier received at the agency's counter, recorded in the read model as that system's own (agency =
+    sender), so its later StatusUpdates are accepted; it is not echoed back through the feed or push."""
+    return DossierFacts(
+        code=counter.dossier_code, agency_code=system.agency_code, procedure_code=counter.procedure_code,
+        at=counter.received_at, kind="interop.counter_dossier.received.v1", action_vi="Tiếp nhận hồ sơ tại quầy",
+        status=_LOCAL_STATUS.get(counter.status_code, "accepted"), national_status=counter.status_code,
+        values={"procedure_name": counter.procedure_name, "channel": "counter",
+                "applicant_name": counter.applicant_name, "received_at": counter.received_at,
+                "due_at": counter.due_at,
+                "applicant_phone": counter.applicant.phone if counter.applicant else None,
+                "applicant_email": counter.applicant.email if counter.applicant else None},
+        officer=counter.received_by, note=counter.note, log=False, origin_system=system.code,
+    )
+
+
+def status_facts(agency_code: str, procedure_code: str, update: StatusUpdate) -> DossierFacts:
+    values: dict[str, object] = {}
+    if update.status_code in (8, 9):
+        values["completed_at"] = update.at
+    if update.status_code == 10:
+        values["returned_at"] = update.at
+    if update.new_appointment is not None:
+        values["due_at"] = update.new_appointment.due_at
+    return DossierFacts(
+        code=update.dossier_code, agency_code=agency_code, procedure_code=procedure_code, at=update.at,
+        kind="interop.status.reported.v1", action_vi="Cập nhật trạng thái từ phần mềm một cửa",
+        status=_LOCAL_STATUS.get(update.status_code), national_status=update.status_code, values=values,
+        officer=update.officer, department=update.department, note=update.note, log=False,
+    )
 
 
 class XmlProblem(Problem):
@@ -82,7 +122,7 @@ class MessageService:
         if known is not None:
             return self._replay(known.digest_sha256, known.receipt, message)
 
-        dossier_code, emit = await self._payload_event(system, message)
+        dossier_code, emit, facts = await self._payload_event(system, message)
         received_at = datetime.now(VN_TZ)
         receipt = build_receipt(
             EnvelopeHeader.new(self.platform.organ_id, system.agency_code),
@@ -100,6 +140,8 @@ class MessageService:
             first = await self.repo.get(system.id, message.header.message_id)
             assert first is not None
             return self._replay(first.digest_sha256, first.receipt, message)
+        if facts is not None:  # only the request that stored the message folds it into the read model
+            await self.dossiers.apply(facts, event_id=event_id)
         add_event(self.session, emit, source=SOURCE, subject=dossier_code, event_id=event_id)
         return Answer(signed, replayed=False)
 
@@ -113,7 +155,7 @@ class MessageService:
 
     async def _payload_event(
         self, system: System, message: InboundMessage
-    ) -> tuple[str, StatusReported | CounterDossierReceived]:
+    ) -> tuple[str, StatusReported | CounterDossierReceived, DossierFacts | None]:
         msg_id = message.header.message_id
         try:
             if message.message_type is MessageType.STATUS_UPDATE:
@@ -121,6 +163,15 @@ class MessageService:
                 dossier = await self.dossiers.get(update.dossier_code)
                 if dossier is None or dossier.agency_code != system.agency_code:
                     raise NotFound(f"Không tìm thấy hồ sơ {update.dossier_code} của cơ quan {system.agency_code}.")
+                if update.status_code in REASON_REQUIRED and not (update.note or "").strip():
+                    raise XmlProblem(
+                        f"Trạng thái {update.status_code} (không tiếp nhận / dừng xử lý) cần nêu lý do trong Note.",
+                        reason="reason_required",
+                        errors=[{"loc": ["body", "StatusUpdate", "Note"], "msg": "cần nêu lý do"}],
+                    )
+                # A counter dossier is the system's own: interop keeps its status (workflow never sees it).
+                facts = status_facts(dossier.agency_code, dossier.procedure_code, update) \
+                    if dossier.origin_system is not None else None
                 return update.dossier_code, StatusReported(
                     message_id=msg_id, dossier_code=update.dossier_code, agency_code=system.agency_code,
                     national_status=update.status_code, at=update.at, officer=update.officer,
@@ -128,20 +179,25 @@ class MessageService:
                     new_due_at=update.new_appointment.due_at if update.new_appointment else None,
                     result_documents=[
                         {"name": d.name, "sha256": d.sha256, "size": str(d.size), "media_type": d.media_type,
-                         "download_url": d.download_url}
+                         "download_url": d.download_url,
+                         **({"requirement_code": d.requirement_code} if d.requirement_code else {})}
                         for d in update.result_documents
                     ],
-                )
+                ), facts
             if message.message_type is MessageType.COUNTER_DOSSIER:
                 counter = parse_counter_dossier(message.envelope)
                 # A counter dossier's code starts with the code of the agency that received it.
                 if not counter.dossier_code.startswith(system.agency_code + "-"):
                     raise NotFound(f"Hồ sơ {counter.dossier_code} không thuộc cơ quan {system.agency_code}.")
+                known = await self.dossiers.get(counter.dossier_code)
+                if known is not None and known.origin_system is None:
+                    raise Conflict(f"Mã hồ sơ {counter.dossier_code} đã là một hồ sơ nộp qua Cổng dịch vụ công.",
+                                   slug="dossier-exists")
                 return counter.dossier_code, CounterDossierReceived(
                     message_id=msg_id, dossier_code=counter.dossier_code, procedure_code=counter.procedure_code,
                     agency_code=system.agency_code, applicant_name=counter.applicant_name,
                     received_at=counter.received_at, due_at=counter.due_at, national_status=counter.status_code,
-                )
+                ), counter_facts(system, counter)
         except XmlRejected as exc:
             raise XmlProblem.of(exc) from None
         raise XmlProblem(

@@ -39,6 +39,9 @@ def validate_certificate_pem(pem: str, now: datetime | None = None) -> Certifica
         raise Invalid.field(_LOC, "Chứng thư số quá dài.")
     if "-----BEGIN CERTIFICATE-----" not in pem:
         raise Invalid.field(_LOC, "Chứng thư số phải ở định dạng PEM (-----BEGIN CERTIFICATE-----).")
+    if pem.count("-----BEGIN ") != 1:
+        raise Invalid.field(_LOC, "Chỉ gửi đúng một chứng thư số (một khối -----BEGIN CERTIFICATE-----), "
+                                  "không kèm chuỗi chứng thư hay khóa.")
     try:
         certificate = x509.load_pem_x509_certificate(pem.encode())
     except ValueError:

@@ -25,7 +25,8 @@ Admin = Annotated[Principal, require_roles("admin")]
 
 
 def _service(request: Request, session: SessionDep) -> SystemService:
-    return SystemService(session, overlap_hours=request.app.state.settings.certificate_overlap_hours)
+    return SystemService(session, overlap_hours=request.app.state.settings.certificate_overlap_hours,
+                         agencies=request.app.state.agencies)
 
 
 def system_read(system: System) -> SystemRead:

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.interop import SystemRegistered, SystemRevoked
-from interop_svc.errors import Conflict, Forbidden, NotFound
+from interop_svc.catalog.client import AgencyDirectory
+from interop_svc.errors import Conflict, Forbidden, Invalid, NotFound
 from interop_svc.system.certificates import certificate_object, validate_certificate_pem
 from interop_svc.system.models import System, SystemCertificate
 from interop_svc.system.repository import SystemRepository
@@ -38,15 +39,20 @@ def trusted_certificates(system: System, now: datetime | None = None) -> list[x5
 
 
 class SystemService:
-    def __init__(self, session: AsyncSession, *, overlap_hours: int = 72) -> None:
+    def __init__(self, session: AsyncSession, *, overlap_hours: int = 72, agencies: AgencyDirectory | None = None):
         self.session = session
         self.repo = SystemRepository(session)
         self.overlap = timedelta(hours=overlap_hours)
+        self.agencies = agencies
 
     async def register(self, data: SystemCreate, actor: Principal) -> Registration:
         info = validate_certificate_pem(data.certificate)
         if await self.repo.by_code(data.code) is not None:
             raise Conflict(f"Mã hệ thống {data.code} đã được đăng ký.", slug="system-exists")
+        # The agency must exist in the catalog (503 if the catalog cannot say; nothing is written before).
+        if self.agencies is not None and await self.agencies.agency_name(data.agency_code) is None:
+            raise Invalid.field(("body", "agency_code"),
+                                f"Không có cơ quan mã {data.agency_code} trong danh mục cơ quan.")
         secret = secrets.token_urlsafe(32)
         # argon2 is deliberately slow: keep it off the event loop.
         secret_hash = await asyncio.to_thread(_HASHER.hash, secret)
