@@ -106,7 +106,7 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
         ),
         submitted(rejected_code, a, T0),
         event(
-            w.DossierRejected(
+            w.DossierRefused(
                 **wf(rejected_code, T0 + timedelta(days=2)),
                 reason="Không đủ điều kiện đăng ký",
                 finished_at=T0 + timedelta(days=2),

@@ -16,10 +16,12 @@ INTAKE_EVENTS = [
     intake.DossierSubmitted.event_type, intake.DossierSupplementRequested.event_type,
     intake.DossierRefused.event_type, intake.DossierAccepted.event_type, intake.DossierDelivered.event_type,
     intake.DossierSupplemented.event_type, intake.DossierWithdrawn.event_type,
+    # level 4 (issue 8): in the same consumer, so they come after the accepted event that says how to return
+    intake.PaymentRequested.event_type, intake.PaymentPaid.event_type, intake.PaymentExpired.event_type,
 ]
 WORKFLOW_EVENTS = [
     workflow.DossierForwarded.event_type, workflow.DossierResultReady.event_type,
-    workflow.DossierRejected.event_type, workflow.DossierExtended.event_type, workflow.TaskAssigned.event_type,
+    workflow.DossierRefused.event_type, workflow.DossierExtended.event_type, workflow.TaskAssigned.event_type,
     workflow.DeadlineApproaching.event_type, workflow.DossierOverdue.event_type,
 ]
 

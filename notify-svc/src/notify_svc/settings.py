@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -21,6 +21,10 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "workflow.dossier.result_ready.v1": ALL_CHANNELS,
     "workflow.dossier.refused.v1": ALL_CHANNELS,
     "workflow.dossier.extended.v1": ALL_CHANNELS,
+    # level-4 online payment (issue 8): SMS only for the confirmation that the money arrived
+    "intake.payment.requested.v1": EMAIL_INBOX,
+    "intake.payment.paid.v1": ALL_CHANNELS,
+    "intake.payment.expired.v1": EMAIL_INBOX,
     # officers: in-app only
     "workflow.task.assigned.v1": ["inbox"],
     "workflow.deadline.approaching.v1": ["inbox"],
@@ -37,9 +41,11 @@ class Settings(ServiceSettings):
     sms_url: str | None = Field(default=None, validation_alias=AliasChoices("SMS_URL", "sms_url"))
     mail_from: str = "Cổng Dịch vụ công Đồng Nai <no-reply@dichvucong.dongnai.gov.vn>"
     mail_domain: str = "dichvucong.dongnai.gov.vn"
-    # base of the links in messages (the tracking page of a dossier)
+    # base of the links in messages
     portal_url: str = "http://127.0.0.1:8000"
-    tracking_path: str = "/api/v1/tracking/{code}"
+    # NOTIFY_TRACKING_URL: the tracking link of a dossier; placeholders {code} and {portal_url}, e.g.
+    # https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma={code}
+    tracking_url: str = "{portal_url}/api/v1/tracking/{code}"
     # searched before the built-in templates: operators edit messages without a release
     templates_dir: str | None = None
     languages: list[str] = Field(default_factory=lambda: ["vi", "en"])
@@ -55,3 +61,14 @@ class Settings(ServiceSettings):
     send_timeout_seconds: float = 10.0
     send_batch: int = 20
     poll_seconds: float = 0.5
+
+    @field_validator("tracking_url")
+    @classmethod
+    def _tracking_url_template(cls, v: str) -> str:
+        try:
+            v.format(code="X", portal_url="http://x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"NOTIFY_TRACKING_URL: only {{code}} and {{portal_url}} may be used ({exc})") from exc
+        if "{code}" not in v:
+            raise ValueError("NOTIFY_TRACKING_URL must contain {code}")
+        return v

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Text, func
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notify_svc.models import Base
@@ -23,6 +23,12 @@ class DossierContact(Base):
     return_method: Mapped[str | None] = mapped_column(String(20))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # level, fees and payment (issue 8): the result-ready message says what is still to do
+    level: Mapped[int | None] = mapped_column(Integer)
+    fees_due: Mapped[int | None] = mapped_column(BigInteger)
+    fees_paid: Mapped[int | None] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payment_method: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

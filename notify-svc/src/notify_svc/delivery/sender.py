@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.notify import DeliveryFailed
+from notify_svc.delivery.mail import as_bytes
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.repository import DeliveryRepository
 from notify_svc.settings import Settings
@@ -49,8 +50,7 @@ class Sender:
     def message_id(self, d: Delivery) -> str:
         return f"<{d.id}@{self.settings.mail_domain}>"
 
-    async def send_email(self, d: Delivery) -> str:
-        url = urlparse(self.settings.smtp_url)
+    def email_message(self, d: Delivery) -> EmailMessage:
         msg = EmailMessage()
         msg["From"] = self.settings.mail_from
         msg["To"] = d.recipient
@@ -64,9 +64,16 @@ class Sender:
         if d.dossier_code:
             msg["X-Dvc-Dossier-Code"] = d.dossier_code
         msg.set_content(d.body)
+        return msg
+
+    async def send_email(self, d: Delivery) -> str:
+        url = urlparse(self.settings.smtp_url)
+        # our own bytes (see mail.py): the Subject keeps its spaces in every mail client
+        raw = as_bytes(self.email_message(d))
         try:
             errors, answer = await aiosmtplib.send(
-                msg, hostname=url.hostname or "127.0.0.1", port=url.port or 25,
+                raw, sender=parseaddr(self.settings.mail_from)[1], recipients=[d.recipient],
+                hostname=url.hostname or "127.0.0.1", port=url.port or 25,
                 timeout=self.settings.send_timeout_seconds,
                 username=unquote(url.username) if url.username else None,
                 password=unquote(url.password) if url.password else None,

@@ -7,11 +7,13 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from contracts.gateway import UserRegistered
+from contracts.intake import PaymentPaid
 from contracts.workflow import DeadlineApproaching, DossierForwarded, DossierOverdue, TaskAssigned
 from notify_svc.contact.repository import ContactRepository
 from notify_svc.delivery.models import Delivery
@@ -70,7 +72,8 @@ class Planner:
         self.templates = templates
 
     def tracking_url(self, code: str) -> str:
-        return self.settings.portal_url.rstrip("/") + self.settings.tracking_path.format(code=code)
+        return self.settings.tracking_url.format(code=quote(code, safe=""),
+                                                 portal_url=self.settings.portal_url.rstrip("/"))
 
     async def handle(self, event: CloudEvent, session: AsyncSession) -> None:
         await self.plan(event, session)
@@ -81,12 +84,16 @@ class Planner:
         code = data.get("code") or event.subject
         contacts = ContactRepository(session)
         if event.type.startswith("intake.") and code:
+            paid = event.type == PaymentPaid.event_type
             await contacts.upsert_contact(
                 code, user_id=data.get("applicant_user_id"), email=data.get("applicant_email"),
                 phone=data.get("applicant_phone"), name=data.get("applicant_name"),
                 agency_code=data.get("agency_code"), procedure_name=data.get("procedure_name"),
                 return_method=data.get("return_method"), received_at=_dt(data.get("received_at")),
-                due_at=_dt(data.get("due_at")))
+                due_at=_dt(data.get("due_at")), level=data.get("level"), fees_due=data.get("fees_due"),
+                fees_paid=data.get("amount") if paid else None,
+                paid_at=(_dt(data.get("at")) or event.time) if paid else None,
+                payment_method=data.get("method") if paid else None)
         if event.type == TaskAssigned.event_type and code:
             await contacts.upsert_task(code, role=data["role"], agency_code=data["agency_code"],
                                        assignee_id=data.get("assignee_id"), step=data.get("step"),
@@ -113,9 +120,18 @@ class Planner:
                 raise ContactsNotYetKnown(f"no intake event seen yet for dossier {code}")
             for key, value in (("applicant_name", contact.name), ("procedure_name", contact.procedure_name),
                                ("return_method", contact.return_method), ("received_at", contact.received_at),
-                               ("due_at", contact.due_at)):
+                               ("due_at", contact.due_at), ("level", contact.level),
+                               ("fees_due", contact.fees_due), ("fees_paid", contact.fees_paid),
+                               ("paid_at", contact.paid_at), ("payment_method", contact.payment_method)):
                 if ctx.get(key) is None:
                     ctx[key] = value
+            # what the applicant still has to do to get the result: pay? bring the originals?
+            # (fees unknown — no accepted event carried them — count as not settled: "phí, lệ phí (nếu có)")
+            fees_due = ctx.get("fees_due")
+            paid = ctx.get("fees_paid") or 0
+            ctx["fees_settled"] = paid >= fees_due if fees_due is not None else paid > 0
+            # online return is offered for level 4 only (intake refuses it below)
+            ctx["online_result"] = ctx.get("return_method") == "online" and ctx.get("level") in (None, 4)
             audiences = [Audience(user_id=contact.user_id, email=contact.email, phone=contact.phone)]
 
         at = _dt(data.get("at")) or event.time
