@@ -338,3 +338,27 @@ async def test_level3_never_offers_online_payment(pay: PayEnv) -> None:
     assert (await pay.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["fees_paid"] == 1000000
     assert (await pay.client.post(f"/api/v1/dossiers/{code}/payments/counter", headers=citizen, json={})).status_code \
         == 403
+
+
+async def test_payment_events_carry_the_applicants_contacts(pay: PayEnv) -> None:
+    """notify-svc tells the applicant about payments from the events alone (issue 8)."""
+    citizen = pay.citizen()
+    code = await accepted_level4(pay, return_method="counter")
+    requested = await pay.client.post(f"/api/v1/dossiers/{code}/payments", headers=citizen)
+    assert requested.status_code == 201, requested.text
+    assert requested.json()["expires_at"].endswith("+07:00")
+    later = datetime.now(VN) + timedelta(minutes=16)
+    assert await expire_payments_once(pay.app.state.sessionmaker, later) == 1
+    cash = await pay.client.post(f"/api/v1/dossiers/{code}/payments/counter", headers=pay.reception(),
+                                 json={"receipt_no": "BL-0002"})
+    assert cash.status_code == 201
+    assert cash.json()["created_at"].endswith("+07:00") and cash.json()["paid_at"].endswith("+07:00")
+    applicant = (await pay.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["applicant"]
+    rows = await pay.sql("SELECT subject, body FROM kit_outbox ORDER BY seq")
+    payments = [json.loads(r[1])["data"] for r in rows
+                if r[0].startswith("intake.payment.") and json.loads(r[1]).get("subject") == code]
+    assert [p["payment_id"] for p in payments][:1] == [requested.json()["payment_id"]]
+    assert len(payments) == 3  # requested, expired, paid (cash)
+    for p in payments:
+        assert p["applicant_name"] == applicant["full_name"] and p["applicant_email"] == applicant["email"]
+        assert p["applicant_phone"] == applicant["phone"] and p["applicant_user_id"] == "citizen-1"

@@ -40,10 +40,16 @@ def current_documents(docs: Sequence[DossierDocument]) -> list[DossierDocument]:
 
 def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None,
                 agency_name: str | None = None) -> bytes:
+    return render(receipt_data(dossier, docs, officer, agency_name))
+
+
+def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None,
+                 agency_name: str | None = None) -> ReceiptData:
+    """What form 01 prints; ``docs`` should be the current set (``current_documents``)."""
     assert dossier.received_at is not None and dossier.due_at is not None
     pt = dossier.procedure.get("processing_time") or {}
     applicant = dossier.applicant
-    return render(ReceiptData(
+    return ReceiptData(
         code=dossier.code, agency_code=dossier.agency_code, agency_name=agency_name,
         applicant_name=applicant.get("full_name", ""),
         address=applicant.get("address", ""), phone=applicant.get("phone", ""), email=applicant.get("email"),
@@ -53,4 +59,4 @@ def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str 
         processing_time=f"{_amount(float(pt.get('value') or 0))} {UNITS_VI.get(str(pt.get('unit')), '')}".strip(),
         received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier, agency_name),
         officer=officer,
-    ))
+    )
