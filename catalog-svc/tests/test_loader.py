@@ -41,7 +41,7 @@ def test_load_json_reports_rejections(stack: Any, tmp_path: Path) -> None:
     r = run_load(stack, path)
     assert r.returncode == 1, r.stderr
     assert "Đã thêm 1, cập nhật 0, không đổi 1, từ chối 2 bản ghi." in r.stdout
-    assert "bản ghi 1 (1.001193.000.01.30.H19): name: Giá trị quá ngắn." in r.stdout
+    assert "bản ghi 1 (1.001193.000.01.30.H19): name: Giá trị quá ngắn" in r.stdout
     assert "bản ghi 2 (2.000635.000.01.31.H19): sector_code: Không có lĩnh vực mã KHONGCO." in r.stdout
     assert "4/4 thủ tục (100%)" in r.stderr
 

@@ -31,6 +31,8 @@ class Procedure(Base):
     search_doc: Mapped[str] = mapped_column(Text, Computed(
         "catalog_fold(code || ' ' || name || ' ' || coalesce(body->>'result', '') || ' ' "
         "|| coalesce(body->>'applicants', ''))", persisted=True))
+    interagency: Mapped[list[str]] = mapped_column(JSONB, Computed(
+        "coalesce(body->'interagency', '[]'::jsonb)", persisted=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

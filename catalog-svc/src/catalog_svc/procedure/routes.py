@@ -48,9 +48,9 @@ async def list_procedures(
         limit=size)
     items = [ProcedureSummary(code=p.code, name=p.name, sector_code=p.sector_code, agency_code=p.agency_code,
                               level=p.level, online_class=p.online_class,  # type: ignore[arg-type]
-                              processing_time=p.body["processing_time"], revision=p.revision,
-                              score=round(score, 4) if score is not None else None)
-             for p, score in rows]
+                              processing_time=p.processing_time,  # type: ignore[arg-type]
+                              revision=p.revision, score=round(p.score, 4) if p.score is not None else None)
+             for p in rows]
     return Page[ProcedureSummary](items=items, total=total, page=page, size=size)
 
 
