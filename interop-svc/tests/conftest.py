@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from interop_helpers import CATALOG_MIGRATIONS, MIGRATIONS, Env
+from interop_helpers import AGENCY, CATALOG_MIGRATIONS, MIGRATIONS, OTHER_AGENCY, PLATFORM, Env
 
 from interop_svc.app import create_app
 from interop_svc.settings import Settings
@@ -48,14 +48,18 @@ def interop_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
 
 @pytest.fixture
 async def catalog_app(stack: Any, tokens: Any) -> AsyncIterator[FastAPI]:
-    """The REAL catalog-svc, in-process on its own database, with its demo agencies loaded."""
+    """The REAL catalog-svc, in-process on its own database, with the tests' agencies (added through its API)."""
     from catalog_svc.app import create_app as create_catalog
     from catalog_svc.settings import Settings as CatalogSettings
 
     app = create_catalog(CatalogSettings(
         database_url=stack.fresh_database("catalog", CATALOG_MIGRATIONS), nats_url=stack.nats.url,
-        auth_public_key_file=str(tokens.public_key_file), demo=True, run_background=False))
-    async with running(app):
+        auth_public_key_file=str(tokens.public_key_file), demo=False, run_background=False))
+    admin = tokens.header(sub="admin-1", roles=("admin",), agency_code=PLATFORM)
+    async with running(app) as client:
+        for code, name in ((PLATFORM, "UBND tỉnh Đồng Nai"), (AGENCY, "Sở Tư pháp"), (OTHER_AGENCY, "Sở Xây dựng")):
+            response = await client.post("/api/v1/catalog/agencies", headers=admin, json={"code": code, "name": name})
+            assert response.status_code == 201, response.text
         yield app
 
 
