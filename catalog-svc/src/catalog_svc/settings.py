@@ -14,3 +14,7 @@ class Settings(ServiceSettings):
     demo: bool = Field(default=False, validation_alias=AliasChoices("DVC_DEMO", "CATALOG_DEMO", "demo"),
                        description="load the demo catalog (idempotently) at start-up")
     form_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="largest form template accepted")
+    public_url: str = Field(default="http://127.0.0.1:8000",
+                            validation_alias=AliasChoices("CATALOG_PUBLIC_URL", "DVC_PUBLIC_URL", "public_url"),
+                            description="the platform's public (gateway) address, for links such as the "
+                                        "Dublin Core identifier")

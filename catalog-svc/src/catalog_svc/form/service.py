@@ -11,9 +11,8 @@ from catalog_svc.form.models import ProcedureForm
 from catalog_svc.form.repository import FormRepository
 from catalog_svc.form.sniff import EXTENSIONS, sniff
 from catalog_svc.procedure.repository import ProcedureRepository
+from catalog_svc.procedure.service import FORMS_MIN_LEVEL as MIN_LEVEL
 from catalog_svc.procedure.service import Actor, ProcedureService
-
-MIN_LEVEL = 2  # R-CAT-2: downloadable form templates start at level 2
 
 
 @dataclass

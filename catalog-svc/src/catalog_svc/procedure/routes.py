@@ -165,5 +165,5 @@ async def read_metadata(
     code: Code, request: Request, session: SessionDep, revision: int | None = Query(None, ge=1),
 ) -> Response:
     view = (await ProcedureService(session).read(code, revision)).as_dict()
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.settings.public_url.rstrip("/")  # the gateway's address, not this service's
     return Response(dublin_core(view, base_url=base), media_type="application/xml")

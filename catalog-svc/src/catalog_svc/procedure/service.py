@@ -34,6 +34,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system", "Hệ thống")
+FORMS_MIN_LEVEL = 2  # R-CAT-2: downloadable form templates start at level 2
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,14 +65,19 @@ class ProcedureService:
         self.repo = ProcedureRepository(session)
 
     async def _check_references(self, data: ProcedureContent) -> None:
+        """Every unknown reference is reported at once (sector, agency and inter-agency partners)."""
+        errors: list[dict[str, Any]] = []
         if await SectorRepository(self.session).get(data.sector_code) is None:
-            raise Invalid.field(("body", "sector_code"), f"Không có lĩnh vực mã {data.sector_code}.")
+            errors.append({"loc": ["body", "sector_code"], "msg": f"Không có lĩnh vực mã {data.sector_code}."})
         agencies = AgencyRepository(self.session)
         if await agencies.get(data.agency_code) is None:
-            raise Invalid.field(("body", "agency_code"), f"Không có cơ quan mã {data.agency_code}.")
+            errors.append({"loc": ["body", "agency_code"], "msg": f"Không có cơ quan mã {data.agency_code}."})
         missing = sorted(set(data.interagency) - await agencies.existing(set(data.interagency)))
         if missing:
-            raise Invalid.field(("body", "interagency"), f"Không có cơ quan liên thông mã {', '.join(missing)}.")
+            errors.append({"loc": ["body", "interagency"],
+                           "msg": f"Không có cơ quan liên thông mã {', '.join(missing)}."})
+        if errors:
+            raise Invalid("; ".join(e["msg"].rstrip(".") for e in errors) + ".", errors=errors)
 
     @staticmethod
     def _body(code: str, data: ProcedureContent, forms: list[dict[str, Any]]) -> dict[str, Any]:
@@ -120,6 +126,8 @@ class ProcedureService:
                            f"{expected_revision}); hãy tải lại rồi sửa tiếp.", slug="revision-conflict")
         await self._check_references(data)
         forms = list(procedure.body.get("forms") or [])
+        if data.forms == [] and procedure.level < FORMS_MIN_LEVEL:
+            data.forms = None  # a read of a level-1 procedure lists no forms: PUT back keeps them attached
         if data.forms is not None:
             known = {f["id"] for f in forms}
             unknown = [i for i in data.forms if i not in known]
@@ -171,5 +179,7 @@ class ProcedureService:
                 raise NotFound(f"Thủ tục {code} không có phiên bản {revision} (phiên bản mới nhất: "
                                f"{procedure.revision}).")
             body, number, at = old.body, old.revision, old.changed_at
+        if body.get("level", 0) < FORMS_MIN_LEVEL and body.get("forms"):
+            body = {**body, "forms": []}  # not downloadable below level 2, so not listed
         sector_name, agency_name = await self.repo.names(body["sector_code"], body["agency_code"])
         return ProcedureView(body, number, at, procedure.revision, sector_name, agency_name)

@@ -109,6 +109,9 @@ def _dc_title(value: str) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------ SVG
+_BAR_LABELS = {"received": "đã tiếp nhận", "finished": "đã giải quyết"}
+
+
 def weekly_svg(weeks: list[dict[str, Any]], title: str, width: int = 720, height: int = 300) -> str:
     """Bars: dossiers received per week; line: on-time rate (right axis, %). Self-contained, no scripts."""
     left, right, top, bottom = 48, 48, 36, 48
@@ -135,7 +138,8 @@ def weekly_svg(weeks: list[dict[str, Any]], title: str, width: int = 720, height
         for j, (key, color) in enumerate((("received", "#2b6cb0"), ("finished", "#90cdf4"))):
             h = plot_h * w[key] / peak
             parts.append(f'<rect x="{x + slot * 0.12 + j * bw:.1f}" y="{top + plot_h - h:.1f}" width="{bw:.1f}" '
-                         f'height="{h:.1f}" fill="{color}"><title>{escape(w["week"])}: {key} {w[key]}</title></rect>')
+                         f'height="{h:.1f}" fill="{color}"><title>Tuần {escape(w["week"])}: {_BAR_LABELS[key]} '
+                         f'{w[key]} hồ sơ</title></rect>')
         parts.append(f'<text x="{x + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="9">'
                      f'{escape(w["week"][5:])}</text>')
         if w.get("on_time_rate") is not None:
