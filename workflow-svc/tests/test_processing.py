@@ -224,17 +224,32 @@ async def test_consultation_blocks_the_proposal_until_answered(env: Env) -> None
 
 async def test_extend_a_late_dossier_gives_form_04(env: Env) -> None:
     spec = env.officer("specialist", name="Trần Thị Bình")
+    head = env.officer("leader", name="Phạm Văn Đức")
     code = await env.accept(due_at=later(30))  # far from due: extension refused
     await env.wait_step(code, "specialist", spec)
-    r = await env.act(code, spec, action="extend", reason="Chờ xác minh", extra_days=2)
+    r = await env.act(code, head, action="extend", reason="Chờ xác minh", extra_days=2)
     assert r.status_code == 409
     code = await env.accept(due_at=later(1.0))
     await env.wait_step(code, "specialist", spec)
-    assert (await env.act(code, spec, action="extend", extra_days=2)).status_code == 422
+    assert "extend" not in (await env.get(code, spec))["actions"]
+    assert "extend" in (await env.get(code, head))["actions"]
+    # form 04 is signed by the head of the resolving agency: a specialist may not
     r = await env.act(code, spec, action="extend", reason="Chờ kết quả xác minh của UBND xã", extra_days=2)
+    assert r.status_code == 403
+    r = await env.act(code, env.officer("leader", OTHER), action="extend", reason="x", extra_days=2)
+    assert r.status_code == 404  # another agency's leader does not even see it
+    assert (await env.act(code, head, action="extend", extra_days=2)).status_code == 422
+    pdf = await env.client.get(f"/api/v1/workflow/dossiers/{code}/apology", headers=head)
+    assert pdf.status_code == 404  # no extension yet
+    r = await env.act(code, head, action="extend", reason="Chờ kết quả xác minh của UBND xã", extra_days=2)
     assert r.status_code == 200, r.text
     form = r.json()["form_04"]
     assert form["form"] == "04" and "xin lỗi" in form["apology"] and form["reason"].startswith("Chờ")
+    assert form["signed_by"] == "Phạm Văn Đức" and form["received_at"] and form["old_due_at"] and form["new_due_at"]
+    pdf = await env.client.get(f"/api/v1/workflow/dossiers/{code}/apology", headers=spec)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"/FontFile2" in pdf.content and b"BeVietnamPro" in pdf.content
+    assert b"/Title" in pdf.content
     assert r.json()["due_at"] > r.json()["original_due_at"]
     [event] = await env.events("workflow.dossier.extended.v1", code)
     assert event["data"]["new_due_at"] and event["data"]["old_due_at"]

@@ -32,13 +32,15 @@ def new_code(agency: str = LEAD) -> str:
 
 
 def accepted(code: str, *, agency: str = LEAD, procedure: str = "1.001612", due_days: float = 5,
-             received_at: datetime | None = None, due_at: datetime | None = None) -> DossierAccepted:
+             received_at: datetime | None = None, due_at: datetime | None = None,
+             interagency: tuple[str, ...] = (OTHER,)) -> DossierAccepted:
     received = received_at or datetime.now(UTC)
     return DossierAccepted(
         code=code, procedure_code=procedure, agency_code=agency, status="accepted", national_status=2,
         at=received, applicant_name="Nguyễn Văn An", procedure_name="Đăng ký kết hôn", received_at=received,
         due_at=due_at or default_calendar().add_working_days(received, due_days), processing_time_value=due_days,
-        processing_time_unit="working_days", return_method="counter", level=3,
+        processing_time_unit="working_days", return_method="counter", level=3, interagency=list(interagency),
+        agency_name="UBND huyện Trảng Bom",
     )
 
 

@@ -19,6 +19,13 @@ class Settings(ServiceSettings):
     timer_batch: int = 100
     timer_max_attempts: int = 5
     run_timers: bool = True
+    # Agencies whose processing happens in their own one-stop software (comma-separated codes), besides
+    # those with a system registered through interop-svc: their dossiers are handed off to that system.
+    external_agencies: str = ""
+
+    @property
+    def external_agency_set(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.external_agencies.replace(";", ",").split(",") if a.strip())
 
     @field_validator("auto_forward_after", "deadline_warning_before")
     @classmethod

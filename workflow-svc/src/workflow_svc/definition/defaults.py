@@ -11,7 +11,7 @@ DEFAULT_DEFINITION = DefinitionBody.model_validate({
     "steps": [
         {"code": "reception", "name": "Bộ phận tiếp nhận và trả kết quả chuyển hồ sơ", "role": "reception",
          "actions": {"forward": "specialist"}, "auto_forward_to": "specialist"},
-        {"code": "specialist", "name": "Phòng chuyên môn thẩm định, đề xuất", "role": "specialist", "share": 0.6,
+        {"code": "specialist", "name": "Phòng chuyên môn thẩm định, đề xuất", "role": "specialist", "share": 0.45,
          "actions": {"propose": "leader", "propose_refusal": "leader_refusal", "consult": None,
                      "handoff": "interagency", "extend": None}},
         {"code": "leader", "name": "Lãnh đạo xem xét, ký duyệt", "role": "leader", "share": 0.25,

@@ -86,4 +86,35 @@ def validate_definition(body: DefinitionBody) -> DefinitionBody:
     for i, step in enumerate(body.steps):
         if step.code not in finishing:
             raise _bad(["steps", i], f"Bước '{step.code}' là ngõ cụt: không dẫn tới bước kết thúc nào.")
+    _check_shares(body, index)
     return body
+
+
+# Going back for rework repeats a step within the time it already had: not a new share of the time.
+_REWORK = frozenset({"return_for_rework"})
+_MAX_WALK = 200_000
+_EPS = 1e-9
+
+
+def _check_shares(body: DefinitionBody, index: dict[str, int]) -> None:
+    """Along any path from the start (each action used once, rework excluded, hand-off round trips
+    included) the shares of the distinct steps visited must not exceed the whole legal time (1)."""
+    steps = {s.code: s for s in body.steps}
+    budget = [_MAX_WALK]
+
+    def walk(code: str, used: frozenset[tuple[str, str]], seen: frozenset[str], total: float) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return  # pathological definitions: the prefix already checked is what we can afford
+        for action, target in steps[code].actions.items():
+            edge = (code, action)
+            if not target or action in _REWORK or target == code or edge in used:
+                continue
+            share = 0.0 if target in seen else steps[target].share
+            if total + share > 1 + _EPS:
+                raise _bad(["steps", index[target], "share"],
+                           f"Bước '{target}': tổng tỷ lệ thời gian các bước trên một đường xử lý vượt quá 1 "
+                           f"({total + share:.2f}).")
+            walk(target, used | {edge}, seen | {target}, total + share)
+
+    walk(body.start, frozenset(), frozenset({body.start}), steps[body.start].share)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
-from contracts.interop import StatusReported
+from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
 from servicekit.bus import Subscription
 from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
@@ -31,12 +31,20 @@ def subscriptions(settings: Settings) -> list[Subscription]:
 
     async def on_interop(event: CloudEvent, session: AsyncSession) -> None:
         payload = event.payload()
+        svc = DossierService(session, settings)
         if isinstance(payload, StatusReported):
-            await DossierService(session, settings).external_status(payload, event.id)
+            await svc.external_status(payload, event.id)
+        elif isinstance(payload, SystemRegistered):
+            await svc.system_registered(payload)
+        elif isinstance(payload, SystemRevoked):
+            await svc.system_revoked(payload)
 
     return [
         Subscription(name="workflow-intake", event_types=[
             DossierAccepted.event_type, DossierWithdrawn.event_type, DossierSupplementRequested.event_type,
             DossierSupplemented.event_type], handler=on_intake),
         Subscription(name="workflow-interop", event_types=[StatusReported.event_type], handler=on_interop),
+        # a consumer of its own: the existing durable "workflow-interop" keeps its filter
+        Subscription(name="workflow-systems", event_types=[SystemRegistered.event_type, SystemRevoked.event_type],
+                     handler=on_interop),
     ]

@@ -59,6 +59,9 @@ class Dossier(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     draft_documents: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # agencies the procedure may hand parts off to (liên thông), from intake's accepted event
+    interagency: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
+    agency_name: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -109,6 +112,20 @@ class Handoff(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[str | None] = mapped_column(Text)
     documents: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    system_code: Mapped[str | None] = mapped_column(String(100))  # set: handed to the agency's one-stop system
+
+
+class ExternalSystem(Base):
+    """An agency's one-stop system (from interop's registered / revoked events): its dossiers go there."""
+
+    __tablename__ = "workflow_external_systems"
+    __table_args__ = (Index("ix_workflow_external_systems_agency", "agency_code", postgresql_where=text("active")),)
+
+    system_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Consultation(Base):

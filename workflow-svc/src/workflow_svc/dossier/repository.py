@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal, null, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workflow_svc.dossier.models import ActionEntry, Consultation, Dossier, Handoff
+from workflow_svc.dossier.models import ActionEntry, Consultation, Dossier, ExternalSystem, Handoff
 from workflow_svc.timer.models import Timer
 
 
@@ -57,10 +57,19 @@ class DossierRepository:
         return await self.session.get(Handoff, handoff_id)
 
     async def is_handoff_target(self, code: str, agency: str) -> bool:
+        """A hand-off to that agency is pending, in progress or done; one it refused (or recalled) is not."""
         found = await self.session.scalar(
-            select(Handoff.id).where(Handoff.dossier_code == code, Handoff.target_agency == agency).limit(1)
+            select(Handoff.id).where(Handoff.dossier_code == code, Handoff.target_agency == agency,
+                                     Handoff.system_code.is_(None),
+                                     Handoff.status.in_(("requested", "accepted", "completed"))).limit(1)
         )
         return found is not None
+
+    async def active_system(self, agency: str) -> str | None:
+        return await self.session.scalar(
+            select(ExternalSystem.system_code).where(ExternalSystem.agency_code == agency, ExternalSystem.active)
+            .order_by(ExternalSystem.updated_at.desc()).limit(1)
+        )
 
     async def consultations(self, code: str) -> list[Consultation]:
         rows = await self.session.scalars(

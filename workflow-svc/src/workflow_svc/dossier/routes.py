@@ -50,3 +50,12 @@ async def get_control_sheet(
     code: DossierCode, request: Request, session: SessionDep, user: CurrentUser,
 ) -> ControlSheet:
     return await _service(request, session).control_sheet(code, user)
+
+
+@router.get("/dossiers/{code}/apology", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "form 04 (PDF)"}})
+async def get_apology(code: DossierCode, request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """Form 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả of the dossier's latest extension."""
+    pdf = await _service(request, session).apology(code, user)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="mau-04-{code}.pdf"'})

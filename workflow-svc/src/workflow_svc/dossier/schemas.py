@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 ActionName = Literal[
     "claim", "forward", "propose", "approve", "return_for_rework", "propose_refusal", "approve_refusal",
     "consult", "reply_consult", "handoff", "accept_handoff", "refuse_handoff", "complete_handoff", "extend",
+    "recall_handoff",
 ]
 
 AGENCY_CODE = r"^[A-Z0-9]{3}\.[A-Z0-9]{2}\.[A-Z0-9]{2}\.[A-Z][0-9]{2}$"
@@ -119,6 +120,7 @@ class DossierRead(BaseModel):
     handoffs: list[HandoffRead]
     consultations: list[ConsultationRead]
     history: list[LogEntryRead]
+    interagency: list[str] = []
 
 
 class ActionResult(DossierRead):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,15 +14,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from contracts import EventData
 from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
-from contracts.interop import StatusReported
+from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
 from contracts.workflow import (
     DeadlineApproaching,
     DossierExtended,
     DossierForwarded,
     DossierOverdue,
     DossierProcessingStarted,
-    DossierRejected,
+    DossierRefused,
     DossierResultReady,
+    DossierStepChanged,
     HandoffCompleted,
     HandoffRequested,
     TaskAssigned,
@@ -31,7 +33,7 @@ from servicekit.outbox import add_event
 from vncalendar import default_calendar
 from workflow_svc.definition.schemas import DefinitionBody, StepDef
 from workflow_svc.definition.service import DefinitionService
-from workflow_svc.dossier.models import ActionEntry, Consultation, Dossier, Handoff
+from workflow_svc.dossier.models import ActionEntry, Consultation, Dossier, ExternalSystem, Handoff
 from workflow_svc.dossier.repository import DossierRepository
 from workflow_svc.dossier.schemas import (
     ActionRequest,
@@ -50,7 +52,19 @@ from workflow_svc.settings import Settings
 from workflow_svc.timer.durations import Delay
 from workflow_svc.timer.models import Timer
 
+log = logging.getLogger(__name__)
+
 SOURCE = "/workflow-svc"
+# Entries at the boundary between the lead agency and the agency a part was handed off to: both see them.
+BOUNDARY_ACTIONS = frozenset({"handoff", "accept_handoff", "refuse_handoff", "complete_handoff", "recall_handoff"})
+# An auto-forward fired within this much of its scheduled time was handed over as configured (form 05).
+TIMER_GRACE = timedelta(minutes=5)
+EXTERNAL = "external"
+EXTERNAL_STEP = StepDef(code=EXTERNAL, name="Chuyển phần mềm một cửa của cơ quan giải quyết")
+OUTCOME_STEPS = {
+    "result_ready": StepDef(code="result_ready", name="Trả kết quả", terminal=True, outcome="result_ready"),
+    "rejected": StepDef(code="rejected", name="Trả văn bản từ chối", terminal=True, outcome="rejected"),
+}
 WORKING_ROLES = ("reception", "specialist", "leader")
 RESULT_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
 
@@ -113,6 +127,10 @@ def step_of(d: Dossier, code: str | None = None) -> StepDef:
     for s in definition_of(d).steps:
         if s.code == wanted:
             return s
+    if wanted == EXTERNAL:  # the agency processes in its own one-stop software (issue 7)
+        return EXTERNAL_STEP
+    if wanted in OUTCOME_STEPS:  # a definition without that outcome, finished by a one-stop system
+        return OUTCOME_STEPS[wanted]
     raise Problem(f"Bước '{wanted}' không có trong quy trình của hồ sơ.", status=500, slug="internal")
 
 
@@ -137,7 +155,8 @@ class DossierService:
                         "body": body.model_dump(mode="json")},
             status="active", step=body.start, step_seq=0, step_entered_at=p.received_at,
             received_at=p.received_at, due_at=p.due_at, original_due_at=p.due_at, overdue=False,
-            draft_documents=[], version=1,
+            draft_documents=[], version=1, interagency=list(dict.fromkeys(p.interagency)),
+            agency_name=p.agency_name,
         )
         self.repo.add(d)
         emit = Emitter(self.session, f"start-{event_id}"[:50])
@@ -146,7 +165,50 @@ class DossierService:
         await self.repo.flush()
         await self._append(d, SYSTEM, "start", now, from_step=None, to_step=start.code,
                            data={"to_agency": d.step_agency, "to_step_due_at": _iso(d.step_due_at)})
+        emit(DossierStepChanged(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
+                                actor_name=SYSTEM.name, step=start.code, from_step=None, to_step=start.code,
+                                role=start.role, step_agency=d.step_agency, step_due_at=d.step_due_at,
+                                action="start"), d.code)
         self._schedule_deadline(d, now)
+        system = await self.external_system_of(d.agency_code)
+        if system is not None:
+            await self._hand_to_system(d, system, now, emit)
+
+    # --- one-stop systems (issue 7) -----------------------------------------------------------------------
+    async def external_system_of(self, agency: str) -> str | None:
+        """The agency's active one-stop system (registered through interop, or configured explicitly)."""
+        code = await self.repo.active_system(agency)
+        if code is None and agency in self.settings.external_agency_set:
+            return f"configured:{agency}"
+        return code
+
+    async def system_registered(self, p: SystemRegistered) -> None:
+        row = await self.session.get(ExternalSystem, p.system_code)
+        if row is None:
+            self.repo.add(ExternalSystem(system_code=p.system_code, agency_code=p.agency_code, name=p.name,
+                                         active=True, updated_at=now_utc()))
+        else:
+            row.agency_code, row.name, row.active, row.updated_at = p.agency_code, p.name, True, now_utc()
+        await self.repo.flush()
+
+    async def system_revoked(self, p: SystemRevoked) -> None:
+        row = await self.session.get(ExternalSystem, p.system_code)
+        if row is not None:
+            row.active, row.updated_at = False, now_utc()
+            await self.repo.flush()
+
+    async def _hand_to_system(self, d: Dossier, system: str, now: datetime, emit: Emitter) -> None:
+        """Instead of the specialist department: the agency's own software processes it (requested)."""
+        h = Handoff(id=str(uuid.uuid4()), dossier_code=d.code, lead_agency=d.agency_code,
+                    target_agency=d.agency_code, status="requested", requested_at=now, requested_by=SYSTEM.name,
+                    note="Chuyển phần mềm một cửa của cơ quan giải quyết", documents=[], system_code=system)
+        self.repo.add(h)
+        d.handoff_id = h.id
+        await self._move(d, "external_handoff", EXTERNAL_STEP, SYSTEM, now, emit, started=False,
+                         comment="Chuyển hồ sơ sang phần mềm một cửa của cơ quan", target_agency=d.agency_code)
+        emit(HandoffRequested(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
+                              actor_name=SYSTEM.name, step=d.step, target_agency=d.agency_code,
+                              handoff_id=h.id), d.code)
 
     async def withdrawn(self, p: DossierWithdrawn) -> None:
         d = await self.repo.lock(p.code)
@@ -191,20 +253,58 @@ class DossierService:
                            data={"waited_seconds": waited.total_seconds(), "due_at": d.due_at.isoformat()})
 
     async def external_status(self, p: StatusReported, event_id: str) -> None:
-        """A one-stop system finished the dossier (national status 9): the result is ready."""
-        if p.national_status != 9:
-            return
+        """A status update from the one-stop system a dossier was handed off to advances it (issue 7)."""
         d = await self.repo.lock(p.dossier_code)
-        if d is None or d.status != "active" or p.agency_code not in (d.agency_code, d.step_agency):
+        h = await self.repo.handoff(d.handoff_id) if d is not None and d.handoff_id else None
+        if (d is None or d.status != "active" or d.step != EXTERNAL or h is None or h.system_code is None
+                or h.target_agency != p.agency_code):
+            log.info("status %s of %s from %s ignored: the dossier is not handed off to that agency's system",
+                     p.national_status, p.dossier_code, p.agency_code)
             return
-        target = next((s for s in definition_of(d).steps if s.outcome == "result_ready"), None)
-        if target is None:
-            return
+        now = now_utc()
         actor = Actor(None, p.officer or "Phần mềm một cửa", "external", p.agency_code, p.department)
         emit = Emitter(self.session, f"interop-{event_id}"[:50])
+        common: dict[str, Any] = {"code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code,
+                                  "at": now, "actor_name": actor.name}
+        if p.new_due_at is not None and p.new_due_at > d.due_at:
+            old_due = await self._reschedule(d, p.new_due_at, now)
+            reason = p.note or "Cơ quan giải quyết hẹn lại ngày trả kết quả"
+            await self._append(d, actor, "external_extended", now, from_step=d.step, to_step=d.step, reason=reason,
+                               data={"old_due_at": old_due.isoformat(), "new_due_at": d.due_at.isoformat()})
+            emit(DossierExtended(**common, step=d.step, reason=reason, old_due_at=old_due, new_due_at=d.due_at),
+                 d.code)
+        status = p.national_status
         docs = [{str(k): str(v) for k, v in doc.items()} for doc in p.result_documents]
-        d.draft_documents = docs or d.draft_documents
-        await self._move(d, "external_result", target, actor, now_utc(), emit, comment=p.note)
+        if status in (2, 4):
+            if h.status == "requested":
+                h.status, h.answered_at = "accepted", now
+                await self._stay(d, "external_accepted", actor, now, None, target_agency=d.agency_code,
+                                 comment=p.note)
+                emit(DossierProcessingStarted(**common, step=d.step), d.code)
+        elif status == 5:
+            await self._stay(d, "external_note", actor, now, None, comment=p.note or "Yêu cầu bổ sung hồ sơ")
+        elif status in (3, 8):
+            reason = p.note or "Cơ quan giải quyết từ chối giải quyết hồ sơ"
+            h.status, h.answered_at, h.result = "refused", now, reason
+            d.handoff_id, d.refusal_reason = None, reason
+            target = self._outcome_step(d, "rejected")
+            await self._move(d, "external_refused", target, actor, now, emit, reason=reason,
+                             target_agency=d.agency_code)
+            emit(HandoffCompleted(**common, step=d.step, target_agency=d.agency_code, handoff_id=h.id,
+                                  outcome="refused"), d.code)
+        elif status == 9:
+            h.status, h.completed_at, h.result = "completed", now, p.note
+            h.documents = docs
+            d.handoff_id = None
+            d.draft_documents = docs or d.draft_documents
+            await self._move(d, "external_result", self._outcome_step(d, "result_ready"), actor, now, emit,
+                             comment=p.note, target_agency=d.agency_code)
+            emit(HandoffCompleted(**common, step=d.step, target_agency=d.agency_code, handoff_id=h.id,
+                                  outcome="completed"), d.code)
+
+    def _outcome_step(self, d: Dossier, outcome: str) -> StepDef:
+        found = next((s for s in definition_of(d).steps if s.outcome == outcome), None)
+        return found if found is not None else OUTCOME_STEPS[outcome]
 
     # --- reads ---------------------------------------------------------------------------------------
     async def visible(self, code: str, p: Principal) -> Dossier:
@@ -219,21 +319,37 @@ class DossierService:
         d = await self.visible(code, p)
         return await self._view(d, p)
 
+    def _visible_log(self, d: Dossier, entries: list[ActionEntry], agency: str | None) -> list[ActionEntry]:
+        """Each agency sees its own internal work and the hand-off boundary, never the other's internals."""
+        if agency == d.agency_code:
+            return [e for e in entries if e.actor_agency in (None, d.agency_code) or e.action in BOUNDARY_ACTIONS]
+        return [e for e in entries
+                if e.actor_agency == agency or (e.action in BOUNDARY_ACTIONS and e.target_agency == agency)]
+
     async def _view(self, d: Dossier, p: Principal) -> DossierRead:
+        lead = p.agency_code == d.agency_code
         consults = await self.repo.consultations(d.code)
         handoff = await self.repo.handoff(d.handoff_id) if d.handoff_id else None
         actions = [a for a in self._candidates(d) if self._refusal(d, p, a, handoff, consults) is None]
+        handoffs = await self.repo.handoffs(d.code)
+        if not lead:
+            handoffs = [h for h in handoffs if h.target_agency == p.agency_code]
+            consults = []
+        mine = lead or d.step_agency == p.agency_code
         return DossierRead(
             code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, status=d.status, step=d.step,
-            step_name=step_of(d).name, step_role=d.step_role, step_agency=d.step_agency, assignee=d.assignee_id,
-            assignee_name=d.assignee_name, step_due_at=d.step_due_at, due_at=d.due_at,
+            step_name=step_of(d).name, step_role=d.step_role, step_agency=d.step_agency,
+            assignee=d.assignee_id if mine else None, assignee_name=d.assignee_name if mine else None,
+            step_due_at=d.step_due_at, due_at=d.due_at,
             original_due_at=d.original_due_at, received_at=d.received_at, finished_at=d.finished_at,
             overdue=d.overdue, version=d.version,
             definition={"procedure_code": d.definition_code, "version": d.definition_version},
             actions=actions,
-            handoffs=[HandoffRead.model_validate(h, from_attributes=True) for h in await self.repo.handoffs(d.code)],
+            handoffs=[HandoffRead.model_validate(h, from_attributes=True) for h in handoffs],
             consultations=[ConsultationRead.model_validate(c, from_attributes=True) for c in consults],
-            history=[LogEntryRead.model_validate(e, from_attributes=True) for e in await self.repo.log(d.code)],
+            history=[LogEntryRead.model_validate(e, from_attributes=True)
+                     for e in self._visible_log(d, await self.repo.log(d.code), p.agency_code)],
+            interagency=list(d.interagency or []),
         )
 
     async def tasks(self, p: Principal, page: int, size: int) -> TaskPage:
@@ -256,13 +372,20 @@ class DossierService:
         """Form 05: one row per hand-over between units (who gave, who received, when) and the result."""
         d = await self.visible(code, p)
         steps = {s.code: s for s in definition_of(d).steps}
-        log = await self.repo.log(code)
+        log = self._visible_log(d, await self.repo.log(code), p.agency_code)
         rows: list[ControlSheetRow] = []
         for i, e in enumerate(log):
             if e.from_step is None or e.to_step is None or e.from_step == e.to_step:
                 continue
+            if p.agency_code != d.agency_code and p.agency_code not in (e.data.get("from_agency"),
+                                                                        e.data.get("to_agency")):
+                continue
             receiver = next((x for x in log[i + 1:] if x.from_step == e.to_step and x.actor_id), None)
             step_due = _parse(e.data.get("from_step_due_at"))
+            handed_at = e.at
+            scheduled = _parse(e.data.get("scheduled_at"))
+            if scheduled is not None and e.at - scheduled <= TIMER_GRACE:
+                handed_at = scheduled  # the automatic transfer fired as configured: judged at its scheduled time
             rows.append(ControlSheetRow(
                 no=len(rows) + 1, at=e.at, action=e.action,
                 from_unit=steps[e.from_step].name if e.from_step in steps else e.from_step,
@@ -271,7 +394,7 @@ class DossierService:
                 to_agency=e.data.get("to_agency"),
                 received_by=receiver.actor_name if receiver else e.data.get("assignee_name"),
                 received_at=receiver.at if receiver else None, step_due_at=step_due,
-                result=judge(e.at, step_due) if step_due else None, note=e.reason or e.comment,
+                result=judge(handed_at, step_due) if step_due else None, note=e.reason or e.comment,
             ))
         result = judge(d.finished_at, d.due_at) if d.finished_at and d.status != "withdrawn" else None
         return ControlSheet(
@@ -281,12 +404,25 @@ class DossierService:
             result_label=RESULT_LABELS.get(result) if result else None,
         )
 
+    async def apology(self, code: str, p: Principal) -> bytes:
+        """Form 04 of the latest extension, as a PDF (Vietnamese, signed by the head of the agency)."""
+        from workflow_svc.forms.form04 import render
+
+        d = await self.visible(code, p)
+        if p.agency_code != d.agency_code:
+            raise NotFound("Hồ sơ chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+        form = next((e.data["form_04"] for e in reversed(await self.repo.log(code))
+                     if e.action == "extend" and "form_04" in e.data), None)
+        if form is None:
+            raise NotFound("Hồ sơ chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.")
+        return render(form)
+
     # --- actions ---------------------------------------------------------------------------------------
     def _candidates(self, d: Dossier) -> list[str]:
         if d.status != "active":
             return []
         step = step_of(d)
-        return ["claim", *step.actions.keys(), "reply_consult"] if not step.terminal else []
+        return ["claim", *step.actions.keys(), "reply_consult", "recall_handoff"] if not step.terminal else []
 
     def _refusal(
         self, d: Dossier, p: Principal, action: str, handoff: Handoff | None, consults: list[Consultation],
@@ -302,8 +438,20 @@ class DossierService:
             if p.agency_code != d.agency_code or not p.has("specialist", "leader"):
                 return Forbidden("Chỉ cán bộ của phòng được xin ý kiến mới trả lời được.")
             return None
+        if action == "recall_handoff":
+            if handoff is None or handoff.status != "requested":
+                return Conflict("Chỉ thu hồi được yêu cầu liên thông chưa được tiếp nhận.", slug="handoff-state")
+            if p.agency_code != d.agency_code or not p.has("specialist", "leader"):
+                return Forbidden("Chỉ cán bộ của cơ quan chủ trì mới thu hồi được yêu cầu liên thông.")
+            return None
         if step.terminal or (action != "claim" and action not in step.actions):
             return Conflict(f"Thao tác '{action}' không thực hiện được ở bước '{step.name}'.", slug="wrong-step")
+        if action == "extend":  # form 04 is signed by the head of the resolving agency
+            if not p.has("leader") or p.agency_code != d.agency_code:
+                return Forbidden("Phiếu xin lỗi, hẹn lại ngày trả kết quả (mẫu 04) do lãnh đạo cơ quan giải quyết ký.")
+            if now_utc() < Delay.parse(self.settings.deadline_warning_before).before(d.due_at):
+                return Conflict("Chỉ gia hạn hồ sơ sắp đến hạn hoặc đã quá hạn.", slug="not-late")
+            return None
         if step.role is None or not p.has(step.role) or p.agency_code != d.step_agency:
             return Forbidden(f"Bước '{step.name}' do {step.role} của cơ quan {d.step_agency} xử lý.")
         if action == "claim":
@@ -318,8 +466,6 @@ class DossierService:
             return Conflict("Yêu cầu liên thông không còn chờ tiếp nhận.", slug="handoff-state")
         if action == "complete_handoff" and (handoff is None or handoff.status != "accepted"):
             return Conflict("Phải tiếp nhận hồ sơ liên thông trước khi trả kết quả.", slug="handoff-state")
-        if action == "extend" and now_utc() < Delay.parse(self.settings.deadline_warning_before).before(d.due_at):
-            return Conflict("Chỉ gia hạn hồ sơ sắp đến hạn hoặc đã quá hạn.", slug="not-late")
         return None
 
     async def act(self, code: str, p: Principal, body: ActionRequest, event_id: str | None) -> ActionResult:
@@ -332,8 +478,9 @@ class DossierService:
         if refusal is not None:
             raise refusal
         step = step_of(d)
-        actor = Actor.of(p, step.role if body.action != "reply_consult" else next(
-            (r for r in ("specialist", "leader") if p.has(r)), None))
+        own_role = next((r for r in ("specialist", "leader") if p.has(r)), None)
+        actor = Actor.of(p, {"reply_consult": own_role, "recall_handoff": own_role, "extend": "leader"}.get(
+            body.action, step.role))
         now = now_utc()
         emit = Emitter(self.session, event_id)
         extra: dict[str, Any] = {}
@@ -385,6 +532,9 @@ class DossierService:
             elif a in ("refuse_handoff", "complete_handoff"):
                 assert handoff is not None
                 await self._handoff_back(d, step, handoff, actor, now, emit, body)
+            elif a == "recall_handoff":
+                assert handoff is not None
+                await self._recall(d, step, handoff, actor, now, emit, body)
             elif a == "extend":
                 extra["form_04"] = await self._extend(d, actor, now, emit, body)
         except StaleDataError:
@@ -462,12 +612,12 @@ class DossierService:
 
     async def _stay(
         self, d: Dossier, action: str, actor: Actor, now: datetime, body: ActionRequest | None,
-        target_agency: str | None = None, data: dict[str, Any] | None = None,
+        target_agency: str | None = None, data: dict[str, Any] | None = None, comment: str | None = None,
     ) -> None:
         self._touch(d)
         await self._save(d)
         await self._append(d, actor, action, now, from_step=d.step, to_step=d.step,
-                           comment=body.comment if body else None, reason=body.reason if body else None,
+                           comment=comment or (body.comment if body else None), reason=body.reason if body else None,
                            documents=[x.as_dict() for x in body.documents] if body else None,
                            target_agency=target_agency, data=data)
 
@@ -480,7 +630,7 @@ class DossierService:
     async def _move(
         self, d: Dossier, action: str, target: StepDef, actor: Actor, now: datetime, emit: Emitter, *,
         body: ActionRequest | None = None, comment: str | None = None, target_agency: str | None = None,
-        reason: str | None = None,
+        reason: str | None = None, started: bool = True, data: dict[str, Any] | None = None,
     ) -> None:
         from_step, from_agency, from_due = step_of(d), d.step_agency, d.step_due_at
         start_code = definition_of(d).start
@@ -495,21 +645,25 @@ class DossierService:
             comment=comment or (body.comment if body else None), reason=reason or (body.reason if body else None),
             documents=[x.as_dict() for x in body.documents] if body else None, target_agency=target_agency,
             data={"from_agency": from_agency, "to_agency": d.step_agency, "from_step_due_at": _iso(from_due),
-                  "to_step_due_at": _iso(d.step_due_at), "assignee_name": d.assignee_name},
+                  "to_step_due_at": _iso(d.step_due_at), "assignee_name": d.assignee_name, **(data or {})},
         )
         common: dict[str, Any] = {
             "code": d.code, "procedure_code": d.procedure_code, "agency_code": d.agency_code, "at": now,
             "actor_id": actor.id, "actor_name": actor.name}
         emit(DossierForwarded(**common, step=target.code, from_step=from_step.code, to_step=target.code,
                               department=target.department or target.name), d.code)
-        if from_step.code == start_code and not target.terminal:
+        emit(DossierStepChanged(**common, step=target.code, from_step=from_step.code, to_step=target.code,
+                                role=target.role, step_agency=d.step_agency, step_due_at=d.step_due_at,
+                                action=action), d.code)
+        if from_step.code == start_code and not target.terminal and started:
             emit(DossierProcessingStarted(**common, step=target.code), d.code)
         if target.terminal and target.outcome == "result_ready":
+            note = comment or (body.comment if body else None)
             emit(DossierResultReady(**common, step=target.code, result_documents=d.draft_documents,
-                                    finished_at=now), d.code)
+                                    finished_at=now, note=note), d.code)
         elif target.terminal and target.outcome == "rejected":
-            emit(DossierRejected(**common, step=target.code, reason=d.refusal_reason or reason or "",
-                                 finished_at=now), d.code)
+            emit(DossierRefused(**common, step=target.code, reason=d.refusal_reason or reason or "",
+                                finished_at=now), d.code)
 
     async def _consult(self, d: Dossier, actor: Actor, now: datetime, body: ActionRequest) -> None:
         if not body.department:
@@ -535,6 +689,14 @@ class DossierService:
             raise Invalid.field(("body", "target_agency"), "Cần chọn cơ quan phối hợp liên thông.")
         if body.target_agency == d.agency_code:
             raise Invalid.field(("body", "target_agency"), "Cơ quan phối hợp phải khác cơ quan chủ trì.")
+        partners = list(d.interagency or [])
+        if not partners:
+            raise Invalid.field(("body", "target_agency"),
+                                "Thủ tục này không có cơ quan phối hợp liên thông; không thể chuyển liên thông.")
+        if body.target_agency not in partners:
+            raise Invalid.field(("body", "target_agency"),
+                                f"Cơ quan {body.target_agency} không thuộc danh sách cơ quan phối hợp liên thông "
+                                f"của thủ tục ({', '.join(partners)}).")
         h = Handoff(id=str(uuid.uuid4()), dossier_code=d.code, lead_agency=d.agency_code,
                     target_agency=body.target_agency, status="requested", requested_at=now,
                     requested_by=actor.name, note=body.comment, documents=[x.as_dict() for x in body.documents])
@@ -566,6 +728,36 @@ class DossierService:
                               actor_id=actor.id, actor_name=actor.name, step=d.step, target_agency=h.target_agency,
                               handoff_id=h.id, outcome="refused" if a == "refuse_handoff" else "completed"), d.code)
 
+    async def _recall(self, d: Dossier, step: StepDef, h: Handoff, actor: Actor, now: datetime, emit: Emitter,
+                      body: ActionRequest) -> None:
+        """The lead agency takes back a hand-off nobody accepted yet: the dossier can never get stuck."""
+        h.status, h.answered_at, h.result = "recalled", now, body.reason or body.comment
+        d.handoff_id = None
+        back = step.actions.get("refuse_handoff") or step.actions.get("complete_handoff")
+        if back is None:  # a one-stop system's step: to the specialist step the desk forwards dossiers to
+            start = step_of(d, definition_of(d).start)
+            back = start.auto_forward_to or start.actions.get("forward")
+        if back is None:
+            raise Conflict("Quy trình không có bước để thu hồi hồ sơ liên thông về.", slug="handoff-state")
+        await self._move(d, "recall_handoff", step_of(d, back), actor, now, emit, body=body,
+                         target_agency=h.target_agency)
+        emit(HandoffCompleted(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
+                              actor_id=actor.id, actor_name=actor.name, step=d.step, target_agency=h.target_agency,
+                              handoff_id=h.id, outcome="recalled"), d.code)
+
+    async def _reschedule(self, d: Dossier, new_due: datetime, now: datetime) -> datetime:
+        """A new appointment: deadline timers follow it; returns the old one."""
+        old_due = d.due_at
+        d.due_at = new_due
+        d.overdue = False
+        if d.step_due_at is not None and d.step_due_at >= old_due:
+            d.step_due_at = new_due
+        self._touch(d)
+        await self._save(d)
+        await self.repo.cancel_timers(d.code, now, kinds=("deadline_warning", "overdue"))
+        self._schedule_deadline(d, now)
+        return old_due
+
     async def _extend(self, d: Dossier, actor: Actor, now: datetime, emit: Emitter,
                       body: ActionRequest) -> dict[str, Any]:
         if not body.reason:
@@ -576,10 +768,6 @@ class DossierService:
         if new_due <= d.due_at or new_due <= now:
             raise Invalid.field(("body", "new_due_at"), "Ngày hẹn mới phải sau ngày hẹn hiện tại và sau thời điểm này.")
         old_due = d.due_at
-        d.due_at = new_due
-        d.overdue = False
-        if d.step_due_at is not None and d.step_due_at >= old_due:
-            d.step_due_at = new_due
         tz = self.cal.tz
         form = {
             "form": "04", "title": "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "code": d.code,
@@ -589,12 +777,10 @@ class DossierService:
                         f"chưa được giải quyết đúng hẹn ngày {old_due.astimezone(tz):%d/%m/%Y %H:%M} "
                         f"(lý do: {body.reason}). Hồ sơ sẽ được trả kết quả vào ngày "
                         f"{new_due.astimezone(tz):%d/%m/%Y %H:%M}. Mong Ông/Bà thông cảm."),
-            "new_due_at": new_due.isoformat(), "signed_by": actor.name, "issued_at": now.isoformat(),
+            "new_due_at": new_due.isoformat(), "signed_by": actor.name, "signed_by_title": "Lãnh đạo cơ quan",
+            "agency_name": d.agency_name, "issued_at": now.isoformat(),
         }
-        self._touch(d)
-        await self._save(d)
-        await self.repo.cancel_timers(d.code, now, kinds=("deadline_warning", "overdue"))
-        self._schedule_deadline(d, now)
+        await self._reschedule(d, new_due, now)
         await self._append(d, actor, "extend", now, from_step=d.step, to_step=d.step, comment=body.comment,
                            reason=body.reason, data={"form_04": form})
         emit(DossierExtended(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
@@ -617,7 +803,8 @@ class DossierService:
             if t.token != d.step_seq or step.auto_forward_to is None:
                 return "stale"
             await self._move(d, "forward", step_of(d, step.auto_forward_to), SYSTEM, now, emit,
-                             comment="Tự động chuyển phòng chuyên môn (R-INT-4)")
+                             comment="Tự động chuyển phòng chuyên môn (R-INT-4)",
+                             data={"scheduled_at": t.fire_at.isoformat()})
         elif t.kind == "step_due":
             if t.token != d.step_seq:
                 return "stale"

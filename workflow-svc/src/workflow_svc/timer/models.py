@@ -26,4 +26,5 @@ class Timer(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))  # fired | stale | cancelled | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    fired_by: Mapped[str | None] = mapped_column(String(100))  # the replica (host:pid) that fired it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

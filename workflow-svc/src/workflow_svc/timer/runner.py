@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ from workflow_svc.settings import Settings
 from workflow_svc.timer.repository import TimerRepository
 
 log = logging.getLogger(__name__)
+REPLICA = f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 class TimerRunner:
@@ -50,7 +53,7 @@ class TimerRunner:
                     if t.attempts >= self.settings.timer_max_attempts:
                         t.fired_at, t.outcome = datetime.now(UTC), "failed"
                     continue
-                t.fired_at, t.outcome = datetime.now(UTC), outcome
+                t.fired_at, t.outcome, t.fired_by = datetime.now(UTC), outcome, REPLICA
                 t.attempts += 1
             await session.flush()
             if self._before_commit is not None:

@@ -1,0 +1,90 @@
+"""Form 04 of Circular 01/2018/TT-VPCP: Phiếu xin lỗi và hẹn lại ngày trả kết quả, as an A5 PDF.
+
+Signed by the head of the resolving agency. The font is Be Vietnam Pro (SIL OFL, from the
+``fontpkg-be-vietnam-pro`` wheel, as intake-svc's form 01): every Vietnamese glyph, embedded in the PDF.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FONT, FONT_BOLD, FONT_ITALIC = "BeVietnamPro", "BeVietnamPro-Bold", "BeVietnamPro-Italic"
+
+
+@functools.cache
+def register_fonts() -> None:
+    import fontpkg_be_vietnam_pro
+
+    files = fontpkg_be_vietnam_pro.ROOT / "files"
+    pdfmetrics.registerFont(TTFont(FONT, str(files / "BeVietnamPro-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "BeVietnamPro-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(files / "BeVietnamPro-Italic.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+
+
+def _when(value: str | datetime) -> str:
+    local = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(VN)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def render(form: dict[str, Any]) -> bytes:
+    """``form`` is the form_04 record the ``extend`` action stored in the action log."""
+    register_fonts()
+    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=12.5, alignment=TA_JUSTIFY)
+    center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
+    title = ParagraphStyle("title", parent=center, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6)
+    e = escape
+    issued = datetime.fromisoformat(form["issued_at"]).astimezone(VN)
+    agency = form.get("agency_name") or f"Cơ quan {form.get('agency_code', '')}"
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A5, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,
+                            bottomMargin=10 * mm, title=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {form['code']}",
+                            author=agency, subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP")
+    header = Table(
+        [[Paragraph(f"<b>{e(agency.upper())}</b><br/>Số: {e(form['code'])}", center),
+          Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
+                    f"<i>Đồng Nai, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}</i>", center)]],
+        colWidths=[50 * mm, 74 * mm],
+    )
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story = [
+        header,
+        Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", title),
+        Spacer(1, 3 * mm),
+        Paragraph(f"Kính gửi: Ông/Bà <b>{e(form.get('applicant_name') or '')}</b>", base),
+        Paragraph(f"Mã hồ sơ: <b>{e(form['code'])}</b>", base),
+        Paragraph(f"Thủ tục: {e(form.get('procedure_name') or '')}", base),
+        Paragraph(f"Ngày tiếp nhận hồ sơ: {_when(form['received_at'])}", base),
+        Paragraph(f"Ngày hẹn trả kết quả ban đầu: {_when(form['old_due_at'])}", base),
+        Paragraph(f"Lý do chậm trễ: {e(form['reason'])}", base),
+        Spacer(1, 2 * mm),
+        Paragraph(e(form["apology"]), base),
+        Spacer(1, 2 * mm),
+        Paragraph(f"Thời gian hẹn trả kết quả mới: <b>{_when(form['new_due_at'])}</b>", base),
+        Spacer(1, 5 * mm),
+    ]
+    signs = Table(
+        [[Paragraph("", center),
+          Paragraph(f"<b>{e(form.get('signed_by_title') or 'Lãnh đạo cơ quan').upper()}</b><br/>"
+                    "<i>(Ký, ghi rõ họ tên và đóng dấu)</i>", center)],
+         [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
+         [Paragraph("", center), Paragraph(f"<b>{e(form.get('signed_by') or '')}</b>", center)]],
+        colWidths=[50 * mm, 74 * mm],
+    )
+    story.append(signs)
+    doc.build(story)
+    return buf.getvalue()
