@@ -181,7 +181,11 @@ def _interop_status(f: DossierFacts, status: int, at: datetime) -> None:
         _open_wait(f, at, None)
         return
     _close_wait(f, at)
-    if status == 3:
+    if status == 2:
+        f.received_at = _first(f.received_at, at)
+    elif status == 4:  # processing: handed to the specialist department
+        f.transferred_at = _first(f.transferred_at, at)
+    elif status == 3:
         f.refused_at = _first(f.refused_at, at)
     elif status == 7:
         f.withdrawn_at = _first(f.withdrawn_at, at)
