@@ -18,9 +18,11 @@ from notify_helpers import (
     sms_to,
     submitted,
 )
+from sqlalchemy import select
 
 from contracts import intake as i
 from contracts import workflow as w
+from notify_svc.delivery.models import Delivery
 from servicekit.testing import eventually
 
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05 in Đồng Nai
@@ -131,6 +133,15 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     assert got == Counter((e.subject, e.type) for e in facing)
     assert len(sms_to(env.stack, a.phone or "")) == len(sms_expected)
 
+    # the refused-after-processing event under its new name reaches the applicant
+    assert ("workflow.dossier.refused.v1", rejected_code) in {(m["X-Dvc-Event-Type"], m["X-Dvc-Dossier-Code"])
+                                                               for m in headers}
+    # every subject reaches the client exactly as rendered (no space lost when the header is folded)
+    async with env.app.state.sessionmaker() as s:
+        rendered = {(d.event_id, d.subject) for d in await s.scalars(
+            select(Delivery).where(Delivery.channel == "email", Delivery.recipient == a.email))}
+    assert {(m["X-Dvc-Event-Id"], m["Subject"]) for m in headers} == rendered
+
     by_type = {m["X-Dvc-Event-Type"]: m for m in headers if m["X-Dvc-Dossier-Code"] == code}
     received = by_type["intake.dossier.submitted.v1"]
     assert code in received["Subject"] and "Hệ thống đã nhận hồ sơ" in received["Subject"]
@@ -181,8 +192,9 @@ async def test_no_phone_no_sms_and_unknown_applicant_waits_for_intake(env: Env) 
     )
     await publish(env.stack.nats.url, early)
     await publish(env.stack.nats.url, submitted(code, a, T0))
+    # (the early event is retried with a growing delay: 0.5, 1, 2, 5, 15 s; allow for a slow, busy machine)
     mails = await eventually(
-        lambda: len(emails_to(env.stack, a.email)) >= 2 and emails_to(env.stack, a.email), timeout=20
+        lambda: len(emails_to(env.stack, a.email)) >= 2 and emails_to(env.stack, a.email), timeout=40
     )
     assert sorted(m["X-Dvc-Event-Type"] for m in mails) == [
         "intake.dossier.submitted.v1",
