@@ -63,16 +63,23 @@ class ProcedureService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.repo = ProcedureRepository(session)
+        # sectors and agencies seen to exist in this transaction (a bulk import asks once per code)
+        self._sectors: set[str] = set()
+        self._agencies: set[str] = set()
 
     async def _check_references(self, data: ProcedureContent) -> None:
         """Every unknown reference is reported at once (sector, agency and inter-agency partners)."""
         errors: list[dict[str, Any]] = []
-        if await SectorRepository(self.session).get(data.sector_code) is None:
-            errors.append({"loc": ["body", "sector_code"], "msg": f"Không có lĩnh vực mã {data.sector_code}."})
-        agencies = AgencyRepository(self.session)
-        if await agencies.get(data.agency_code) is None:
+        if data.sector_code not in self._sectors:
+            if await SectorRepository(self.session).get(data.sector_code) is None:
+                errors.append({"loc": ["body", "sector_code"], "msg": f"Không có lĩnh vực mã {data.sector_code}."})
+            else:
+                self._sectors.add(data.sector_code)
+        wanted = {data.agency_code, *data.interagency} - self._agencies
+        self._agencies |= await AgencyRepository(self.session).existing(wanted)
+        if data.agency_code not in self._agencies:
             errors.append({"loc": ["body", "agency_code"], "msg": f"Không có cơ quan mã {data.agency_code}."})
-        missing = sorted(set(data.interagency) - await agencies.existing(set(data.interagency)))
+        missing = sorted(set(data.interagency) - self._agencies)
         if missing:
             errors.append({"loc": ["body", "interagency"],
                            "msg": f"Không có cơ quan liên thông mã {', '.join(missing)}."})
