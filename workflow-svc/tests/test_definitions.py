@@ -85,3 +85,22 @@ async def test_a_dossier_keeps_the_version_it_started_with(env: Env) -> None:
     assert r.status_code == 200 and r.json()["step"] == "done" and r.json()["status"] == "result_ready"
     other = await env.accept(procedure="1.001612")
     assert (await env.wait_step(other, "specialist", spec))["definition"]["version"] == 2
+
+
+async def test_step_shares_may_not_exceed_the_whole_time_on_any_path(env: Env) -> None:
+    from workflow_svc.definition.validation import validate_definition
+
+    validate_definition(DEFAULT_DEFINITION.model_copy(deep=True))  # the default itself, hand-off path included
+    admin = env.tokens.header(sub="admin", roles=("admin",), agency_code="000.00.00.H19")
+    body = simple()
+    body["steps"][2]["share"] = 0.6  # 0.5 + 0.6 along reception → specialist → leader
+    r = await env.client.put(f"{URL}/1.001612", json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["loc"] == ["body", "steps", 2, "share"] and "leader" in r.json()["detail"]
+    default = DEFAULT_DEFINITION.model_dump(mode="json")
+    interagency = next(s for s in default["steps"] if s["code"] == "interagency")
+    interagency["share"] = 0.5  # the hand-off path: specialist 0.45 + interagency 0.5 + leader 0.25
+    r = await env.client.put(f"{URL}/1.001612", json=default, headers=admin)
+    assert r.status_code == 422 and "vượt quá 1" in r.json()["detail"]
+    body["steps"][2]["share"] = 0.5  # rework loops do not add time
+    assert (await env.client.put(f"{URL}/1.001612", json=body, headers=admin)).status_code == 200

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -28,28 +29,58 @@ async def test_withdrawn_dossier_stops_processing(env: Env) -> None:
     assert code not in [t["code"] for t in tasks]
 
 
-async def test_one_stop_system_finishing_drives_result_ready(env: Env) -> None:
+async def test_status_for_a_dossier_not_handed_to_a_system_is_ignored(env: Env) -> None:
     spec = env.officer("specialist")
     code = await env.accept()
     await env.wait_step(code, "specialist", spec)
-
-    def report(agency: str, status: int) -> StatusReported:
-        return StatusReported(message_id=str(uuid.uuid4()), dossier_code=code, agency_code=agency,
-                              national_status=status, at=datetime.now(UTC), officer="Nguyễn Văn An",
-                              note="Đã xử lý xong", result_documents=[{"name": "Giấy chứng nhận", "file_id": "r1"}])
-
-    await env.publish(report(OTHER, 9))  # another agency's system cannot finish our dossier
-    await env.publish(report(LEAD, 5))  # not finished yet
-    await env.publish(report(LEAD, 9))
-
-    async def ready() -> list[dict[str, object]]:
-        return await env.events("workflow.dossier.result_ready.v1", code)
-
-    [event] = await eventually(ready, timeout=10)
-    assert event["data"]["result_documents"] == [{"name": "Giấy chứng nhận", "file_id": "r1"}]
-    assert event["data"]["actor_name"] == "Nguyễn Văn An"
+    for agency in (OTHER, LEAD):
+        await env.publish(StatusReported(message_id=str(uuid.uuid4()), dossier_code=code, agency_code=agency,
+                                         national_status=9, at=datetime.now(UTC), note="Đã xử lý xong"))
+    marker = await env.accept()  # published after the reports: once it is in, the reports were consumed
+    await env.wait_step(marker, "specialist", spec)
+    await asyncio.sleep(0.3)
     d = await env.get(code, spec)
-    assert d["status"] == "result_ready" and d["history"][-1]["action"] == "external_result"
+    assert d["status"] == "active" and d["step"] == "specialist"
+    assert not await env.events("workflow.dossier.result_ready.v1", code)
+
+
+async def test_step_changed_on_every_transition_and_the_leaders_note(env: Env) -> None:
+    spec, leader = env.officer("specialist"), env.officer("leader", name="Lê Văn Cường")
+    code = await env.accept()
+    await env.wait_step(code, "specialist", spec)
+    await env.act(code, spec, action="propose", documents=[{"name": "Dự thảo"}])
+    await env.act(code, leader, action="return_for_rework", reason="Sửa tên")
+    await env.act(code, spec, action="handoff", target_agency=OTHER)
+    await env.act(code, env.officer("specialist", OTHER), action="accept_handoff")
+    await env.act(code, env.officer("specialist", OTHER), action="complete_handoff", comment="Xong")
+    await env.act(code, spec, action="propose", documents=[{"name": "Dự thảo 2"}])
+    r = await env.act(code, leader, action="approve", comment="Đồng ý, ký ban hành")
+    assert r.status_code == 200, r.text
+    changes = [(e["data"]["from_step"], e["data"]["to_step"], e["data"]["action"])
+               for e in await env.events("workflow.dossier.step_changed.v1", code)]
+    assert changes == [
+        (None, "reception", "start"), ("reception", "specialist", "forward"), ("specialist", "leader", "propose"),
+        ("leader", "specialist", "return_for_rework"), ("specialist", "interagency", "handoff"),
+        ("interagency", "specialist", "complete_handoff"), ("specialist", "leader", "propose"),
+        ("leader", "result", "approve")]
+    [ready] = await env.events("workflow.dossier.result_ready.v1", code)
+    assert ready["data"]["note"] == "Đồng ý, ký ban hành"
+    assert ready["type"] == "workflow.dossier.result_ready.v1"
+    # form 05: the automatic transfer fired as configured is on time, not late
+    sheet = (await env.client.get(f"/api/v1/workflow/dossiers/{code}/control-sheet", headers=leader)).json()
+    assert sheet["rows"][0]["given_by"] == "Hệ thống" and sheet["rows"][0]["result"] in ("on_time", "early")
+
+
+async def test_refusal_publishes_the_refused_event(env: Env) -> None:
+    spec, leader = env.officer("specialist"), env.officer("leader")
+    code = await env.accept()
+    await env.wait_step(code, "specialist", spec)
+    await env.act(code, spec, action="propose_refusal", reason="Không đủ điều kiện")
+    await env.act(code, leader, action="approve_refusal")
+    [refused] = await env.events("workflow.dossier.refused.v1", code)
+    assert refused["type"] == "workflow.dossier.refused.v1" and refused["data"]["reason"] == "Không đủ điều kiện"
+    changes = await env.events("workflow.dossier.step_changed.v1", code)
+    assert changes[-1]["data"]["to_step"] == "refused"
 
 
 async def test_the_same_accepted_event_twice_creates_one_dossier(env: Env) -> None:

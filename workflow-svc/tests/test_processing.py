@@ -92,7 +92,7 @@ async def test_inter_agency_handoff_round_trip(env: Env) -> None:
     assert req["data"]["target_agency"] == OTHER and req["data"]["handoff_id"] == handoff_id
 
     assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}", headers=third)).status_code == 404
-    assert (await env.get(code, spec))["actions"] == []  # the lead waits for the other agency
+    assert (await env.get(code, spec))["actions"] == ["recall_handoff"]  # the lead waits (or takes it back)
     tasks = (await env.client.get("/api/v1/workflow/tasks", headers=other)).json()
     assert [t["code"] for t in tasks["items"]] == [code]
     assert (await env.act(code, other, action="complete_handoff", comment="x")).status_code == 409  # not accepted yet
@@ -268,3 +268,87 @@ async def test_deadline_warning_and_overdue_mark(env: Env) -> None:
     assert d["overdue"] is True
     tasks = (await env.client.get("/api/v1/workflow/tasks", headers=spec)).json()["items"]
     assert [t["overdue"] for t in tasks if t["code"] == code] == [True]
+
+
+async def test_handoff_only_to_the_procedures_partners(env: Env) -> None:
+    spec = env.officer("specialist")
+    code = await env.accept()  # the procedure's partners: OTHER only
+    await env.wait_step(code, "specialist", spec)
+    r = await env.act(code, spec, action="handoff", target_agency=THIRD)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "target_agency"]
+    lone = await env.accept(interagency=())
+    await env.wait_step(lone, "specialist", spec)
+    r = await env.act(lone, spec, action="handoff", target_agency=OTHER)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "target_agency"]
+    assert (await env.get(code, spec))["interagency"] == [OTHER]
+
+
+async def test_lead_recalls_a_handoff_not_yet_accepted(env: Env) -> None:
+    spec, other, leader = env.officer("specialist"), env.officer("specialist", OTHER), env.officer("leader")
+    code = await env.accept()
+    await env.wait_step(code, "specialist", spec)
+    await env.act(code, spec, action="handoff", target_agency=OTHER)
+    assert (await env.act(code, other, action="recall_handoff")).status_code == 403  # only the lead agency
+    r = await env.act(code, leader, action="recall_handoff", reason="Đã có đủ thông tin")
+    assert r.status_code == 200, r.text
+    assert r.json()["step"] == "specialist" and r.json()["step_agency"] == LEAD
+    assert r.json()["handoffs"][0]["status"] == "recalled"
+    assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}", headers=other)).status_code == 404
+    [done] = await env.events("workflow.dossier.handoff_completed.v1", code)
+    assert done["data"]["outcome"] == "recalled"
+    # once accepted, it can no longer be recalled
+    await env.act(code, spec, action="handoff", target_agency=OTHER)
+    assert (await env.act(code, other, action="accept_handoff")).status_code == 200
+    assert (await env.act(code, spec, action="recall_handoff")).status_code == 409
+
+
+async def test_each_agency_sees_only_its_own_work(env: Env) -> None:
+    """Issue 5 must-show 3: A's officers never see B's internal tasks and vice versa."""
+    spec, leader = env.officer("specialist"), env.officer("leader")
+    other, other_leader = env.officer("specialist", OTHER), env.officer("leader", OTHER)
+    code = await env.accept()
+    internal_a = await env.accept()  # a dossier of A's that is never handed off
+    internal_b = await env.accept(agency=OTHER, interagency=(LEAD,))  # one B processes itself
+    await env.wait_step(code, "specialist", spec)
+    await env.wait_step(internal_a, "specialist", spec)
+    await env.wait_step(internal_b, "specialist", other)
+    await env.act(code, spec, action="claim", comment="Nội bộ A: đang thẩm định")
+    await env.act(code, spec, action="consult", department="Phòng Tài chính", comment="Nội bộ A")
+    await env.act(code, env.officer("specialist", department="Phòng Tài chính"), action="reply_consult",
+                  comment="Ý kiến nội bộ A")
+    await env.act(code, spec, action="handoff", target_agency=OTHER, comment="Đề nghị xác minh")
+
+    async def task_codes(h: dict[str, str]) -> set[str]:
+        return {t["code"] for t in (await env.client.get("/api/v1/workflow/tasks", headers=h)).json()["items"]}
+
+    assert code in await task_codes(other) and internal_b in await task_codes(other)
+    assert internal_a not in await task_codes(other) | await task_codes(other_leader)  # B never sees A's tasks
+    assert code not in await task_codes(spec) and internal_b not in await task_codes(spec) | await task_codes(leader)
+    assert (await env.client.get(f"/api/v1/workflow/dossiers/{internal_a}", headers=other)).status_code == 404
+    assert (await env.client.get(f"/api/v1/workflow/dossiers/{internal_b}", headers=spec)).status_code == 404
+
+    await env.act(code, other, action="accept_handoff")
+    await env.act(code, other, action="claim", comment="Nội bộ B")
+    b_view = await env.get(code, other)
+    assert [h["action"] for h in b_view["history"]] == ["handoff", "accept_handoff"]  # B's claim is B's own
+    assert b_view["consultations"] == [] and [h["target_agency"] for h in b_view["handoffs"]] == [OTHER]
+    a_view = await env.get(code, leader)
+    assert "Nội bộ B" not in json.dumps(a_view)  # A never sees B's internal work
+    assert [h["action"] for h in a_view["history"]] == ["start", "forward", "claim", "consult", "reply_consult",
+                                                        "handoff", "accept_handoff"]
+    await env.act(code, other, action="complete_handoff", comment="Đã xác minh")
+    b_view = await env.get(code, other)
+    assert "Nội bộ A" not in json.dumps(b_view) and "Ý kiến nội bộ A" not in json.dumps(b_view)
+    assert b_view["assignee"] is None  # who holds it inside A is A's business
+    sheet = (await env.client.get(f"/api/v1/workflow/dossiers/{code}/control-sheet", headers=other)).json()
+    assert all(OTHER in (r["from_agency"], r["to_agency"]) for r in sheet["rows"])
+
+
+async def test_an_agency_that_refused_the_handoff_no_longer_sees_the_dossier(env: Env) -> None:
+    spec, other = env.officer("specialist"), env.officer("specialist", OTHER)
+    code = await env.accept()
+    await env.wait_step(code, "specialist", spec)
+    await env.act(code, spec, action="handoff", target_agency=OTHER)
+    assert (await env.act(code, other, action="refuse_handoff", reason="Không thuộc thẩm quyền")).status_code == 200
+    assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}", headers=other)).status_code == 404
+    assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}/control-sheet", headers=other)).status_code == 404
