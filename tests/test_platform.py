@@ -13,7 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,11 @@ import httpx
 import pytest
 
 from interop_svc.xml import (
+    CounterDossier,
     EnvelopeHeader,
     Signer,
     StatusUpdate,
+    build_counter_dossier,
     build_status_update,
     load_certificate_pem,
     parse_dossier_feed,
@@ -220,10 +222,13 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     await asyncio.sleep(0)
 
 
-async def submit_and_accept(gw: httpx.AsyncClient) -> str:
+KARAOKE = "1.001029.000.00.30.H19"  # UBND thành phố Biên Hòa, level 3, TP1 and TP2 required
+
+
+async def submit_and_accept(gw: httpx.AsyncClient, procedure: str = LLTP, desk_user: str = "tiepnhan.stp") -> str:
     citizen = await login(gw, "congdan2", "CongDan@2026")
     body = {
-        "procedure_code": LLTP,
+        "procedure_code": procedure,
         "return_method": "postal",
         "form_data": {"muc_dich": "Du học"},
         "applicant": {
@@ -242,7 +247,7 @@ async def submit_and_accept(gw: httpx.AsyncClient) -> str:
     r = await gw.post("/api/v1/dossiers", json=body, headers=citizen)
     assert r.status_code == 201, r.text
     code = str(r.json()["code"])
-    desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
+    desk = await login(gw, desk_user, "CanBo@2026")
     r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept", "note": "Đủ"}, headers=desk)
     assert r.status_code == 200, r.text
     return code
@@ -251,7 +256,7 @@ async def submit_and_accept(gw: httpx.AsyncClient) -> str:
 async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the_dossier(
     gw: httpx.AsyncClient,
 ) -> None:
-    agency = "000.00.15.H19"
+    agency = "000.00.30.H19"  # its own one-stop software processes this agency's dossiers from now on
     identity = generate_rsa_identity()
     admin = await login(gw, "admin", "Admin@2026")
     r = await gw.post(
@@ -276,7 +281,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         return str(t.json()["access_token"]) if t.status_code == 200 else None
 
     system = {"Authorization": f"Bearer {await eventually(client_token, timeout=30, interval=0.3)}"}
-    code = await submit_and_accept(gw)
+    code = await submit_and_accept(gw, KARAOKE, "tiepnhan.bienhoa")
     platform_cert = load_certificate_pem((await gw.get("/interop/v1/certificate")).content)
 
     async def in_feed() -> bool:
@@ -308,6 +313,29 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
 
     await eventually(finished, timeout=30, interval=0.3)  # interop → workflow → intake, through JetStream
+
+    # a dossier received at the agency's counter, reported by its software, shows in public tracking
+    counter_code = f"{agency}-261127-{9000 + uuid.uuid4().int % 999:04d}"
+    now = datetime.now(tz)
+    counter = CounterDossier(
+        dossier_code=counter_code,
+        procedure_code=KARAOKE,
+        applicant_name="Đinh Thị Hoa",
+        received_at=now,
+        due_at=now + timedelta(days=10),
+    )
+    signed = Signer.from_identity(identity).sign_to_bytes(
+        build_counter_dossier(EnvelopeHeader.new(agency, "000.00.00.H19"), counter)
+    )
+    r = await gw.post("/interop/v1/messages", content=signed, headers={**system, "content-type": "application/xml"})
+    assert r.status_code == 202, r.text
+
+    async def tracked() -> dict[str, Any] | None:
+        r = await gw.get(f"/api/v1/tracking/{counter_code}")
+        return r.json() if r.status_code == 200 else None
+
+    tracking = await eventually(tracked, timeout=30, interval=0.3)
+    assert tracking["national_status"] == 2 and "Đinh Thị Hoa" not in json.dumps(tracking, ensure_ascii=False)
 
 
 def result_pdf() -> bytes:
