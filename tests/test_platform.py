@@ -175,7 +175,7 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
         r = await gw.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
         return r.json() if r.status_code == 200 and r.json()["step"] == "specialist" else None
 
-    await eventually(at_specialist, timeout=30, interval=0.3)  # auto-forwarded (WORKFLOW_AUTO_FORWARD_AFTER=1s)
+    await eventually(at_specialist, timeout=90, interval=0.3)  # auto-forwarded (WORKFLOW_AUTO_FORWARD_AFTER=1s)
     tasks = (await gw.get("/api/v1/workflow/tasks", headers=specialist)).json()
     assert code in json.dumps(tasks, ensure_ascii=False)
     for payload in (
@@ -203,7 +203,7 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     async def result_ready() -> bool:
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
 
-    await eventually(result_ready, timeout=30, interval=0.3)
+    await eventually(result_ready, timeout=90, interval=0.3)
     r = await gw.post(
         f"/api/v1/dossiers/{code}/delivery",
         json={"method": "counter", "note": "Đã trả tại quầy"},
@@ -280,7 +280,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         t = await gw.post("/api/v1/auth/token", data=creds)
         return str(t.json()["access_token"]) if t.status_code == 200 else None
 
-    system = {"Authorization": f"Bearer {await eventually(client_token, timeout=30, interval=0.3)}"}
+    system = {"Authorization": f"Bearer {await eventually(client_token, timeout=90, interval=0.3)}"}
     code = await submit_and_accept(gw, KARAOKE, "tiepnhan.bienhoa")
     platform_cert = load_certificate_pem((await gw.get("/interop/v1/certificate")).content)
 
@@ -291,7 +291,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         page = parse_dossier_feed(verify_envelope(r.content, platform_cert))
         return code in [d.code for d in page.dossiers]
 
-    await eventually(in_feed, timeout=30, interval=0.3)
+    await eventually(in_feed, timeout=90, interval=0.3)
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     header = EnvelopeHeader.new(agency, "000.00.00.H19")
     update = StatusUpdate(
@@ -312,7 +312,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
     async def finished() -> bool:
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "result_ready"
 
-    await eventually(finished, timeout=30, interval=0.3)  # interop → workflow → intake, through JetStream
+    await eventually(finished, timeout=90, interval=0.3)  # interop → workflow → intake, through JetStream
 
     # a dossier received at the agency's counter, reported by its software, shows in public tracking
     counter_code = f"{agency}-261127-{9000 + uuid.uuid4().int % 999:04d}"
@@ -334,7 +334,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         r = await gw.get(f"/api/v1/tracking/{counter_code}")
         return r.json() if r.status_code == 200 else None
 
-    tracking = await eventually(tracked, timeout=30, interval=0.3)
+    tracking = await eventually(tracked, timeout=90, interval=0.3)
     assert tracking["national_status"] == 2 and "Đinh Thị Hoa" not in json.dumps(tracking, ensure_ascii=False)
 
 
@@ -388,7 +388,7 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
         r = await gw.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
         return r.status_code == 200 and r.json()["step"] == "specialist"
 
-    await eventually(at_specialist, timeout=30, interval=0.3)
+    await eventually(at_specialist, timeout=90, interval=0.3)
     original = result_pdf()
     up = await gw.post(
         "/api/v1/files", headers=specialist, files={"file": ("ket-qua.pdf", original, "application/pdf")}
@@ -406,7 +406,7 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
     async def returned() -> bool:
         return (await gw.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["status"] == "returned"
 
-    await eventually(returned, timeout=30, interval=0.3)
+    await eventually(returned, timeout=90, interval=0.3)
     [signed] = (await gw.get(f"/api/v1/dossiers/{code}/result", headers=citizen)).json()["documents"]
     pdf = await gw.get(signed["download_url"], headers=citizen)
     assert pdf.status_code == 200 and pdf.content.startswith(original)
