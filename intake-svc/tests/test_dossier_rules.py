@@ -67,6 +67,11 @@ async def test_another_citizen_or_agency_gets_404(env: Env) -> None:
     assert (await env.client.get("/api/v1/dossiers", headers=second)).json()["total"] == 0
     # the dossier's own agency sees it and its files; the owner too
     assert (await env.client.get(f"/api/v1/files/{file_id}", headers=desk)).status_code == 200
+    # the agency's one-stop software downloads the files its signed feed links to; another agency's cannot
+    system = env.tokens.header(sub="client:cl-1", roles=("onestop",), agency_code=AGENCY, client_id="cl-1")
+    assert (await env.client.get(f"/api/v1/files/{file_id}", headers=system)).status_code == 200
+    other = env.tokens.header(sub="client:cl-2", roles=("onestop",), agency_code="000.00.30.H19", client_id="cl-2")
+    assert (await env.client.get(f"/api/v1/files/{file_id}", headers=other)).status_code == 404
     assert (await env.client.get(f"/api/v1/dossiers/{code}/receipt", headers=first)).status_code == 200
     listed = (await env.client.get("/api/v1/dossiers?status=accepted", headers=desk)).json()
     assert [d["code"] for d in listed["items"]] == [code]

@@ -37,11 +37,12 @@ class FileService:
         return stored
 
     async def readable(self, principal: Principal, file_id: uuid.UUID) -> tuple[StoredFile, Path]:
-        """The owner, or an officer of an agency holding a dossier with the file; anyone else gets 404."""
+        """The owner, or an officer or the one-stop software (interop feed links) of an agency holding a
+        dossier with the file; anyone else gets 404."""
         stored = await self.repo.get(file_id)
         allowed = stored is not None and (
             stored.owner_id == principal.id
-            or (principal.is_officer and principal.agency_code is not None
+            or ((principal.is_officer or principal.has("onestop")) and principal.agency_code is not None
                 and await self.repo.attached_to_agency(file_id, principal.agency_code))
         )
         if stored is None or not allowed:
