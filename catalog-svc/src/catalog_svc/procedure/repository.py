@@ -115,7 +115,8 @@ class ProcedureRepository:
     async def _page(self, where: Any, score: Any, offset: int, limit: int) -> tuple[list[SummaryRow], int]:
         """One page (codes chosen on the narrow columns, then their rows read by key) and the total."""
         if score is None:  # a plain listing: by sector, then name
-            keys = [Procedure.sector_code.label("k1"), Procedure.search_name.label("k2"), literal(None).label("score")]
+            keys: list[Any] = [Procedure.sector_code.label("k1"), Procedure.search_name.label("k2"),
+                               literal(None).label("score")]
             inner_order: list[Any] = [Procedure.sector_code, Procedure.search_name, Procedure.code]
         else:
             keys = [score.label("score")]

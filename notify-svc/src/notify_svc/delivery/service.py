@@ -128,8 +128,8 @@ class Planner:
             # what the applicant still has to do to get the result: pay? bring the originals?
             # (fees unknown — no accepted event carried them — count as not settled: "phí, lệ phí (nếu có)")
             fees_due = ctx.get("fees_due")
-            paid = ctx.get("fees_paid") or 0
-            ctx["fees_settled"] = paid >= fees_due if fees_due is not None else paid > 0
+            paid_amount = ctx.get("fees_paid") or 0
+            ctx["fees_settled"] = paid_amount >= fees_due if fees_due is not None else paid_amount > 0
             # online return is offered for level 4 only (intake refuses it below)
             ctx["online_result"] = ctx.get("return_method") == "online" and ctx.get("level") in (None, 4)
             audiences = [Audience(user_id=contact.user_id, email=contact.email, phone=contact.phone)]
