@@ -28,9 +28,9 @@ from intake_svc.dossier.service import DossierService
 from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
 from intake_svc.receipt.service import current_documents, receipt_pdf
-from intake_svc.timefmt import vn_times
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import Idempotency
+from servicekit.timefmt import vn_times
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from intake_svc.timefmt import VNDateTime
+from servicekit.timefmt import VNDateTime
 
 CCCD = re.compile(r"^\d{12}$")
 TAX_CODE = re.compile(r"^\d{10}(?:-\d{3})?$")

@@ -4,7 +4,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from intake_svc.timefmt import VNDateTime
+from servicekit.timefmt import VNDateTime
 
 
 class PaymentCreated(BaseModel):

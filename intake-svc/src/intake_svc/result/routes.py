@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from intake_svc.deps import CalendarDep, SessionDep, StorageDep
 from intake_svc.errors import NotFound
 from intake_svc.result.service import ResultService
-from intake_svc.timefmt import VNDateTime
 from servicekit.auth import Principal, require_roles
+from servicekit.timefmt import VNDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["results"])
 
