@@ -185,6 +185,7 @@ def main() -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background, where SIGINT is ignored
     print("Starting the Đồng Nai online public-service platform…")
     try:
         platform.start_infrastructure()
