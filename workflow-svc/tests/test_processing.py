@@ -251,6 +251,12 @@ async def test_extend_a_late_dossier_gives_form_04(env: Env) -> None:
     assert pdf.content.startswith(b"%PDF") and b"/FontFile2" in pdf.content and b"BeVietnamPro" in pdf.content
     assert b"/Title" in pdf.content
     assert r.json()["due_at"] > r.json()["original_due_at"]
+    # api.md: times in Asia/Ho_Chi_Minh with their offset — the dossier's and the form's alike, never Z
+    body = r.json()
+    times = [body[k] for k in ("due_at", "original_due_at", "received_at", "step_due_at")]
+    times += [h["at"] for h in body["history"]] + [form[k] for k in ("received_at", "old_due_at", "new_due_at")]
+    assert all(t.endswith("+07:00") for t in times), times
+    assert '"Z' not in r.text and 'Z"' not in r.text
     [event] = await env.events("workflow.dossier.extended.v1", code)
     assert event["data"]["new_due_at"] and event["data"]["old_due_at"]
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
+
+from servicekit.timefmt import VNDateTime
 
 T = TypeVar("T")
 
@@ -18,7 +19,7 @@ class Page(BaseModel, Generic[T]):
 
 class NotificationRead(BaseModel):
     id: uuid.UUID
-    at: datetime
+    at: VNDateTime
     title: str
     body: str
     dossier_code: str | None
@@ -36,9 +37,9 @@ class DeliveryRead(BaseModel):
     subject: str
     status: str
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: VNDateTime
     last_error: str | None
     provider_answer: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    failed_at: datetime | None
+    created_at: VNDateTime
+    sent_at: VNDateTime | None
+    failed_at: VNDateTime | None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.timefmt import VNDateTime
 
 Role = Literal["reception", "specialist", "leader"]
 Outcome = Literal["result_ready", "rejected"]
@@ -49,5 +50,5 @@ class DefinitionRead(DefinitionBody):
     procedure_code: str
     version: int
     is_default: bool
-    updated_at: datetime | None = None
+    updated_at: VNDateTime | None = None
     updated_by: str | None = None

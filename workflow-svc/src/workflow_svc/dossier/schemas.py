@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from servicekit.timefmt import VNDateTime, vn_times
 
 ActionName = Literal[
     "claim", "forward", "propose", "approve", "return_for_rework", "propose_refusal", "approve_refusal",
@@ -60,7 +62,7 @@ class ActionRequest(BaseModel):
 
 class LogEntryRead(BaseModel):
     seq: int
-    at: datetime
+    at: VNDateTime
     action: str
     actor_id: str | None
     actor_name: str | None
@@ -78,9 +80,9 @@ class HandoffRead(BaseModel):
     lead_agency: str
     target_agency: str
     status: str
-    requested_at: datetime
-    answered_at: datetime | None
-    completed_at: datetime | None
+    requested_at: VNDateTime
+    answered_at: VNDateTime | None
+    completed_at: VNDateTime | None
     result: str | None
     documents: list[dict[str, str]]
 
@@ -90,11 +92,11 @@ class ConsultationRead(BaseModel):
     department: str
     status: str
     question: str | None
-    requested_at: datetime
-    due_at: datetime | None
+    requested_at: VNDateTime
+    due_at: VNDateTime | None
     opinion: str | None
     answered_by: str | None
-    answered_at: datetime | None
+    answered_at: VNDateTime | None
 
 
 class DossierRead(BaseModel):
@@ -108,11 +110,11 @@ class DossierRead(BaseModel):
     step_agency: str | None
     assignee: str | None
     assignee_name: str | None
-    step_due_at: datetime | None
-    due_at: datetime
-    original_due_at: datetime
-    received_at: datetime
-    finished_at: datetime | None
+    step_due_at: VNDateTime | None
+    due_at: VNDateTime
+    original_due_at: VNDateTime
+    received_at: VNDateTime
+    finished_at: VNDateTime | None
     overdue: bool
     version: int
     definition: dict[str, Any]
@@ -128,6 +130,11 @@ class ActionResult(DossierRead):
     form_04: dict[str, Any] | None = None
     handoff_id: str | None = None
 
+    @field_serializer("form_04", when_used="json")
+    def _form_04_times(self, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The form's times (``received_at``, ``old_due_at``, ``new_due_at``, ``issued_at``) in +07:00 too."""
+        return vn_times(v) if v is not None else None
+
 
 class TaskRead(BaseModel):
     code: str
@@ -136,8 +143,8 @@ class TaskRead(BaseModel):
     kind: Literal["step", "consultation"]
     step: str
     assignee: str | None
-    step_due_at: datetime | None
-    due_at: datetime
+    step_due_at: VNDateTime | None
+    due_at: VNDateTime
     overdue: bool
     step_overdue: bool
 
@@ -151,7 +158,7 @@ class TaskPage(BaseModel):
 
 class ControlSheetRow(BaseModel):
     no: int
-    at: datetime
+    at: VNDateTime
     action: str
     from_unit: str
     from_agency: str | None
@@ -159,8 +166,8 @@ class ControlSheetRow(BaseModel):
     to_unit: str
     to_agency: str | None
     received_by: str | None
-    received_at: datetime | None
-    step_due_at: datetime | None
+    received_at: VNDateTime | None
+    step_due_at: VNDateTime | None
     result: Literal["early", "on_time", "late"] | None
     note: str | None
 
@@ -173,10 +180,10 @@ class ControlSheet(BaseModel):
     procedure_name: str | None
     applicant_name: str | None
     agency_code: str
-    received_at: datetime
-    due_at: datetime
-    original_due_at: datetime
-    finished_at: datetime | None
+    received_at: VNDateTime
+    due_at: VNDateTime
+    original_due_at: VNDateTime
+    finished_at: VNDateTime | None
     rows: list[ControlSheetRow]
     result: Literal["early", "on_time", "late"] | None
     result_label: str | None
