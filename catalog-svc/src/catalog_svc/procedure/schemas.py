@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from servicekit.timefmt import VNDateTime
 
 AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$")
 # National code (``1.001612``), optionally followed by the provincial agency code (``1.001612.000.00.00.H19``).
@@ -200,7 +202,7 @@ class ProcedureRead(BaseModel):
     guide: str
     interagency: list[str]
     revision: int
-    updated_at: datetime
+    updated_at: VNDateTime
     latest_revision: int
 
 
@@ -224,7 +226,7 @@ class Change(BaseModel):
 
 class RevisionRead(BaseModel):
     revision: int
-    changed_at: datetime
+    changed_at: VNDateTime
     changed_by: str
     changed_by_name: str
     note: str | None = None

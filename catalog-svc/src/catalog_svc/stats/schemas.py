@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.timefmt import VNDateTime
 
 Format = Literal["json", "csv", "ods", "pdf"]
 
@@ -37,5 +38,5 @@ class ReportJobRead(BaseModel):
     file_name: str | None = None
     size: int | None = None
     error: str | None = None
-    created_at: datetime
-    finished_at: datetime | None = None
+    created_at: VNDateTime
+    finished_at: VNDateTime | None = None
