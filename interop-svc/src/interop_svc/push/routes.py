@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from interop_svc.errors import NotFound
 from interop_svc.push.repository import PushRepository
 from interop_svc.system.repository import SystemRepository
 from servicekit.auth import Principal, require_roles
+from servicekit.timefmt import VNDateTime
 
 router = APIRouter(prefix="/api/v1/interop/systems", tags=["interop: systems"])
 Admin = Annotated[Principal, require_roles("admin")]
@@ -23,11 +23,11 @@ class PushDeliveryRead(BaseModel):
     message_id: str
     status: str
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: VNDateTime
     last_status_code: int | None
     last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: VNDateTime
+    delivered_at: VNDateTime | None
 
 
 @router.get("/{code}/push", response_model=list[PushDeliveryRead])

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.timefmt import VNDateTime
 
 SYSTEM_CODE = r"^[A-Za-z0-9][A-Za-z0-9._\-]{1,49}$"
 AGENCY_CODE = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$"
@@ -38,11 +38,11 @@ class CertificateRead(BaseModel):
     fingerprint: str
     subject: str
     key_type: str
-    not_before: datetime
-    not_after: datetime
-    added_at: datetime
-    valid_until: datetime | None
-    revoked_at: datetime | None
+    not_before: VNDateTime
+    not_after: VNDateTime
+    added_at: VNDateTime
+    valid_until: VNDateTime | None
+    revoked_at: VNDateTime | None
     trusted: bool
 
 
@@ -53,8 +53,8 @@ class SystemRead(BaseModel):
     client_id: str
     push_url: str | None
     status: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: VNDateTime
+    revoked_at: VNDateTime | None
     certificates: list[CertificateRead]
 
 
