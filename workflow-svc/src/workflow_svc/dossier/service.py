@@ -596,19 +596,25 @@ class DossierService:
         comment: str | None = None, reason: str | None = None, documents: list[dict[str, str]] | None = None,
         target_agency: str | None = None, data: dict[str, Any] | None = None,
     ) -> None:
-        entry = ActionEntry(
-            dossier_code=d.code, seq=await self.repo.next_seq(d.code), at=now, actor_id=actor.id,
-            actor_name=actor.name, actor_role=actor.role, actor_agency=actor.agency,
-            actor_department=actor.department, action=action, from_step=from_step, to_step=to_step, comment=comment,
-            reason=reason, assignee_id=d.assignee_id, target_agency=target_agency, documents=documents or [],
-            data=data or {},
-        )
-        self.repo.add(entry)
-        try:
-            async with self.session.begin_nested():
-                await self.repo.flush()
-        except IntegrityError:
-            raise Conflict("Hồ sơ vừa được xử lý bởi người khác; vui lòng tải lại.", slug="version-conflict") from None
+        # The dossier's version (checked when it is saved) decides which of two concurrent actions wins; the log's
+        # sequence number only orders rows, so a number taken meanwhile by a timer's note is simply taken again.
+        for attempt in range(5):
+            entry = ActionEntry(
+                dossier_code=d.code, seq=await self.repo.next_seq(d.code), at=now, actor_id=actor.id,
+                actor_name=actor.name, actor_role=actor.role, actor_agency=actor.agency,
+                actor_department=actor.department, action=action, from_step=from_step, to_step=to_step,
+                comment=comment, reason=reason, assignee_id=d.assignee_id, target_agency=target_agency,
+                documents=documents or [], data=data or {},
+            )
+            try:
+                async with self.session.begin_nested():
+                    self.repo.add(entry)
+                    await self.repo.flush()
+                return
+            except IntegrityError:
+                if attempt == 4:
+                    raise Conflict("Hồ sơ vừa được xử lý bởi người khác; vui lòng tải lại.",
+                                   slug="version-conflict") from None
 
     async def _stay(
         self, d: Dossier, action: str, actor: Actor, now: datetime, body: ActionRequest | None,
