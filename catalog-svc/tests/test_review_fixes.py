@@ -73,6 +73,10 @@ async def test_dublin_core_identifier_uses_the_public_url(stack: Any, tokens: An
                               public_url="https://dichvucong.dongnai.gov.vn/"))
     async with running(app) as client:
         r = await client.get(f"{URL}/{KET_HON}/metadata")
+        # a revision beyond PostgreSQL's integer is a 422 naming it, not a 500
+        for path in (f"{URL}/{KET_HON}", f"{URL}/{KET_HON}/metadata"):
+            big = await client.get(path, params={"revision": 2**31})
+            assert big.status_code == 422 and big.json()["errors"][0]["loc"] == ["query", "revision"]
     root = etree.fromstring(r.content)
     ids = [e.text for e in root.findall("{http://purl.org/dc/elements/1.1/}identifier")]
     assert f"https://dichvucong.dongnai.gov.vn/api/v1/catalog/procedures/{KET_HON}?revision=1" in ids

@@ -156,6 +156,9 @@ async def test_access_to_reports(client: Any, tokens: Any) -> None:
 async def test_report_job_and_weekly_chart(client: Any, tokens: Any) -> None:
     await feed(client, all_events())
     officer = tokens.header(sub="off-1", roles=("leader",), agency_code=A)
+    for bad in ({"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-02"}):
+        r = await client.get("/api/v1/reports/charts/weekly.svg", params={**bad, "agency": A}, headers=officer)
+        assert r.status_code == 422, r.text
     r = await client.post("/api/v1/reports/jobs", json={"period": "2026-11", "agency": A, "format": "pdf"},
                           headers={**officer, "Idempotency-Key": "job-1"})
     assert r.status_code == 202, r.text

@@ -117,3 +117,12 @@ async def test_upload_without_file_field_is_422(files_env: Env) -> None:
     assert resp.json()["errors"][0]["loc"] == ["body", "file"]
     resp = await files_env.client.post("/api/v1/files", headers=files_env.citizen(), json={"file": "x"})
     assert resp.status_code == 422
+
+
+async def test_overlong_multipart_boundary_is_422(files_env: Env) -> None:
+    boundary = "B" * 300
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
+            f"Content-Type: application/pdf\r\n\r\n%PDF-1.4 x\r\n--{boundary}--\r\n").encode()
+    r = await files_env.client.post("/api/v1/files", content=body, headers={
+        **files_env.citizen(), "content-type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text

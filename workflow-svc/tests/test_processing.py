@@ -358,3 +358,16 @@ async def test_an_agency_that_refused_the_handoff_no_longer_sees_the_dossier(env
     assert (await env.act(code, other, action="refuse_handoff", reason="Không thuộc thẩm quyền")).status_code == 200
     assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}", headers=other)).status_code == 404
     assert (await env.client.get(f"/api/v1/workflow/dossiers/{code}/control-sheet", headers=other)).status_code == 404
+
+
+async def test_the_same_idempotency_key_sent_at_once_replays_the_first_answer(env: Env) -> None:
+    spec = env.officer("specialist", name="Trần Thị Bình")
+    code = await env.accept()
+    await env.wait_step(code, "specialist", spec)
+    assert (await env.act(code, spec, action="claim")).status_code == 200
+    docs = [{"name": "Dự thảo giấy chứng nhận", "file_id": "f1"}]
+    answers = await asyncio.gather(*(env.act(code, spec, key="same-key", action="propose", documents=docs)
+                                     for _ in range(10)))
+    assert [r.status_code for r in answers] == [200] * 10, [r.text for r in answers]
+    assert len({r.text for r in answers}) == 1
+    assert len(await env.events("workflow.dossier.forwarded.v1", code)) == 2  # auto-forward, then the proposal

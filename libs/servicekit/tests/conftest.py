@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import servicekit.idempotency  # noqa: F401  (its table belongs to the kit metadata)
 from servicekit import devstack
 from servicekit.db import KitBase, make_engine, make_sessionmaker
 from servicekit.testing import Stack, reset_jetstream

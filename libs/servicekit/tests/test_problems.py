@@ -77,3 +77,46 @@ async def test_nul_in_path_query_or_body_is_a_422_not_a_500(base: str) -> None:
             assert r.status == 422 and r.headers["content-type"] == "application/problem+json"
         async with session.get(base + "/echo/dong-nai") as r:
             assert r.status == 200 and (await r.json())["value"] == "dong-nai"
+
+
+async def test_concurrent_requests_with_one_idempotency_key_replay_the_first_answer(engine: AsyncEngine) -> None:
+    from starlette.requests import Request
+
+    from servicekit.db import make_sessionmaker
+    from servicekit.idempotency import Idempotency
+
+    maker = make_sessionmaker(engine)
+
+    def request() -> Request:
+        return Request(
+            {
+                "type": "http",
+                "method": "POST",
+                "path": "/api/v1/things",
+                "query_string": b"",
+                "headers": [(b"idempotency-key", b"k-1")],
+            }
+        )
+
+    order: list[str] = []
+
+    async def first() -> None:
+        async with maker() as session, session.begin():
+            idem = Idempotency(session, request(), "user-1", {"a": 1})
+            assert await idem.replay() is None
+            order.append("first acts")
+            await asyncio.sleep(0.5)  # the second request arrives meanwhile
+            idem.store(201, {"id": "thing-1"})
+            order.append("first commits")
+
+    async def second() -> bytes:
+        await asyncio.sleep(0.1)
+        async with maker() as session, session.begin():
+            idem = Idempotency(session, request(), "user-1", {"a": 1})
+            replayed = await idem.replay()  # waits for the first transaction instead of racing it
+            order.append("second replays")
+            assert replayed is not None and replayed.status_code == 201
+            return bytes(replayed.body)
+
+    _, body = await asyncio.gather(first(), second())
+    assert body == b'{"id":"thing-1"}' and order == ["first acts", "first commits", "second replays"]

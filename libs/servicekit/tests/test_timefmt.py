@@ -24,11 +24,17 @@ def test_vn_iso_converts_any_zone_and_treats_naive_as_utc() -> None:
 
 
 def test_model_json_never_carries_z_or_a_naive_time() -> None:
-    t = Thing(at=datetime(2026, 2, 11, 3, 0, tzinfo=UTC), maybe=datetime(2026, 2, 11, 3, 0),
-              many=[datetime(2026, 1, 1, tzinfo=UTC)])
+    t = Thing(
+        at=datetime(2026, 2, 11, 3, 0, tzinfo=UTC),
+        maybe=datetime(2026, 2, 11, 3, 0),
+        many=[datetime(2026, 1, 1, tzinfo=UTC)],
+    )
     body = t.model_dump(mode="json")
-    assert body == {"at": "2026-02-11T10:00:00+07:00", "maybe": "2026-02-11T10:00:00+07:00",
-                    "many": ["2026-01-01T07:00:00+07:00"]}
+    assert body == {
+        "at": "2026-02-11T10:00:00+07:00",
+        "maybe": "2026-02-11T10:00:00+07:00",
+        "many": ["2026-01-01T07:00:00+07:00"],
+    }
     text = t.model_dump_json()
     assert "Z" not in text and json.loads(text) == body
     assert Thing(at=datetime(2026, 2, 11, 3, tzinfo=UTC)).model_dump(mode="json")["maybe"] is None
@@ -39,12 +45,21 @@ def test_model_json_never_carries_z_or_a_naive_time() -> None:
 
 
 def test_vn_times_rewrites_aware_timestamps_in_free_form_data() -> None:
-    data = {"issued_at": "2026-02-11T03:00:00+00:00", "old_due_at": "2026-02-11T03:00:00Z",
-            "nested": [{"received_at": "2026-02-11T03:00:00.5+00:00", "note": "2026-02-11T03:00:00+00:00"}],
-            "naive_at": "2026-02-11T03:00:00", "bad_at": "hôm qua", "day_at": None,
-            "raw": datetime(2026, 2, 11, 3, tzinfo=UTC)}
+    data = {
+        "issued_at": "2026-02-11T03:00:00+00:00",
+        "old_due_at": "2026-02-11T03:00:00Z",
+        "nested": [{"received_at": "2026-02-11T03:00:00.5+00:00", "note": "2026-02-11T03:00:00+00:00"}],
+        "naive_at": "2026-02-11T03:00:00",
+        "bad_at": "hôm qua",
+        "day_at": None,
+        "raw": datetime(2026, 2, 11, 3, tzinfo=UTC),
+    }
     assert vn_times(data) == {
-        "issued_at": "2026-02-11T10:00:00+07:00", "old_due_at": "2026-02-11T10:00:00+07:00",
+        "issued_at": "2026-02-11T10:00:00+07:00",
+        "old_due_at": "2026-02-11T10:00:00+07:00",
         "nested": [{"received_at": "2026-02-11T10:00:00.500000+07:00", "note": "2026-02-11T03:00:00+00:00"}],
-        "naive_at": "2026-02-11T03:00:00", "bad_at": "hôm qua", "day_at": None,
-        "raw": "2026-02-11T10:00:00+07:00"}
+        "naive_at": "2026-02-11T03:00:00",
+        "bad_at": "hôm qua",
+        "day_at": None,
+        "raw": "2026-02-11T10:00:00+07:00",
+    }

@@ -71,7 +71,9 @@ async def create_procedure(
 @router.get("/{code}", response_model=ProcedureRead)
 async def read_procedure(
     code: Code, session: SessionDep,
-    revision: int | None = Query(None, ge=1, description="a pinned revision (a dossier's procedure_revision)"),
+    revision: int | None = Query(
+        None, ge=1, le=2_147_483_647, description="a pinned revision (a dossier's procedure_revision)"
+    ),
 ) -> ProcedureRead:
     return ProcedureRead.model_validate((await ProcedureService(session).read(code, revision)).as_dict())
 
@@ -162,7 +164,7 @@ async def download_form(code: Code, form_id: str, request: Request, session: Ses
 @router.get("/{code}/metadata", response_class=Response,
             responses={200: {"content": {"application/xml": {}}, "description": "Dublin Core record"}})
 async def read_metadata(
-    code: Code, request: Request, session: SessionDep, revision: int | None = Query(None, ge=1),
+    code: Code, request: Request, session: SessionDep, revision: int | None = Query(None, ge=1, le=2_147_483_647),
 ) -> Response:
     view = (await ProcedureService(session).read(code, revision)).as_dict()
     base = request.app.state.settings.public_url.rstrip("/")  # the gateway's address, not this service's

@@ -139,6 +139,9 @@ async def read_weekly_chart(
 ) -> Response:
     """Dossiers received and finished per week and the on-time rate; 12 weeks up to ``to`` by default."""
     check_reader(principal, agency)
+    for name, value in (("from", from_), ("to", to)):
+        if value is not None and not (2000 <= value.year <= 2100):
+            raise Invalid.field(("query", name), "Ngày phải trong khoảng năm 2000–2100.")
     end = _day(to) + timedelta(days=1) if to else datetime.now(VN)
     start = _day(from_) if from_ else end - timedelta(weeks=12)
     if start >= end or end - start > timedelta(days=366 * 2):

@@ -13,7 +13,7 @@ from typing import IO
 
 from fastapi import Request
 from python_multipart import MultipartParser
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from intake_svc.errors import Invalid, TooLarge
@@ -110,6 +110,8 @@ async def receive_upload(request: Request, storage: LocalStorage, limit: int) ->
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
         raise Invalid.field(("body", "file"), "Cần gửi tệp dạng multipart/form-data trong trường 'file'.")
+    if len(boundary) > 70:  # RFC 2046: 1–70 characters
+        raise Invalid.field(("header", "content-type"), "Chuỗi phân cách (boundary) multipart quá dài.")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + FRAMING_ALLOWANCE:
         raise _too_large(limit)
@@ -127,7 +129,7 @@ async def receive_upload(request: Request, storage: LocalStorage, limit: int) ->
             state.out.close()
         if state.temp_path is not None:
             storage.discard(state.temp_path)
-        if isinstance(exc, MultipartParseError):
+        if isinstance(exc, MultipartParseError | FormParserError):
             raise Invalid.field(("body", "file"), "Dữ liệu multipart không hợp lệ.") from None
         raise
     if state.out is not None and not state.out.closed:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy import DateTime, Integer, String, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +53,11 @@ class Idempotency:
     async def replay(self) -> Response | None:
         if self.key is None:
             return None
+        # Concurrent requests with the same key wait here for the first one's transaction, then replay its
+        # answer, instead of racing it into a conflict.
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{self.scope}|{self.key}"}
+        )
         row = await self.session.scalar(
             select(IdempotencyRow).where(IdempotencyRow.scope == self.scope, IdempotencyRow.key == self.key)
         )
