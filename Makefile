@@ -12,7 +12,7 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -c constraints.txt pip setuptools wheel
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
-	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy
+	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy xmlsec
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -44,9 +44,7 @@ async def pull_all(env: Env, system: Registered, since: str | None = None, limit
             return seqs, since
 
 
-async def test_feed_is_signed_valid_xml_of_the_agency_handed_off_dossiers(
-    env: Env, system_identity: Any
-) -> None:
+async def test_feed_is_signed_valid_xml_of_the_agency_handed_off_dossiers(env: Env, system_identity: Any) -> None:
     system = await env.register("motcua-feed", AGENCY, system_identity)
     await env.apply(submitted(dossier_code(1)))  # not yet accepted: not handed off
     await env.apply(accepted(dossier_code(2)))
@@ -104,8 +102,9 @@ async def test_concurrent_writers_never_make_a_reader_skip(env: Env, system_iden
         for i in range(6):
             agency = AGENCY if (w + i) % 3 else OTHER_AGENCY
             async with maker() as session, session.begin():
-                await DossierService(session).apply(accepted(dossier_code(w * 100 + i, agency), agency),
-                                                    event_id=str(uuid.uuid4()))
+                await DossierService(session).apply(
+                    accepted(dossier_code(w * 100 + i, agency), agency), event_id=str(uuid.uuid4())
+                )
                 await asyncio.sleep(rng.random() * 0.02)  # hold the transaction open: commits race
 
     seen: list[int] = []
@@ -137,3 +136,31 @@ async def test_bad_cursor_and_limit_are_named(env: Env, system_identity: Any) ->
         response = await env.client.get("/interop/v1/dossiers", headers=system.headers, params=params)
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["loc"][-1] == field
+
+
+async def test_feed_verifies_with_libxmlsec1_given_only_the_platform_certificate(
+    env: Env, system_identity: Any
+) -> None:
+    """Must-show 1: a standard XML-DSig implementation (libxmlsec1, through python-xmlsec), not our own code,
+    verifies the feed with the published certificate alone; any other certificate fails."""
+    import xmlsec
+    from lxml import etree
+
+    from interop_svc.xml.keys import certificate_pem, generate_rsa_identity
+
+    system = await env.register("motcua-xmlsec", AGENCY, system_identity)
+    await env.apply(accepted(dossier_code(7)))
+    response = await env.client.get("/interop/v1/dossiers", headers=system.headers)
+    assert response.status_code == 200, response.text
+    published = (await env.client.get("/interop/v1/certificate")).content
+
+    def verify(cert_pem: bytes) -> None:
+        root = etree.fromstring(response.content)
+        node = xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature)
+        ctx = xmlsec.SignatureContext()
+        ctx.key = xmlsec.Key.from_memory(cert_pem, xmlsec.constants.KeyDataFormatCertPem)
+        ctx.verify(node)
+
+    verify(published)
+    with pytest.raises(xmlsec.Error):
+        verify(certificate_pem(generate_rsa_identity().certificate))
