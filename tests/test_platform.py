@@ -133,27 +133,45 @@ async def upload(gw: httpx.AsyncClient, auth: dict[str, str], content: bytes) ->
     return str(r.json()["id"])
 
 
+LAN = {
+    "full_name": "Nguyễn Thị Lan",
+    "id_number": "075190001234",
+    "phone": "0912345678",
+    "email": "lan.nguyen@example.vn",
+    "address": "Biên Hòa, Đồng Nai",
+    "type": "citizen",
+}
+HUNG = {
+    "full_name": "Trần Văn Hùng",
+    "id_number": "075085004321",
+    "phone": "0987654321",
+    "email": "hung.tran@example.vn",
+    "address": "Long Khánh, Đồng Nai",
+    "type": "citizen",
+}
+
+
+async def dossier_body(
+    gw: httpx.AsyncClient, citizen: dict[str, str], procedure: str, return_method: str, applicant: dict[str, str]
+) -> dict[str, Any]:
+    """A dossier with its two required documents (TP1, TP2) uploaded by the citizen."""
+    return {
+        "procedure_code": procedure,
+        "return_method": return_method,
+        "form_data": {"muc_dich": "Xin việc"},
+        "applicant": applicant,
+        "documents": [
+            {"requirement_code": tp, "file_id": await upload(gw, citizen, PDF + uuid.uuid4().bytes)}
+            for tp in ("TP1", "TP2")
+        ],
+    }
+
+
 async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.AsyncClient) -> None:
     citizen = await login(gw, "congdan1", "CongDan@2026")
     found = (await gw.get("/api/v1/catalog/procedures", params={"q": "ly lich tu phap"})).json()
     assert LLTP in [p["code"] for p in found["items"]]
-    body = {
-        "procedure_code": LLTP,
-        "return_method": "counter",
-        "form_data": {"muc_dich": "Xin việc"},
-        "applicant": {
-            "full_name": "Nguyễn Thị Lan",
-            "id_number": "075190001234",
-            "phone": "0912345678",
-            "email": "lan.nguyen@example.vn",
-            "address": "Biên Hòa, Đồng Nai",
-            "type": "citizen",
-        },
-        "documents": [
-            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"1")},
-            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"2")},
-        ],
-    }
+    body = await dossier_body(gw, citizen, LLTP, "counter", LAN)
     r = await gw.post("/api/v1/dossiers", json=body, headers={**citizen, "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 201, r.text
     code = r.json()["code"]
@@ -227,23 +245,7 @@ KARAOKE = "1.001029.000.00.30.H19"  # UBND thành phố Biên Hòa, level 3, TP1
 
 async def submit_and_accept(gw: httpx.AsyncClient, procedure: str = LLTP, desk_user: str = "tiepnhan.stp") -> str:
     citizen = await login(gw, "congdan2", "CongDan@2026")
-    body = {
-        "procedure_code": procedure,
-        "return_method": "postal",
-        "form_data": {"muc_dich": "Du học"},
-        "applicant": {
-            "full_name": "Trần Văn Hùng",
-            "id_number": "075085004321",
-            "phone": "0987654321",
-            "email": "hung.tran@example.vn",
-            "address": "Long Khánh, Đồng Nai",
-            "type": "citizen",
-        },
-        "documents": [
-            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"a")},
-            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"b")},
-        ],
-    }
+    body = await dossier_body(gw, citizen, procedure, "postal", HUNG)
     r = await gw.post("/api/v1/dossiers", json=body, headers=citizen)
     assert r.status_code == 201, r.text
     code = str(r.json()["code"])
@@ -355,23 +357,7 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
     from pyhanko_certvalidator import ValidationContext
 
     citizen = await login(gw, "congdan1", "CongDan@2026")
-    body = {
-        "procedure_code": LLTP,
-        "return_method": "online",
-        "form_data": {"muc_dich": "Xin việc"},
-        "applicant": {
-            "full_name": "Nguyễn Thị Lan",
-            "id_number": "075190001234",
-            "phone": "0912345678",
-            "email": "lan.nguyen@example.vn",
-            "address": "Biên Hòa, Đồng Nai",
-            "type": "citizen",
-        },
-        "documents": [
-            {"requirement_code": "TP1", "file_id": await upload(gw, citizen, PDF + b"x")},
-            {"requirement_code": "TP2", "file_id": await upload(gw, citizen, PDF + b"y")},
-        ],
-    }
+    body = await dossier_body(gw, citizen, LLTP, "online", LAN)
     code = (await gw.post("/api/v1/dossiers", json=body, headers=citizen)).json()["code"]
     desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
     r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept"}, headers=desk)
