@@ -81,7 +81,7 @@ async def login(gw: httpx.AsyncClient, username: str, password: str) -> dict[str
 
 def mails_to(platform: Platform, address: str) -> list[email.message.EmailMessage]:
     out = []
-    for p in sorted((platform.root / "mail").glob("*.eml")):
+    for p in sorted((platform.root / "mail").glob("[!.]*.eml")):
         msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         if msg["To"] == address:
             out.append(msg)

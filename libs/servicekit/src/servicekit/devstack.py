@@ -230,7 +230,7 @@ class SmtpSink:
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 name = f"{time.time_ns()}-{abs(hash(envelope.content)) % 10**8}.eml"
-                tmp = sink.root / f".{name}"
+                tmp = sink.root / f".{name}.part"  # written aside, then renamed: readers never see half a file
                 tmp.write_bytes(envelope.content)
                 tmp.rename(sink.root / name)
                 return "250 Message accepted for delivery"
@@ -250,7 +250,7 @@ class SmtpSink:
 
     def messages(self) -> list[email.message.EmailMessage]:
         out = []
-        for p in sorted(self.root.glob("*.eml")):
+        for p in sorted(self.root.glob("[!.]*.eml")):
             msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             out.append(msg)  # type: ignore[arg-type]
         return out  # type: ignore[return-value]
@@ -285,7 +285,9 @@ class SmsSink:
                     return
                 msg_id = f"{time.time_ns()}"
                 record = {**data, "gateway_id": msg_id, "idempotency_key": self.headers.get("Idempotency-Key")}
-                (sink.root / f"{msg_id}.json").write_text(json.dumps(record, ensure_ascii=False))
+                tmp = sink.root / f".{msg_id}.part"
+                tmp.write_text(json.dumps(record, ensure_ascii=False))
+                tmp.rename(sink.root / f"{msg_id}.json")
                 payload = json.dumps({"id": msg_id, "status": "accepted"}).encode()
                 self.send_response(202)
                 self.send_header("content-type", "application/json")
@@ -312,7 +314,7 @@ class SmsSink:
         return f"http://127.0.0.1:{self.port}/sms"
 
     def messages(self) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in sorted(self.root.glob("*.json"))]
+        return [json.loads(p.read_text()) for p in sorted(self.root.glob("[!.]*.json"))]
 
 
 # ------------------------------------------------------------------------------------------------- helpers
