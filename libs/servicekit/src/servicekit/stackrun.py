@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -187,6 +188,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)  # also when started in the background, where SIGINT is ignored
     print("Starting the Đồng Nai online public-service platform…")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            print(f"Error: port {port} is already in use; set GATEWAY_PORT to another port.", file=sys.stderr)
+            sys.exit(1)
     try:
         platform.start_infrastructure()
         env = platform.service_env()
