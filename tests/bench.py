@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -238,6 +239,7 @@ async def main() -> None:
         )
     finally:
         platform.stop()
+        shutil.rmtree(platform.root, ignore_errors=True)
     print("3/4 XML-DSig (interop-svc)")
     rows = xml_bench()
     results["xml"] = rows
