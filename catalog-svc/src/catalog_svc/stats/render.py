@@ -4,28 +4,52 @@ weekly chart as SVG. Pure and synchronous: callers run them in a worker thread, 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
+from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
+
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("submitted", "Tiếp nhận mới"), ("received", "Đã tiếp nhận"), ("in_progress", "Đang giải quyết"),
-    ("finished", "Đã giải quyết"), ("early", "Trước hạn"), ("on_time", "Đúng hạn"), ("late", "Quá hạn"),
-    ("returned", "Đã trả kết quả"), ("withdrawn", "Rút hồ sơ"), ("refused", "Từ chối tiếp nhận"),
-    ("rejected", "Không giải quyết"), ("average_processing_days", "TG TB (ngày LV)"),
-    ("online", "Trực tuyến"), ("counter", "Trực tiếp"), ("postal", "Bưu chính"),
-    ("online_share", "Tỷ lệ trực tuyến (%)"), ("online_payment_share", "Tỷ lệ TT trực tuyến (%)"),
+    ("submitted", "Tiếp nhận mới"),
+    ("received", "Đã tiếp nhận"),
+    ("in_progress", "Đang giải quyết"),
+    ("finished", "Đã giải quyết"),
+    ("early", "Trước hạn"),
+    ("on_time", "Đúng hạn"),
+    ("late", "Quá hạn"),
+    ("returned", "Đã trả kết quả"),
+    ("withdrawn", "Rút hồ sơ"),
+    ("refused", "Từ chối tiếp nhận"),
+    ("rejected", "Không giải quyết"),
+    ("average_processing_days", "TG TB (ngày LV)"),
+    ("online", "Trực tuyến"),
+    ("counter", "Trực tiếp"),
+    ("postal", "Bưu chính"),
+    ("online_share", "Tỷ lệ trực tuyến (%)"),
+    ("online_payment_share", "Tỷ lệ TT trực tuyến (%)"),
 )
 REGISTER_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("no", "STT"), ("code", "Mã hồ sơ"), ("procedure_name", "Thủ tục"), ("applicant_name", "Người nộp"),
-    ("received_at", "Ngày nhận"), ("due_at", "Ngày hẹn trả"), ("transferred_at", "Ngày chuyển"),
-    ("result_at", "Ngày có kết quả"), ("returned_at", "Ngày trả kết quả"),
+    ("no", "STT"),
+    ("code", "Mã hồ sơ"),
+    ("procedure_name", "Thủ tục"),
+    ("applicant_name", "Người nộp"),
+    ("received_at", "Ngày nhận"),
+    ("due_at", "Ngày hẹn trả"),
+    ("transferred_at", "Ngày chuyển"),
+    ("result_at", "Ngày có kết quả"),
+    ("returned_at", "Ngày trả kết quả"),
 )
 INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("code", "Mã"), ("name", "Chỉ tiêu"), ("formula", "Công thức"), ("numerator", "Tử số"),
-    ("denominator", "Mẫu số"), ("value", "Giá trị"), ("unit", "Đơn vị"), ("note", "Ghi chú"),
+    ("code", "Mã"),
+    ("name", "Chỉ tiêu"),
+    ("formula", "Công thức"),
+    ("numerator", "Tử số"),
+    ("denominator", "Mẫu số"),
+    ("value", "Giá trị"),
+    ("unit", "Đơn vị"),
+    ("note", "Ghi chú"),
 )
 
 
@@ -89,14 +113,23 @@ def to_ods(report: dict[str, Any]) -> bytes:
             table.addElement(tr)
         doc.spreadsheet.addElement(table)
 
-    sheet("Chỉ tiêu 766", [h for _, h in INDICATOR_COLUMNS],
-          [[ind[k] for k, _ in INDICATOR_COLUMNS] for ind in report["indicators"]], _title(report))
-    rows = [[p["procedure_code"], p["procedure_name"], *(p[k] for k, _ in SUMMARY_COLUMNS)]
-            for p in report["procedures"]]
+    sheet(
+        "Chỉ tiêu 766",
+        [h for _, h in INDICATOR_COLUMNS],
+        [[ind[k] for k, _ in INDICATOR_COLUMNS] for ind in report["indicators"]],
+        _title(report),
+    )
+    rows = [
+        [p["procedure_code"], p["procedure_name"], *(p[k] for k, _ in SUMMARY_COLUMNS)] for p in report["procedures"]
+    ]
     rows.append(["Tổng cộng", "", *(report["totals"][k] for k, _ in SUMMARY_COLUMNS)])
     sheet("Theo thủ tục", ["Mã thủ tục", "Tên thủ tục", *(h for _, h in SUMMARY_COLUMNS)], rows, _title(report))
-    sheet("Mẫu 06", [h for _, h in REGISTER_COLUMNS],
-          [[r[k] for k, _ in REGISTER_COLUMNS] for r in report["register"]], "Sổ theo dõi hồ sơ")
+    sheet(
+        "Mẫu 06",
+        [h for _, h in REGISTER_COLUMNS],
+        [[r[k] for k, _ in REGISTER_COLUMNS] for r in report["register"]],
+        "Sổ theo dõi hồ sơ",
+    )
     buf = io.BytesIO()
     doc.write(buf)
     return buf.getvalue()
@@ -137,11 +170,15 @@ def weekly_svg(weeks: list[dict[str, Any]], title: str, width: int = 720, height
         bw = max(2.0, slot * 0.35)
         for j, (key, color) in enumerate((("received", "#2b6cb0"), ("finished", "#90cdf4"))):
             h = plot_h * w[key] / peak
-            parts.append(f'<rect x="{x + slot * 0.12 + j * bw:.1f}" y="{top + plot_h - h:.1f}" width="{bw:.1f}" '
-                         f'height="{h:.1f}" fill="{color}"><title>Tuần {escape(w["week"])}: {_BAR_LABELS[key]} '
-                         f'{w[key]} hồ sơ</title></rect>')
-        parts.append(f'<text x="{x + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="9">'
-                     f'{escape(w["week"][5:])}</text>')
+            parts.append(
+                f'<rect x="{x + slot * 0.12 + j * bw:.1f}" y="{top + plot_h - h:.1f}" width="{bw:.1f}" '
+                f'height="{h:.1f}" fill="{color}"><title>Tuần {escape(w["week"])}: {_BAR_LABELS[key]} '
+                f"{w[key]} hồ sơ</title></rect>"
+            )
+        parts.append(
+            f'<text x="{x + slot / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="9">'
+            f"{escape(w['week'][5:])}</text>"
+        )
         if w.get("on_time_rate") is not None:
             points.append(f"{x + slot / 2:.1f},{top + plot_h * (1 - w['on_time_rate'] / 100):.1f}")
     if points:
@@ -161,21 +198,6 @@ def weekly_svg(weeks: list[dict[str, Any]], title: str, width: int = 720, height
 
 
 # ------------------------------------------------------------------------------------------------ PDF
-FONT, FONT_BOLD = "BeVietnamPro", "BeVietnamPro-Bold"
-
-
-@functools.cache
-def _register_fonts() -> None:
-    import fontpkg_be_vietnam_pro
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    files = fontpkg_be_vietnam_pro.ROOT / "files"
-    pdfmetrics.registerFont(TTFont(FONT, str(files / "BeVietnamPro-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "BeVietnamPro-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-
-
 def _chart_drawing(weeks: list[dict[str, Any]], width: float, height: float) -> Any:
     """The weekly chart drawn with reportlab's vector graphics (the same series as the SVG endpoint)."""
     from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
@@ -201,8 +223,15 @@ def _chart_drawing(weeks: list[dict[str, Any]], width: float, height: float) -> 
             points += [x + slot / 2, bottom + plot_h * w["on_time_rate"] / 100]
     if len(points) >= 4:
         d.add(PolyLine(points, strokeColor=colors.HexColor("#c53030"), strokeWidth=1.5))
-    d.add(String(left, 4, "Cột: hồ sơ tiếp nhận / đã giải quyết theo tuần; đường: tỷ lệ đúng hạn (%)",
-                 fontName=FONT, fontSize=7))
+    d.add(
+        String(
+            left,
+            4,
+            "Cột: hồ sơ tiếp nhận / đã giải quyết theo tuần; đường: tỷ lệ đúng hạn (%)",
+            fontName=FONT,
+            fontSize=7,
+        )
+    )
     return d
 
 
@@ -213,44 +242,72 @@ def to_pdf(report: dict[str, Any]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-    _register_fonts()
+    register_fonts()
     body = ParagraphStyle("b", fontName=FONT, fontSize=8, leading=10)
     head = ParagraphStyle("h", fontName=FONT_BOLD, fontSize=13, leading=16, spaceAfter=6)
     sub = ParagraphStyle("s", fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=8, spaceAfter=4)
-    style = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 7),
-                        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#edf2f7"))])
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), 7),
+            ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#edf2f7")),
+        ]
+    )
 
     def p(v: Any) -> Any:
         return Paragraph(escape("" if v is None else str(v)), body)
 
     buf = io.BytesIO()
     page = landscape(A4)
-    doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm, title=_title(report), author="Cổng dịch vụ công tỉnh Đồng Nai",
-                            lang="vi")
-    story: list[Any] = [Paragraph(escape(_title(report)), head),
-                        Paragraph(f"Từ {report['from'][:10]} đến trước {report['to'][:10]}; lập lúc "
-                                  f"{report['generated_at']}.", body),
-                        Paragraph("Chỉ tiêu theo Quyết định 766/QĐ-TTg", sub)]
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=page,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=_title(report),
+        author="Cổng dịch vụ công tỉnh Đồng Nai",
+        lang="vi",
+    )
+    story: list[Any] = [
+        Paragraph(escape(_title(report)), head),
+        Paragraph(f"Từ {report['from'][:10]} đến trước {report['to'][:10]}; lập lúc {report['generated_at']}.", body),
+        Paragraph("Chỉ tiêu theo Quyết định 766/QĐ-TTg", sub),
+    ]
     rows = [[p(h) for _, h in INDICATOR_COLUMNS]]
     rows += [[p(ind[k]) for k, _ in INDICATOR_COLUMNS] for ind in report["indicators"]]
     width = page[0] - 24 * mm
-    story.append(Table(rows, colWidths=[w * width for w in (.08, .2, .27, .07, .07, .07, .07, .17)], style=style,
-                       repeatRows=1))
+    story.append(
+        Table(
+            rows,
+            colWidths=[w * width for w in (0.08, 0.2, 0.27, 0.07, 0.07, 0.07, 0.07, 0.17)],
+            style=style,
+            repeatRows=1,
+        )
+    )
     story += [Paragraph("Xu hướng theo tuần", sub), _chart_drawing(report["weekly"], width, 150)]
     story += [PageBreak(), Paragraph("Số liệu theo thủ tục", sub)]
     cols = SUMMARY_COLUMNS[:12]
     rows = [[p("Thủ tục"), *(p(h) for _, h in cols)]]
-    rows += [[p(f"{r['procedure_code']} {r['procedure_name'] or ''}"), *(p(r[k]) for k, _ in cols)]
-             for r in report["procedures"]]
+    rows += [
+        [p(f"{r['procedure_code']} {r['procedure_name'] or ''}"), *(p(r[k]) for k, _ in cols)]
+        for r in report["procedures"]
+    ]
     rows.append([p("Tổng cộng"), *(p(report["totals"][k]) for k, _ in cols)])
     story.append(Table(rows, colWidths=[0.28 * width] + [0.06 * width] * len(cols), style=style, repeatRows=1))
     story += [PageBreak(), Paragraph("Mẫu số 06 — Sổ theo dõi hồ sơ", sub)]
-    rows = [[p(h) for _, h in REGISTER_COLUMNS]] + [[p(r[k]) for k, _ in REGISTER_COLUMNS]
-                                                    for r in report["register"]]
-    story.append(Table(rows, colWidths=[w * width for w in (.04, .16, .2, .14, .09, .09, .09, .09, .1)],
-                       style=style, repeatRows=1))
+    rows = [[p(h) for _, h in REGISTER_COLUMNS]] + [[p(r[k]) for k, _ in REGISTER_COLUMNS] for r in report["register"]]
+    story.append(
+        Table(
+            rows,
+            colWidths=[w * width for w in (0.04, 0.16, 0.2, 0.14, 0.09, 0.09, 0.09, 0.09, 0.1)],
+            style=style,
+            repeatRows=1,
+        )
+    )
     doc.build(story)
     return buf.getvalue()

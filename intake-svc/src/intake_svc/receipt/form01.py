@@ -6,34 +6,19 @@ Vietnamese glyph, embedded (subset) in the PDF so it prints the same everywhere.
 
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-FONT, FONT_BOLD, FONT_ITALIC = "BeVietnamPro", "BeVietnamPro-Bold", "BeVietnamPro-Italic"
-
-
-@functools.cache
-def register_fonts() -> None:
-    import fontpkg_be_vietnam_pro
-
-    files = fontpkg_be_vietnam_pro.ROOT / "files"
-    pdfmetrics.registerFont(TTFont(FONT, str(files / "BeVietnamPro-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "BeVietnamPro-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(files / "BeVietnamPro-Italic.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
+from servicekit.timefmt import VN
 
 
 @dataclass
@@ -74,17 +59,35 @@ def render(data: ReceiptData) -> bytes:
     title = ParagraphStyle("title", parent=center, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=4)
     small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A5, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,
-                            bottomMargin=10 * mm, title=f"Giấy tiếp nhận hồ sơ {data.code}",
-                            author="Cổng Dịch vụ công tỉnh Đồng Nai", subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A5,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=f"Giấy tiếp nhận hồ sơ {data.code}",
+        author="Cổng Dịch vụ công tỉnh Đồng Nai",
+        subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP",
+    )
     e = escape
     header = Table(
-        [[Paragraph(f"<b>{e((data.agency_name or f'Cơ quan {data.agency_code}').upper())}</b><br/>"
+        [
+            [
+                Paragraph(
+                    f"<b>{e((data.agency_name or f'Cơ quan {data.agency_code}').upper())}</b><br/>"
                     "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
-                    f"Số: {e(data.code)}", center),
-          Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
+                    f"Số: {e(data.code)}",
+                    center,
+                ),
+                Paragraph(
+                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
                     f"<i>Đồng Nai, ngày {data.received_at.astimezone(VN):%d} tháng "
-                    f"{data.received_at.astimezone(VN):%m} năm {data.received_at.astimezone(VN):%Y}</i>", center)]],
+                    f"{data.received_at.astimezone(VN):%m} năm {data.received_at.astimezone(VN):%Y}</i>",
+                    center,
+                ),
+            ]
+        ],
         colWidths=[50 * mm, 74 * mm],
     )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -101,11 +104,23 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 2 * mm),
         Paragraph("1. Thành phần hồ sơ nộp gồm:", base),
     ]
-    rows = [[Paragraph("<b>TT</b>", center), Paragraph("<b>Tên giấy tờ</b>", center),
-             Paragraph("<b>Hình thức (bản chính, bản sao…)</b>", center), Paragraph("<b>Số lượng</b>", center)]]
+    rows = [
+        [
+            Paragraph("<b>TT</b>", center),
+            Paragraph("<b>Tên giấy tờ</b>", center),
+            Paragraph("<b>Hình thức (bản chính, bản sao…)</b>", center),
+            Paragraph("<b>Số lượng</b>", center),
+        ]
+    ]
     for i, d in enumerate(data.documents, 1):
-        rows.append([Paragraph(str(i), center), Paragraph(e(d.name), small),
-                     Paragraph("Bản chính" if d.original else "Bản sao", center), Paragraph(str(d.copies), center)])
+        rows.append(
+            [
+                Paragraph(str(i), center),
+                Paragraph(e(d.name), small),
+                Paragraph("Bản chính" if d.original else "Bản sao", center),
+                Paragraph(str(d.copies), center),
+            ]
+        )
     table = Table(rows, colWidths=[8 * mm, 70 * mm, 28 * mm, 18 * mm], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, "#333333"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story += [
@@ -120,10 +135,14 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 4 * mm),
     ]
     signs = Table(
-        [[Paragraph("<b>NGƯỜI NỘP HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center),
-          Paragraph("<b>NGƯỜI TIẾP NHẬN HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center)],
-         [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
-         [Paragraph(e(data.applicant_name), center), Paragraph(e(data.officer or ""), center)]],
+        [
+            [
+                Paragraph("<b>NGƯỜI NỘP HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center),
+                Paragraph("<b>NGƯỜI TIẾP NHẬN HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center),
+            ],
+            [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
+            [Paragraph(e(data.applicant_name), center), Paragraph(e(data.officer or ""), center)],
+        ],
         colWidths=[62 * mm, 62 * mm],
     )
     story.append(signs)

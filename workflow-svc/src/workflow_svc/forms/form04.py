@@ -6,34 +6,19 @@ Signed by the head of the resolving agency. The font is Be Vietnam Pro (SIL OFL,
 
 from __future__ import annotations
 
-import functools
 import io
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-FONT, FONT_BOLD, FONT_ITALIC = "BeVietnamPro", "BeVietnamPro-Bold", "BeVietnamPro-Italic"
-
-
-@functools.cache
-def register_fonts() -> None:
-    import fontpkg_be_vietnam_pro
-
-    files = fontpkg_be_vietnam_pro.ROOT / "files"
-    pdfmetrics.registerFont(TTFont(FONT, str(files / "BeVietnamPro-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "BeVietnamPro-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(files / "BeVietnamPro-Italic.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
+from servicekit.timefmt import VN
 
 
 def _when(value: str | datetime) -> str:
@@ -51,13 +36,28 @@ def render(form: dict[str, Any]) -> bytes:
     issued = datetime.fromisoformat(form["issued_at"]).astimezone(VN)
     agency = form.get("agency_name") or f"Cơ quan {form.get('agency_code', '')}"
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A5, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,
-                            bottomMargin=10 * mm, title=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {form['code']}",
-                            author=agency, subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A5,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {form['code']}",
+        author=agency,
+        subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP",
+    )
     header = Table(
-        [[Paragraph(f"<b>{e(agency.upper())}</b><br/>Số: {e(form['code'])}", center),
-          Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
-                    f"<i>Đồng Nai, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}</i>", center)]],
+        [
+            [
+                Paragraph(f"<b>{e(agency.upper())}</b><br/>Số: {e(form['code'])}", center),
+                Paragraph(
+                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
+                    f"<i>Đồng Nai, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}</i>",
+                    center,
+                ),
+            ]
+        ],
         colWidths=[50 * mm, 74 * mm],
     )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -78,11 +78,18 @@ def render(form: dict[str, Any]) -> bytes:
         Spacer(1, 5 * mm),
     ]
     signs = Table(
-        [[Paragraph("", center),
-          Paragraph(f"<b>{e(form.get('signed_by_title') or 'Lãnh đạo cơ quan').upper()}</b><br/>"
-                    "<i>(Ký, ghi rõ họ tên và đóng dấu)</i>", center)],
-         [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
-         [Paragraph("", center), Paragraph(f"<b>{e(form.get('signed_by') or '')}</b>", center)]],
+        [
+            [
+                Paragraph("", center),
+                Paragraph(
+                    f"<b>{e(form.get('signed_by_title') or 'Lãnh đạo cơ quan').upper()}</b><br/>"
+                    "<i>(Ký, ghi rõ họ tên và đóng dấu)</i>",
+                    center,
+                ),
+            ],
+            [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
+            [Paragraph("", center), Paragraph(f"<b>{e(form.get('signed_by') or '')}</b>", center)],
+        ],
         colWidths=[50 * mm, 74 * mm],
     )
     story.append(signs)
