@@ -64,6 +64,17 @@ class DossierExtended(WorkflowEvent):
     new_due_at: datetime
 
 
+class SupplementRequested(WorkflowEvent):
+    event_type = "workflow.dossier.supplement_requested.v1"
+    description = ("The specialist asked the applicant for more documents during processing (form 02 content): "
+                   "the deadline clock stops until intake's supplemented event; the dossier then returns to the "
+                   "same step and assignee.")
+    items: list[str]
+    note: str | None = None
+    requested_by: str | None = None  # the specialist's name, for form 02
+    round: int  # 1 for the first request during processing, 2 for the next, ...
+
+
 class DossierRejected(DossierRefused):
     """Old name of :class:`DossierRefused` (same event)."""
 
