@@ -39,6 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts import CloudEvent
+from contracts import workflow as wf
 from contracts.intake import (
     DossierAccepted,
     DossierDelivered,
@@ -50,7 +51,7 @@ from contracts.intake import (
     PaymentPaid,
 )
 from contracts.interop import CounterDossierReceived, StatusReported
-from contracts.workflow import DossierExtended, DossierForwarded, DossierRejected, DossierResultReady
+from contracts.workflow import DossierExtended, DossierForwarded, DossierResultReady
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 A, B = "000.00.15.H19", "000.01.30.H19"
@@ -104,7 +105,7 @@ class Dossier:
         return self.add(DossierResultReady(**self._wf(at), finished_at=at), "/workflow-svc")
 
     def rejected(self, at: datetime) -> Dossier:
-        return self.add(DossierRejected(**self._wf(at), reason="Không đủ điều kiện", finished_at=at), "/workflow-svc")
+        return self.add(wf.DossierRefused(**self._wf(at), reason="Không đủ điều kiện", finished_at=at), "/workflow-svc")
 
     def extended(self, at: datetime, old: datetime, new: datetime) -> Dossier:
         return self.add(DossierExtended(**self._wf(at), reason="Cần xác minh", old_due_at=old, new_due_at=new),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from intake_helpers import AGENCY, LLTP, Env
 
 from contracts import CloudEvent
-from contracts.workflow import DossierExtended, DossierProcessingStarted, DossierRejected
+from contracts.workflow import DossierExtended, DossierProcessingStarted, DossierRefused
 from intake_svc.dossier.handlers import on_extended, on_processing_started, on_rejected
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -38,7 +38,7 @@ async def test_extension_rejection_and_stale_events(env: Env) -> None:
     tracked = (await env.client.get(f"/api/v1/tracking/{code}")).json()
     assert datetime.fromisoformat(tracked["due_at"]) == new_due and tracked["status"] == "accepted"
 
-    await _handle(env, on_rejected, DossierRejected(
+    await _handle(env, on_rejected, DossierRefused(
         code=code, procedure_code=LLTP, agency_code=AGENCY, at=at, finished_at=at, reason="Không đủ điều kiện"))
     tracked = (await env.client.get(f"/api/v1/tracking/{code}")).json()
     assert tracked["status"] == "rejected" and tracked["national_status"] == 8 and tracked["completed_at"]

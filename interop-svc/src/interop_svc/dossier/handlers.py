@@ -26,7 +26,7 @@ _WORKFLOW_ACTIONS: dict[str, str] = {
     we.DossierForwarded.event_type: "Chuyển xử lý",
     we.DossierProcessingStarted.event_type: "Bắt đầu xử lý",
     we.DossierResultReady.event_type: "Có kết quả giải quyết",
-    we.DossierRejected.event_type: "Không giải quyết (có văn bản nêu lý do)",
+    we.DossierRefused.event_type: "Không giải quyết (có văn bản nêu lý do)",
     we.DossierExtended.event_type: "Gia hạn, hẹn lại ngày trả kết quả",
 }
 
@@ -79,7 +79,7 @@ def workflow_facts(event: CloudEvent) -> DossierFacts:
     elif isinstance(e, we.DossierResultReady):
         status, national = "result_ready", 9
         values["completed_at"] = e.finished_at
-    elif isinstance(e, we.DossierRejected):
+    elif isinstance(e, we.DossierRefused):
         status, national, note = "rejected", 8, e.reason
         values["completed_at"] = e.finished_at
     elif isinstance(e, we.DossierExtended):

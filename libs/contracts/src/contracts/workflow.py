@@ -75,10 +75,6 @@ class SupplementRequested(WorkflowEvent):
     round: int  # 1 for the first request during processing, 2 for the next, ...
 
 
-class DossierRejected(DossierRefused):
-    """Old name of :class:`DossierRefused` (same event)."""
-
-
 class HandoffRequested(WorkflowEvent):
     event_type = "workflow.dossier.handoff_requested.v1"
     description = "The lead agency handed part of the dossier to another agency (liên thông, R-WF-3)."
