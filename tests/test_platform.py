@@ -123,6 +123,7 @@ async def test_ready_register_token_me_and_welcome_email(gw: httpx.AsyncClient, 
         "/api/v1/workflow/tasks",
         "/api/v1/notifications",
         "/interop/v1/messages",
+        "/api/v1/audit/reads",
     ):
         assert path in spec["paths"], path
 
@@ -196,12 +197,13 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     await eventually(at_specialist, timeout=90, interval=0.3)  # auto-forwarded (WORKFLOW_AUTO_FORWARD_AFTER=1s)
     tasks = (await gw.get("/api/v1/workflow/tasks", headers=specialist)).json()
     assert code in json.dumps(tasks, ensure_ascii=False)
+    draft = await upload(gw, specialist, PDF + b"du-thao")
     for payload in (
         {"action": "claim"},
         {
             "action": "propose",
             "comment": "Đủ điều kiện cấp phiếu",
-            "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "file_id": await upload(gw, specialist, PDF)}],
+            "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "file_id": draft}],
         },
     ):
         r = await gw.post(
@@ -211,6 +213,19 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
         )
         assert r.status_code == 200, r.text
     leader = await login(gw, "lanhdao.stp", "CanBo@2026")
+
+    async def leader_opens_draft() -> bool:  # the specialist's upload, attached by workflow's event
+        return (await gw.get(f"/api/v1/files/{draft}", headers=leader)).status_code == 200
+
+    await eventually(leader_opens_draft, timeout=60, interval=0.3)
+    # officer search: the applicant's name without diacritics, the CCCD
+    for q in ("nguyen thi lan", "075190001234"):
+        found = (await gw.get("/api/v1/dossiers", params={"q": q, "size": 100}, headers=desk)).json()
+        assert code in [d["code"] for d in found["items"]], q
+    inspector = await login(gw, "thanhtra", "CanBo@2026")
+    assert (await gw.get(f"/api/v1/dossiers/{code}", headers=inspector)).status_code == 200
+    reads = (await gw.get("/api/v1/audit/reads", params={"dossier": code}, headers=inspector)).json()["items"]
+    assert {("Võ Quốc Bảo", "file"), ("Trịnh Văn Nam", "dossier")} <= {(e["actor_name"], e["what"]) for e in reads}
     r = await gw.post(
         f"/api/v1/workflow/dossiers/{code}/actions",
         json={"action": "approve", "comment": "Đồng ý"},

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -142,18 +140,9 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from servicekit import devstack
-    from servicekit.migrations import upgrade
 
-    root = Path(tempfile.mkdtemp(prefix="dvc-stats-bench-"))
-    root.chmod(0o755)
-    pg = devstack.Postgres(root / "pg", fast=True).start()
-    try:
-        devstack.create_database(pg.url(), "bench")
-        upgrade(ROOT / "migrations", pg.url("bench"))
-        asyncio.run(run(pg.url("bench"), args.dossiers, args.repeat))
-    finally:
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with devstack.scratch_database(ROOT / "migrations", prefix="dvc-stats-bench-") as url:
+        asyncio.run(run(url, args.dossiers, args.repeat))
 
 
 if __name__ == "__main__":

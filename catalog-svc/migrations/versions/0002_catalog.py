@@ -4,9 +4,9 @@ Revision ID: catalog_0002
 Revises: catalog_0001
 Create Date: 2026-11-29
 
-Search folds text with ``catalog_fold`` — our own IMMUTABLE function (translate() over every Vietnamese
-letter, đ included) rather than ``unaccent``, which is only STABLE (so unusable in a generated column or
-index), depends on a dictionary file, and does not map đ → d in every version. ``pg_trgm`` (a trusted
+Search folds text with ``catalog_fold`` — our own IMMUTABLE function (servicekit.vntext.fold_function_sql:
+translate() over every Vietnamese letter, đ included) rather than ``unaccent``, which is only STABLE (so unusable
+in a generated column or index), depends on a dictionary file, and does not map đ → d in every version. ``pg_trgm`` (a trusted
 contrib extension shipped with every PostgreSQL build, the embedded one included) gives the GIN index
 that serves ILIKE and word similarity on the folded generated column.
 """
@@ -14,29 +14,17 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from servicekit.vntext import fold_function_sql
+
 revision = "catalog_0002"
 down_revision = "catalog_0001"
 branch_labels = None
 depends_on = None
 
-# Frozen copy of catalog_svc.text.VI_FROM / VI_TO (a test checks the SQL and Python folds agree).
-VI_FROM = (
-    "àÀáÁãÃảẢạẠăĂằẰắẮẵẴẳẲặẶâÂầẦấẤẫẪẩẨậẬèÈéÉẽẼẻẺẹẸêÊềỀếẾễỄểỂệỆìÌíÍĩĨỉỈịỊòÒóÓõÕỏỎọỌôÔồỒốỐỗỖổỔộỘ"
-    "ơƠờỜớỚỡỠởỞợỢùÙúÚũŨủỦụỤưƯừỪứỨữỮửỬựỰỳỲýÝỹỸỷỶỵỴđĐ"
-)
-VI_TO = (
-    "aAaAaAaAaAaAaAaAaAaAaAaAaAaAaAaAaAeEeEeEeEeEeEeEeEeEeEeEiIiIiIiIiIoOoOoOoOoOoOoOoOoO"
-    "oOoOoOoOoOoOoOoOuUuUuUuUuUuUuUuUuUuUuUyYyYyYyYyYdD"
-)
-
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.execute(
-        "CREATE FUNCTION catalog_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
-        "SELECT btrim(regexp_replace(lower(translate(normalize(t, NFC), "
-        f"'{VI_FROM}', '{VI_TO}')), '[^a-z0-9]+', ' ', 'g')) $$"
-    )
+    op.execute(fold_function_sql("catalog_fold"))
     op.create_table(
         "sectors",
         sa.Column("code", sa.String(32), primary_key=True),

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Path prefixes of the public contract (docs/api.md) and the service that owns each.
 ROUTES: dict[str, list[str]] = {
     "catalog": ["/api/v1/catalog", "/api/v1/reports", "/api/v1/stats"],
-    "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments"],
+    "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments", "/api/v1/audit"],
     "workflow": ["/api/v1/workflow"],
     "notify": ["/api/v1/notifications"],
     "interop": ["/api/v1/interop", "/interop/v1"],

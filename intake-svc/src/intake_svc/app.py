@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import httpx
 from fastapi import FastAPI
 
+from intake_svc.access.handlers import access_subscriptions
+from intake_svc.audit.routes import router as audit_router
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.dossier.handlers import CatalogRef, ResultFiles, subscriptions
 from intake_svc.dossier.routes import router as dossier_router
@@ -16,6 +18,7 @@ from intake_svc.payment.routes import router as payment_router
 from intake_svc.payment.vnpay import Gateway
 from intake_svc.result.routes import router as result_router
 from intake_svc.result.signing import AgencySigner
+from intake_svc.search.routes import router as search_router
 from intake_svc.settings import Settings
 from servicekit.runtime import create_service_app
 from vncalendar import default_calendar
@@ -61,8 +64,8 @@ def create_app(
         settings=settings, title="intake-svc — Tiếp nhận hồ sơ",
         description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, phí và lệ phí "
                     "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu.",
-        routers=[file_router, dossier_router, payment_router, result_router],
-        subscriptions=subscriptions(results, catalog_ref),
+        routers=[file_router, dossier_router, payment_router, result_router, search_router, audit_router],
+        subscriptions=[*subscriptions(results, catalog_ref), *access_subscriptions()],
         on_startup=[start], on_shutdown=[stop], background=[expire_payments],
     )
     app.state.clock = clock

@@ -12,6 +12,8 @@ class Base(DeclarativeBase):
 
 def load_all() -> None:
     """Imports every ORM module so the metadata is complete (migrations, tests)."""
+    import intake_svc.access.models
+    import intake_svc.audit.models
     import intake_svc.dossier.models
     import intake_svc.file.models
     import intake_svc.payment.models

@@ -4,11 +4,28 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake_svc.models import Base
+
+# the generated search columns' expressions (the migration intake_0005 creates them the same way)
+SEARCH_NAME_SQL = "intake_fold(applicant->>'full_name')"
+ID_NUMBER_SQL = "applicant->>'id_number'"
+PHONE_SQL = "regexp_replace(applicant->>'phone', '^\\+84', '0')"
 
 
 class Dossier(Base):
@@ -48,6 +65,10 @@ class Dossier(Base):
     fees_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     payment_pending: Mapped[bool] = mapped_column(default=False)
+    # officer search (intake_0005): generated from ``applicant``, indexed; never written by the application
+    search_name: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_NAME_SQL, persisted=True))
+    applicant_id_number: Mapped[str | None] = mapped_column(Text, Computed(ID_NUMBER_SQL, persisted=True))
+    applicant_phone: Mapped[str | None] = mapped_column(Text, Computed(PHONE_SQL, persisted=True))
 
 
 class DossierDocument(Base):

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -85,23 +85,3 @@ class DossierRepository:
             set_committed_value(dossier, k, v)
         set_committed_value(dossier, "version", new_version)
         return True
-
-    async def page(
-        self, *, owner_id: str | None, agency_code: str | None, status: str | None, procedure_code: str | None,
-        page: int, size: int,
-    ) -> tuple[list[Dossier], int]:
-        conds = []
-        if owner_id is not None:
-            conds.append(Dossier.owner_id == owner_id)
-        if agency_code is not None:
-            conds.append(Dossier.agency_code == agency_code)
-        if status:
-            conds.append(Dossier.status == status)
-        if procedure_code:
-            conds.append(Dossier.procedure_code == procedure_code)
-        total = int(await self.session.scalar(select(func.count()).select_from(Dossier).where(*conds)) or 0)
-        rows = await self.session.scalars(
-            select(Dossier).where(*conds).order_by(Dossier.submitted_at.desc(), Dossier.code.desc())
-            .offset((page - 1) * size).limit(size)
-        )
-        return list(rows), total

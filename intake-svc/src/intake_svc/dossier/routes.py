@@ -3,10 +3,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
+from intake_svc.audit.service import ReadLog
 from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep
 from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.repository import DossierRepository
@@ -15,9 +16,7 @@ from intake_svc.dossier.schemas import (
     DeliveryCreate,
     DocumentRead,
     DossierCreate,
-    DossierPage,
     DossierRead,
-    DossierSummary,
     HistoryEntry,
     ReceptionDecision,
     SupplementCreate,
@@ -80,30 +79,11 @@ async def submit_dossier(body: DossierCreate, request: Request, principal: Citiz
     return await _answer(session, idem, dossier, 201)
 
 
-@router.get("/dossiers", response_model=DossierPage)
-async def list_dossiers(
-    principal: CurrentUser, session: SessionDep, status: str | None = None, procedure_code: str | None = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> DossierPage:
-    repo = DossierRepository(session)
-    if principal.has("citizen") and not principal.is_officer:
-        rows, total = await repo.page(owner_id=principal.id, agency_code=None, status=status,
-                                      procedure_code=procedure_code, page=page, size=size)
-    elif principal.is_officer and principal.agency_code:
-        rows, total = await repo.page(owner_id=None, agency_code=principal.agency_code, status=status,
-                                      procedure_code=procedure_code, page=page, size=size)
-    else:
-        rows, total = [], 0
-    items = [DossierSummary(code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure_name,
-                            agency_code=d.agency_code, applicant_name=str(d.applicant.get("full_name", "")),
-                            status=d.status, national_status=d.national_status, submitted_at=d.submitted_at,
-                            due_at=d.due_at, version=d.version) for d in rows]
-    return DossierPage(items=items, total=total, page=page, size=size)
-
-
 @router.get("/dossiers/{code}", response_model=DossierRead)
-async def read_dossier(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep) -> DossierRead:
+async def read_dossier(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep,
+                       now: NowDep) -> DossierRead:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
+    ReadLog(session, now).record(principal, dossier, "dossier")
     return await _read(session, dossier)
 
 
@@ -164,11 +144,12 @@ async def deliver_result(code: str, body: DeliveryCreate, request: Request, prin
 @router.get("/dossiers/{code}/receipt", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Mẫu số 01 (PDF)"}})
 async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep,
-                       catalog: CatalogDep) -> Response:
+                       catalog: CatalogDep, now: NowDep) -> Response:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     if dossier.received_at is None or dossier.due_at is None:
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
                        slug="not-received")
+    ReadLog(session, now).record(principal, dossier, "receipt")
     docs = await DossierRepository(session).documents(dossier.id)
     actions = await DossierRepository(session).actions(dossier.id)
     officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)

@@ -222,6 +222,8 @@ class DossierSummary(BaseModel):
     submitted_at: VNDateTime
     due_at: VNDateTime | None
     version: int
+    channel: str = "online"
+    received_at: VNDateTime | None = None
 
 
 class DossierPage(BaseModel):

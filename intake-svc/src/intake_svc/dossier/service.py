@@ -26,6 +26,7 @@ from contracts.intake import (
     DossierSupplementRequested,
     DossierWithdrawn,
 )
+from intake_svc.access.policy import AccessPolicy
 from intake_svc.catalog.client import CatalogClient, Procedure
 from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.dossier.repository import DossierRepository
@@ -81,12 +82,6 @@ def dossier_code(agency_code: str, day: datetime, n: int) -> str:
     return f"{agency_code}-{day.astimezone(VN):%y%m%d}-{n:04d}"
 
 
-def can_see(principal: Principal, dossier: Dossier) -> bool:
-    if dossier.owner_id == principal.id and principal.has("citizen"):
-        return True
-    return principal.is_officer and principal.agency_code is not None and principal.agency_code == dossier.agency_code
-
-
 class DossierService:
     def __init__(self, session: AsyncSession, *, calendar: WorkCalendar, catalog: CatalogClient | None = None,
                  now: datetime | None = None) -> None:
@@ -100,8 +95,9 @@ class DossierService:
     # reads -------------------------------------------------------------------------------------
 
     async def visible(self, principal: Principal, code: str) -> Dossier:
+        """A dossier the caller may read (access/policy.py: owner, its agency, partners, auditors); else 404."""
         dossier = await self.repo.by_code(code)
-        if dossier is None or not can_see(principal, dossier):
+        if dossier is None or not await AccessPolicy(self.session).may_read(principal, dossier):
             raise NotFound("Không tìm thấy hồ sơ.")
         return dossier
 

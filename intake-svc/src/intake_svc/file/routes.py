@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from intake_svc.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from intake_svc.deps import CurrentUser, NowDep, SessionDep, SettingsDep, StorageDep
 from intake_svc.file.schemas import FileRead
 from intake_svc.file.service import FileService
 
@@ -26,8 +26,8 @@ async def upload_file(request: Request, principal: CurrentUser, session: Session
 
 @router.get("/{file_id}", response_class=FileResponse)
 async def download_file(file_id: uuid.UUID, principal: CurrentUser, session: SessionDep,
-                        storage: StorageDep) -> FileResponse:
-    stored, path = await FileService(session, storage).readable(principal, file_id)
+                        storage: StorageDep, now: NowDep) -> FileResponse:
+    stored, path = await FileService(session, storage).readable(principal, file_id, now)
     return FileResponse(path, media_type=stored.media_type, filename=stored.name,
                         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
                                  "Digest": f"sha-256={stored.sha256}"})

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake_svc.access.policy import AccessPolicy
+from intake_svc.access.repository import AccessRepository
+from intake_svc.audit.service import ReadLog
 from intake_svc.errors import NotFound, UnsupportedMedia
 from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
@@ -36,18 +40,32 @@ class FileService:
         await self.session.flush()
         return stored
 
-    async def readable(self, principal: Principal, file_id: uuid.UUID) -> tuple[StoredFile, Path]:
-        """The owner, or an officer or the one-stop software (interop feed links) of an agency holding a
-        dossier with the file; anyone else gets 404."""
+    async def readable(self, principal: Principal, file_id: uuid.UUID,
+                       now: datetime | None = None) -> tuple[StoredFile, Path]:
+        """The owner; anyone who may read a dossier holding the file, as one of the applicant's documents or
+        attached while processing (access/policy.py: its agency, partner agencies, auditors); the one-stop
+        software of the agency holding a dossier with the file (interop feed links). Anyone else gets 404.
+        A read by anyone but the applicant goes to the read log."""
         stored = await self.repo.get(file_id)
-        allowed = stored is not None and (
-            stored.owner_id == principal.id
-            or ((principal.is_officer or principal.has("onestop")) and principal.agency_code is not None
+        if stored is None:
+            raise NotFound("Không tìm thấy tệp.")
+        through = None
+        if principal.is_officer or stored.owner_id != principal.id:
+            policy = AccessPolicy(self.session)
+            for dossier in await AccessRepository(self.session).dossiers_of_file(file_id):
+                if await policy.may_read(principal, dossier):
+                    through = dossier
+                    break
+        allowed = (
+            stored.owner_id == principal.id or through is not None
+            or (principal.has("onestop") and principal.agency_code is not None
                 and await self.repo.attached_to_agency(file_id, principal.agency_code))
         )
-        if stored is None or not allowed:
+        if not allowed:
             raise NotFound("Không tìm thấy tệp.")
         path = self.storage.path_of(stored.sha256)
         if path is None:
             raise NotFound("Không tìm thấy tệp.")
+        if through is not None:
+            ReadLog(self.session, now).record(principal, through, "file", stored)
         return stored, path

@@ -39,6 +39,9 @@ class DossierStepChanged(WorkflowEvent):
     step_agency: str | None = None
     step_due_at: datetime | None = None
     action: str | None = None
+    # files the action attached (drafts of the result, a partner's answer): intake lets everyone processing the
+    # dossier open them; each ``{name, file_id?, sha256?, kind?}``, file ids of intake's uploads
+    documents: list[dict[str, str]] = []
 
 
 class DossierResultReady(WorkflowEvent):

@@ -660,7 +660,8 @@ class DossierService:
                               department=target.department or target.name), d.code)
         emit(DossierStepChanged(**common, step=target.code, from_step=from_step.code, to_step=target.code,
                                 role=target.role, step_agency=d.step_agency, step_due_at=d.step_due_at,
-                                action=action), d.code)
+                                action=action, documents=[x.as_dict() for x in body.documents] if body else []),
+             d.code)
         if from_step.code == start_code and not target.terminal and started:
             emit(DossierProcessingStarted(**common, step=target.code), d.code)
         if target.terminal and target.outcome == "result_ready":

@@ -1,0 +1,101 @@
+"""The officers' dossier search: filters on indexed columns only, one count and one narrow page query.
+
+Every query is scoped first (the agency for officers, the owner for citizens; the province for auditors),
+then filtered; the per-agency composite indexes of migration intake_0005 serve the scope with each sort key,
+the trigram index the folded name, plain indexes the CCCD and the phone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake_svc.dossier.models import Dossier
+
+# statuses in which the appointment runs (the overdue and due-soon filters, partial index ix_dossiers_*open_due)
+OPEN = ("accepted", "processing")
+
+SORTS: dict[str, Any] = {
+    "submitted_at": Dossier.submitted_at, "received_at": Dossier.received_at, "due_at": Dossier.due_at,
+    "code": Dossier.code, "status": Dossier.status,
+}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    owner_id: str | None = None
+    agency_code: str | None = None
+    codes: tuple[str, ...] = ()  # q: the dossier code as typed (upper-cased)
+    id_number: str | None = None  # q: CCCD or tax code
+    phone: str | None = None  # q: phone, +84 → 0
+    name: str | None = None  # q: folded name fragment
+    procedure_code: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    due_before: datetime | None = None
+    due_from: datetime | None = None  # due within N working days: from now
+    open_only: bool = False
+
+
+def _where(c: Criteria) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if c.owner_id is not None:
+        conds.append(Dossier.owner_id == c.owner_id)
+    if c.agency_code is not None:
+        conds.append(Dossier.agency_code == c.agency_code)
+    anyof: list[ColumnElement[bool]] = [Dossier.code == code for code in c.codes]
+    if c.id_number:
+        anyof.append(Dossier.applicant_id_number == c.id_number)
+    if c.phone:
+        anyof.append(Dossier.applicant_phone == c.phone)
+    if c.name:
+        anyof.append(Dossier.search_name.like(f"%{c.name}%"))  # folded: only a-z, 0-9 and single spaces
+    if anyof:
+        conds.append(or_(*anyof))
+    if c.procedure_code:
+        conds.append(Dossier.procedure_code == c.procedure_code)
+    if c.status:
+        conds.append(Dossier.status == c.status)
+    if c.channel:
+        conds.append(Dossier.channel == c.channel)
+    if c.received_from is not None:
+        conds.append(Dossier.received_at >= c.received_from)
+    if c.received_before is not None:
+        conds.append(Dossier.received_at < c.received_before)
+    if c.due_before is not None:
+        conds.append(Dossier.due_at < c.due_before)
+    if c.due_from is not None:
+        conds.append(Dossier.due_at >= c.due_from)
+    if c.open_only:
+        conds.append(Dossier.status.in_(OPEN))
+    return conds
+
+
+class SearchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def search(self, c: Criteria, *, sort: str, page: int, size: int) -> tuple[list[Any], int]:
+        conds = _where(c)
+        where = and_(*conds) if conds else None
+        count = select(func.count()).select_from(Dossier)
+        total = int(await self.session.scalar(count.where(where) if where is not None else count) or 0)
+        if total == 0 or (page - 1) * size >= total:
+            return [], total
+        key = SORTS[sort.removeprefix("-")]
+        order = [key.desc(), Dossier.code.desc()] if sort.startswith("-") else [key, Dossier.code]
+        query = select(
+            Dossier.code, Dossier.procedure_code, Dossier.procedure_name, Dossier.agency_code,
+            Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
+            Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
+        )
+        if where is not None:
+            query = query.where(where)
+        rows = await self.session.execute(query.order_by(*order).offset((page - 1) * size).limit(size))
+        return list(rows.all()), total

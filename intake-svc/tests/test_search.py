@@ -1,0 +1,132 @@
+"""Officer search on GET /api/v1/dossiers: by code, name without diacritics, CCCD, phone; filters, sorts, scope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intake_helpers import AGENCY, LLTP, Env
+
+from intake_svc.search.service import words_of
+from servicekit.vntext import fold
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+KARAOKE = "1.001029.000.00.30.H19"  # UBND thành phố Biên Hòa, level 3, TP1 and TP2 required
+BIEN_HOA = "000.00.30.H19"
+
+
+def applicant(name: str, cccd: str, phone: str) -> dict[str, Any]:
+    return {"full_name": name, "id_number": cccd, "phone": phone, "email": None,
+            "address": "Khu phố 3, Trảng Dài, Biên Hòa, Đồng Nai", "type": "citizen"}
+
+
+async def submit(env: Env, citizen: dict[str, str], who: dict[str, Any], procedure: str = LLTP) -> str:
+    r = await env.submit(citizen, applicant=who, procedure_code=procedure)
+    assert r.status_code == 201, r.text
+    return str(r.json()["code"])
+
+
+async def search(env: Env, headers: dict[str, str], **params: Any) -> list[str]:
+    r = await env.client.get("/api/v1/dossiers", params={"size": 100, **params}, headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == len(body["items"]), body
+    return [d["code"] for d in body["items"]]
+
+
+def test_query_words_fold_like_catalog() -> None:
+    assert fold("ĐẶNG  Thị Hoà") == fold("dang thi hòa") == "dang thi hoa"
+    assert words_of("+84 912 345 678") == {"codes": ("+84 912 345 678",), "id_number": "84912345678",
+                                           "phone": "0912345678"}
+    assert words_of("075 190 001 234")["id_number"] == "075190001234"
+    assert words_of("Trần Văn Hùng")["name"] == "tran van hung"
+
+
+async def test_search_by_name_without_diacritics_cccd_phone_and_code(env: Env) -> None:
+    env.clock.fixed = datetime(2026, 12, 1, 9, 0, tzinfo=VN)
+    lan, hung = env.citizen("citizen-lan", "Nguyễn Thị Lan"), env.citizen("citizen-hung", "Trần Văn Hùng")
+    c_hoa = await submit(env, lan, applicant("Đặng Thị Hoà", "075190001234", "0912345678"))
+    c_hung = await submit(env, hung, applicant("Trần Văn Hùng", "075085004321", "+84987654321"))
+    c_dung = await submit(env, hung, applicant("Trần Văn Dũng", "075085009999", "0987000111"))
+    c_bh = await submit(env, lan, applicant("Đặng Thị Hòa", "075190001234", "0912345678"), KARAOKE)
+    desk = env.reception()
+
+    # the name typed without diacritics (and the other tone placement, upper case) finds the dossier
+    assert await search(env, desk, q="dang thi hoa") == [c_hoa]
+    assert await search(env, desk, q="ĐẶNG THỊ HÒA") == [c_hoa]
+    assert await search(env, desk, q="van hung") == [c_hung]
+    assert set(await search(env, desk, q="tran van")) == {c_hung, c_dung}
+    # CCCD, phone in any usual spelling, the code
+    assert await search(env, desk, q="075085004321") == [c_hung]
+    assert await search(env, desk, q="0987 654 321") == [c_hung]
+    assert await search(env, desk, q="+84912345678") == [c_hoa]
+    assert await search(env, desk, q=c_dung.lower()) == [c_dung]
+    assert await search(env, desk, q="le van khong co") == []
+    # only within the officer's agency; the inspector searches the province
+    assert await search(env, env.reception(agency=BIEN_HOA, sub="desk-bh"), q="075190001234") == [c_bh]
+    auditor = env.tokens.header(sub="inspector", roles=("auditor",), agency_code="000.00.00.H19")
+    assert set(await search(env, auditor, q="075190001234")) == {c_hoa, c_bh}
+    # citizens keep seeing only their own
+    assert set(await search(env, lan)) == {c_hoa, c_bh}
+    assert await search(env, lan, q="tran van") == []
+    no_agency = env.tokens.header(sub="lost", roles=("specialist",))
+    assert await search(env, no_agency) == []
+
+
+async def test_filters_sorts_and_pagination(env: Env) -> None:
+    desk, citizen = env.reception(), env.citizen()
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=VN)
+    codes = []
+    for i in range(4):
+        env.clock.fixed = monday + timedelta(days=i)
+        code = await submit(env, citizen, applicant(f"Người Nộp Số {i}", f"07519000{i:04d}", "0912345678"))
+        codes.append(code)
+    # accepted Mon, Tue, Wed; Thursday's waits at the desk (10 working days each)
+    for i in range(3):
+        env.clock.fixed = monday + timedelta(days=i, hours=1)
+        r = await env.client.post(f"/api/v1/dossiers/{codes[i]}/reception", headers=desk, json={"decision": "accept"})
+        assert r.status_code == 200, r.text
+    env.clock.fixed = monday + timedelta(days=3, hours=2)
+    assert await search(env, desk, status="submitted") == [codes[3]]
+    assert await search(env, desk, status="accepted", sort="due_at") == codes[:3]
+    assert await search(env, desk, status="accepted", sort="-received_at") == codes[2::-1]
+    assert await search(env, desk, sort="submitted_at") == codes
+    assert await search(env, desk) == codes[::-1]  # newest first by default
+    assert await search(env, desk, received_from="2026-12-01", received_to="2026-12-01") == [codes[1]]
+    assert await search(env, desk, received_from="2026-12-01", sort="received_at") == codes[1:3]
+    assert await search(env, desk, channel="online", procedure_code=LLTP, sort="code") == codes
+    assert await search(env, desk, channel="counter") == []
+    assert await search(env, desk, procedure_code=KARAOKE) == []
+    # due: accepted Mon 30/11 10:00 + 10 working days = Mon 14/12 10:00; Tue → Tue 15/12; Wed → Wed 16/12 10:00
+    assert await search(env, desk, due_before="2026-12-15", sort="due_at") == codes[:2]
+    env.clock.fixed = datetime(2026, 12, 11, 9, 0, tzinfo=VN)  # Friday: 2 working days ahead reach Tue 15/12 09:00
+    assert await search(env, desk, due_within=2) == [codes[0]]
+    assert await search(env, desk, due_within=3, sort="due_at") == codes[:2]  # to Wed 16/12 09:00, before 10:00
+    assert await search(env, desk, due_within=4, sort="-due_at") == codes[2::-1]
+    assert await search(env, desk, overdue="true") == []
+    env.clock.fixed = datetime(2026, 12, 15, 12, 0, tzinfo=VN)
+    assert await search(env, desk, overdue="true", sort="due_at") == codes[:2]
+    assert await search(env, desk, overdue="true", due_within=5) == []  # overdue is not "due soon"
+    # pages
+    r = (await env.client.get("/api/v1/dossiers", params={"sort": "submitted_at", "size": 3, "page": 2},
+                              headers=desk)).json()
+    assert r["total"] == 4 and [d["code"] for d in r["items"]] == codes[3:] and r["page"] == 2
+    item = r["items"][0]
+    assert item["channel"] == "online" and item["received_at"] is None and item["applicant_name"] == "Người Nộp Số 3"
+
+
+async def test_bad_search_parameters_are_422_naming_the_field(env: Env) -> None:
+    desk = env.reception()
+    for params, field in (({"sort": "applicant"}, "sort"), ({"sort": "-password"}, "sort"),
+                          ({"status": "lost"}, "status"), ({"channel": "fax"}, "channel"),
+                          ({"due_within": "-1"}, "due_within"), ({"received_from": "hôm qua"}, "received_from"),
+                          ({"received_from": "2026-12-02", "received_to": "2026-12-01"}, "received_to"),
+                          ({"q": "x" * 101}, "q")):
+        r = await env.client.get("/api/v1/dossiers", params=params, headers=desk)
+        assert r.status_code == 422, (params, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["loc"][-1] == field, r.json()
+    r = await env.client.get("/api/v1/dossiers", params={"sort": "applicant"}, headers=desk)
+    assert "sắp xếp" in r.json()["errors"][0]["msg"] and "due_at" in r.json()["errors"][0]["msg"]
+    assert AGENCY  # the desk's agency holds the demo procedure
