@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PACKAGES := libs/contracts libs/servicekit libs/vncalendar gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
+PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
@@ -18,7 +18,7 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m servicekit.stackrun
+	$(BIN)/python -m devkit.stackrun
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)

@@ -32,8 +32,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs" / "servicekit" / "src"))
 
-from servicekit import devstack  # noqa: E402
-from servicekit.stackrun import Platform  # noqa: E402
+from devkit import devstack  # noqa: E402
+from devkit.stackrun import Platform  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, TP1 and TP2 required)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from servicekit.testing import Stack, Tokens
+from devkit.testing import Stack, Tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 

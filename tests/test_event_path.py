@@ -11,12 +11,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from devkit.testing import Stack, Tokens, eventually, reset_jetstream, running
 from gateway.app import create_app as create_gateway
 from gateway.settings import Settings as GatewaySettings
 from notify_svc.app import create_app as create_notify
 from notify_svc.settings import Settings as NotifySettings
 from servicekit.telemetry import setup_tracing
-from servicekit.testing import Stack, Tokens, eventually, reset_jetstream, running
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from devkit import devstack
+from devkit.stackrun import Platform
+from devkit.testing import eventually
 from interop_svc.xml import (
     CounterDossier,
     EnvelopeHeader,
@@ -35,9 +38,6 @@ from interop_svc.xml import (
     verify_envelope,
 )
 from interop_svc.xml.keys import certificate_pem, generate_rsa_identity
-from servicekit import devstack
-from servicekit.stackrun import Platform
-from servicekit.testing import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -184,7 +184,8 @@ def _standalone(args: argparse.Namespace) -> dict[str, Any]:
     import os
     import subprocess
 
-    from servicekit import devstack
+    from devkit import devstack
+    from servicekit.auth import ensure_signing_keys
     from servicekit.migrations import upgrade
 
     root = Path(tempfile.mkdtemp(prefix="dvc-search-bench-"))
@@ -198,7 +199,7 @@ def _standalone(args: argparse.Namespace) -> dict[str, Any]:
         upgrade(ROOT / "migrations", url)
         asyncio.run(seed(url, 0))  # the demo catalog first (the service would otherwise load it)
         port = devstack.free_port()
-        _, public_key = devstack.ensure_signing_keys(root / "keys")
+        _, public_key = ensure_signing_keys(root / "keys")
         env = {**os.environ, "CATALOG_DATABASE_URL": url, "CATALOG_PORT": str(port),
                "AUTH_PUBLIC_KEY_FILE": str(public_key), "NATS_URL": nats.url}
         server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "catalog_svc.app:create_app",

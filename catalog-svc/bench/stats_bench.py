@@ -2,7 +2,7 @@
 
     python catalog-svc/bench/stats_bench.py --dossiers 2000000
 
-Starts its own PostgreSQL (servicekit.devstack.Postgres, in a temporary folder), migrates catalog-svc's
+Starts its own PostgreSQL (devkit.devstack.Postgres, in a temporary folder), migrates catalog-svc's
 database, generates the reference rows and ``--dossiers`` projection rows in SQL (generate_series, no Python
 loop), ANALYZEs, then times the report of one month: for one agency (indicators, per-procedure table, form 06,
 weekly series) and for the whole province, the ODS rendering, and the public per-procedure figures.
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from servicekit import devstack
+    from devkit import devstack
 
     with devstack.scratch_database(ROOT / "migrations", prefix="dvc-stats-bench-") as url:
         asyncio.run(run(url, args.dossiers, args.repeat))

@@ -13,7 +13,7 @@ from catalog_testdata import MIGRATIONS
 
 from catalog_svc.app import create_app
 from catalog_svc.settings import Settings
-from servicekit.testing import reset_jetstream, running
+from devkit.testing import reset_jetstream, running
 
 
 def make_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:

@@ -13,7 +13,7 @@ from catalog_svc.loader import _validation_rejections
 from catalog_svc.procedure.schemas import ProcedureCreate
 from catalog_svc.settings import Settings
 from catalog_svc.stats.render import weekly_svg
-from servicekit.testing import reset_jetstream, running
+from devkit.testing import reset_jetstream, running
 
 URL = "/api/v1/catalog/procedures"
 ENGLISH = ("Input should", "valid number", "valid boolean", "valid date", "List should", "valid dictionary",

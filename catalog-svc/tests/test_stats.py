@@ -22,7 +22,7 @@ from stats_golden import (
 )
 
 from catalog_svc.stats.service import StatsService, rebuild
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 REPORT = "/api/v1/reports/indicators"
 

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from devkit.testing import Stack, Tokens, reset_jetstream, running
 from gateway.app import create_app
 from gateway.settings import Settings
-from servicekit.testing import Stack, Tokens, reset_jetstream, running
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 

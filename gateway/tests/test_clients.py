@@ -8,9 +8,9 @@ from argon2 import PasswordHasher
 
 from contracts import CloudEvent
 from contracts.interop import SystemRegistered, SystemRevoked
+from devkit.testing import eventually
 from gateway.settings import Settings
 from servicekit.bus import ensure_streams
-from servicekit.testing import eventually
 
 
 async def publish(url: str, event: CloudEvent) -> None:

@@ -6,9 +6,9 @@ import httpx
 import jwt
 import pytest
 
+from devkit.testing import running
 from gateway.app import create_app
 from gateway.settings import Settings
-from servicekit.testing import running
 
 
 async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:

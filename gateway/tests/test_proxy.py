@@ -12,10 +12,10 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
+from devkit.devstack import free_port
+from devkit.testing import running
 from gateway.app import create_app
 from gateway.settings import Settings
-from servicekit.devstack import free_port
-from servicekit.testing import running
 
 
 def upstream_app() -> FastAPI:

@@ -3,7 +3,7 @@ the typical searches of a desk, a department and an inspector timed through inta
 
     python intake-svc/bench/search_bench.py --dossiers 2000000
 
-Starts its own PostgreSQL (servicekit.devstack.Postgres, in a temporary folder), migrates intake-svc's
+Starts its own PostgreSQL (devkit.devstack.Postgres, in a temporary folder), migrates intake-svc's
 database, generates the dossiers in SQL (generate_series; the migration's indexes are dropped for the load
 and rebuilt from their own definitions afterwards), VACUUM ANALYZEs, then runs the intake app in-process
 (no socket: httpx over ASGI, with a real token) and calls GET /api/v1/dossiers with each kind of search,
@@ -173,9 +173,9 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
     from sqlalchemy import event
 
+    from devkit.testing import Tokens, running
     from intake_svc.app import create_app
     from intake_svc.settings import Settings
-    from servicekit.testing import Tokens, running
     from servicekit.vntext import fold
 
     logging.disable(logging.INFO)  # the app logs every request: keep the report readable
@@ -290,7 +290,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results there")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from servicekit import devstack
+    from devkit import devstack
 
     with devstack.scratch_database(ROOT / "migrations", prefix="dvc-search-bench-") as url:
         asyncio.run(load(url, args.dossiers))

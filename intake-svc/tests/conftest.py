@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from intake_helpers import CATALOG_MIGRATIONS, MIGRATIONS, Clock, Env
 
+from devkit.testing import reset_jetstream, running
 from intake_svc.app import create_app
 from intake_svc.settings import Settings
-from servicekit.testing import reset_jetstream, running
 
 
 def intake_settings(stack: Any, tokens: Any, tmp_path: Path, **kw: Any) -> Settings:

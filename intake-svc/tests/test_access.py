@@ -20,8 +20,8 @@ from intake_helpers import PDF_BYTES, Env, dossier_body
 
 from contracts import CloudEvent
 from contracts.workflow import HandoffCompleted, HandoffRequested
+from devkit.testing import eventually, running
 from intake_svc.access.handlers import on_processing
-from servicekit.testing import eventually, running
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH = "1.000689.000.02.30.H19"  # liên thông khai sinh: UBND phường Trảng Dài, partners Công an tỉnh and BHXH tỉnh

@@ -14,8 +14,8 @@ from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env
 
 from contracts import CloudEvent
 from contracts.workflow import DossierProcessingStarted, DossierResultReady
+from devkit.testing import eventually
 from intake_svc.dossier.status import derive
-from servicekit.testing import eventually
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

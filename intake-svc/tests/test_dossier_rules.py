@@ -12,9 +12,9 @@ import pytest
 from intake_helpers import AGENCY, LEVEL2, LLTP, Clock, Env, dossier_body
 from sqlalchemy.exc import DBAPIError
 
+from devkit.testing import running
 from intake_svc.app import create_app
 from intake_svc.dossier.service import DossierService
-from servicekit.testing import running
 from vncalendar import WorkCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

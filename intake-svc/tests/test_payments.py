@@ -25,12 +25,12 @@ from reportlab.pdfgen import canvas
 
 from contracts import CloudEvent
 from contracts.workflow import DossierResultReady
+from devkit.devstack import free_port
+from devkit.payprovider import PaymentProvider, secure_hash
+from devkit.testing import running
 from intake_svc.app import create_app
 from intake_svc.dossier.handlers import ResultFiles, on_result_ready
 from intake_svc.payment.jobs import expire_payments_once
-from servicekit.devstack import free_port
-from servicekit.payprovider import PaymentProvider, secure_hash
-from servicekit.testing import running
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOTARY_OFFICE = "1.001877.000.00.15.H19"  # level 3, fee 1 000 000 đ, four required documents

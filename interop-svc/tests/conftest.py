@@ -13,10 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from interop_helpers import AGENCY, CATALOG_MIGRATIONS, MIGRATIONS, OTHER_AGENCY, PLATFORM, Env
 
+from devkit.testing import reset_jetstream, running
 from interop_svc.app import create_app
 from interop_svc.settings import Settings
 from interop_svc.xml import SigningIdentity, generate_ec_identity, generate_rsa_identity
-from servicekit.testing import reset_jetstream, running
 
 
 @pytest.fixture(scope="session")

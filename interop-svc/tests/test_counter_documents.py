@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from contracts import CloudEvent
 from contracts.intake import DossierAccepted, DossierSubmitted, DossierSupplemented
+from devkit.testing import running
 from interop_svc.app import create_app
 from interop_svc.dossier.handlers import on_intake_event
 from interop_svc.dossier.models import Dossier
@@ -34,7 +35,6 @@ from interop_svc.xml import (
     validate,
     verify_envelope,
 )
-from servicekit.testing import running
 
 XML = {"Content-Type": "application/xml"}
 PUBLIC = "https://dichvucong.dongnai.gov.vn"

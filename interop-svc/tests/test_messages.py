@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from contracts import CloudEvent
 from contracts.intake import DossierAccepted
+from devkit.testing import eventually
 from interop_svc.message.models import InboundMessage
 from interop_svc.xml import (
     NS,
@@ -36,7 +37,6 @@ from interop_svc.xml import (
     verify_envelope,
 )
 from interop_svc.xml.schema import DS_NS
-from servicekit.testing import eventually
 
 XML = {"Content-Type": "application/xml"}
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from interop_helpers import AGENCY, Env, accepted, dossier_code, processing
 from sqlalchemy import select
 
+from devkit.testing import eventually
 from interop_svc.dossier.models import DossierChange
 from interop_svc.xml import (
     SigningIdentity,
@@ -22,7 +23,6 @@ from interop_svc.xml import (
     validate,
     verify_envelope,
 )
-from servicekit.testing import eventually
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notify_helpers import Env, notify_settings
 
+from devkit.testing import Stack, Tokens, reset_jetstream, running
 from notify_svc.app import create_app
-from servicekit.testing import Stack, Tokens, reset_jetstream, running
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 from contracts import CloudEvent, EventData
 from contracts import intake as i
+from devkit.testing import Stack, Tokens
 from notify_svc.settings import Settings
 from servicekit import bus
-from servicekit.testing import Stack, Tokens
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 AGENCY = "000.00.15.H19"

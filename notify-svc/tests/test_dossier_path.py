@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from contracts import intake as i
 from contracts import workflow as w
+from devkit.testing import eventually
 from notify_svc.delivery.models import Delivery
-from servicekit.testing import eventually
 
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05 in Đồng Nai
 DUE = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 04/12/2026 17:00

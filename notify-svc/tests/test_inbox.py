@@ -9,7 +9,7 @@ from notify_helpers import AGENCY, Env, emails_to, event, new_applicant, new_cod
 
 from contracts import workflow as w
 from contracts.gateway import UserRegistered
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 OTHER_AGENCY = "000.00.16.H19"
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)

@@ -31,13 +31,13 @@ from pydantic import ValidationError
 
 from contracts import intake as i
 from contracts.gateway import UserRegistered
+from devkit.testing import Stack, Tokens, eventually, reset_jetstream, running
 from notify_svc.app import create_app
 from notify_svc.delivery.mail import as_bytes, encode_words
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.sender import Sender
 from notify_svc.delivery.templates import DEFAULT_DIR, Templates
 from notify_svc.settings import Settings
-from servicekit.testing import Stack, Tokens, eventually, reset_jetstream, running
 
 # each of these came out of Python's own folding without a space ("tỉnhĐồng Nai", "bổ sung,hoàn thiện")
 SUBJECTS = [

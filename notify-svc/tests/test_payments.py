@@ -23,7 +23,7 @@ from notify_helpers import (
 from contracts import CloudEvent
 from contracts import intake as i
 from contracts import workflow as w
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05
 DUE = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 04/12/2026 17:00

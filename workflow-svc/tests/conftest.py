@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from workflow_testkit import Env, make_settings
 
+from devkit.testing import Stack, Tokens, reset_jetstream, running
 from servicekit.bus import ensure_streams
-from servicekit.testing import Stack, Tokens, reset_jetstream, running
 from workflow_svc.app import create_app
 
 

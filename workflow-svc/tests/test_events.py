@@ -8,7 +8,7 @@ from workflow_testkit import LEAD, OTHER, Env
 
 from contracts.intake import DossierWithdrawn
 from contracts.interop import StatusReported
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 
 async def test_withdrawn_dossier_stops_processing(env: Env) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from workflow_testkit import LEAD, OTHER, THIRD, Env
 
 from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 
 def report(code: str, status: int, agency: str = OTHER, **kw: Any) -> StatusReported:
@@ -92,8 +92,8 @@ async def test_configured_agency_system_refuses_with_reasons(stack: Any, tokens:
     import nats
     from workflow_testkit import make_settings
 
+    from devkit.testing import reset_jetstream, running
     from servicekit.bus import ensure_streams
-    from servicekit.testing import reset_jetstream, running
     from workflow_svc.app import create_app
 
     settings = make_settings(stack, tokens, external_agencies=f"{THIRD}, {OTHER}")

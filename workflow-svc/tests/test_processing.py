@@ -5,7 +5,7 @@ import json
 
 from workflow_testkit import LEAD, OTHER, THIRD, Env, later
 
-from servicekit.testing import eventually
+from devkit.testing import eventually
 
 
 async def test_auto_forward_then_leader_approves_and_result_ready_is_published(env: Env) -> None:

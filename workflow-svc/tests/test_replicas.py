@@ -19,8 +19,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from workflow_testkit import accepted, make_settings, new_code
 
+from devkit.testing import Stack, Tokens, eventually
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.testing import Stack, Tokens, eventually
 from workflow_svc.dossier.models import Dossier
 from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings

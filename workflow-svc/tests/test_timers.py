@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from workflow_testkit import accepted, make_settings, new_code
 
+from devkit.testing import Stack, Tokens, eventually
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.testing import Stack, Tokens, eventually
 from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
 from workflow_svc.timer.durations import Delay

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from contracts import CloudEvent, EventData
 from contracts.intake import DossierAccepted
-from servicekit.testing import Stack, Tokens, eventually
+from devkit.testing import Stack, Tokens, eventually
 from vncalendar import default_calendar
 from workflow_svc.settings import Settings
 

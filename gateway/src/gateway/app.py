@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Any:
     if not key_file:
         from pathlib import Path
 
-        from servicekit.devstack import ensure_signing_keys
+        from servicekit.auth import ensure_signing_keys
 
         key_file = str(ensure_signing_keys(Path(settings.data_dir) / "keys")[0])
     issuer = TokenIssuer.from_pem_file(key_file, issuer=settings.auth_issuer)

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import servicekit.idempotency  # noqa: F401  (its table belongs to the kit metadata)
-from servicekit import devstack
+from devkit import devstack
+from devkit.testing import Stack, reset_jetstream
 from servicekit.db import KitBase, make_engine, make_sessionmaker
-from servicekit.testing import Stack, reset_jetstream
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import DLQ_STREAM, CloudEvent
 from contracts.gateway import UserRegistered
-from servicekit import bus, devstack
+from devkit import devstack
+from devkit.testing import Stack, eventually
+from servicekit import bus
 from servicekit.db import OutboxRow
 from servicekit.outbox import OutboxRelay, add_event
-from servicekit.testing import Stack, eventually
 
 
 def payload(n: int = 1) -> UserRegistered:

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from servicekit.devstack import free_port
+from devkit.devstack import free_port
 from servicekit.problems import install_problem_handlers
 
 

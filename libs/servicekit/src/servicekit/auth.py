@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -140,3 +141,20 @@ def require_roles(*roles: str) -> Any:
         return principal
 
     return Depends(dep)
+
+
+def ensure_signing_keys(root: Path) -> tuple[Path, Path]:
+    """An Ed25519 key pair for tokens under ``root`` (made once, then reused): the gateway signs with the
+    private key, services verify with the public one. For demo mode and the dev stack; production passes
+    its own key files (``GATEWAY_SIGNING_KEY_FILE``, ``AUTH_PUBLIC_KEY_FILE``)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+    root.mkdir(parents=True, exist_ok=True)
+    private, public = root / "token-signing.pem", root / "token-signing.pub.pem"
+    if not private.exists():
+        key = Ed25519PrivateKey.generate()
+        private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+        os.chmod(private, 0o600)
+        public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    return private, public

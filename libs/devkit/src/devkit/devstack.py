@@ -391,23 +391,3 @@ def database_url_for(server_url: str, database: str) -> str:
     if "?" in rest:
         query = "?" + rest.split("?", 1)[1]
     return f"{base}/{database}{query}"
-
-
-def ensure_signing_keys(root: Path) -> tuple[Path, Path]:
-    """An Ed25519 key pair for tokens: the gateway signs with the private key, services verify."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-        PublicFormat,
-    )
-
-    root.mkdir(parents=True, exist_ok=True)
-    private, public = root / "token-signing.pem", root / "token-signing.pub.pem"
-    if not private.exists():
-        key = Ed25519PrivateKey.generate()
-        private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-        os.chmod(private, 0o600)
-        public.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
-    return private, public

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit.devstack import free_port
-from servicekit.payprovider import VN_TZ, PaymentProvider, secure_hash, signed_query, verify
+from devkit.devstack import free_port
+from devkit.payprovider import VN_TZ, PaymentProvider, secure_hash, signed_query, verify
 
 SECRET = "TESTSECRET0123456789ABCDEFGHIJKL"
 TMN = "DVCDN001"

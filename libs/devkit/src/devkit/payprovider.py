@@ -5,7 +5,7 @@ checks the HMAC-SHA512 signature (over the sorted, URL-encoded ``vnp_`` paramete
 at once (``auto_approve``: tests, ``make run``) or shows a page with the buttons "Thanh toán" / "Hủy".
 It then calls the merchant's IPN URL server to server (a real HTTP GET with signed parameters), records
 the merchant's answer, and redirects the browser to ``vnp_ReturnUrl``. Transactions are kept in memory
-and as JSON files under ``root``. Like :class:`servicekit.devstack.SmsSink`: stdlib only, one thread.
+and as JSON files under ``root``. Like :class:`devkit.devstack.SmsSink`: stdlib only, one thread.
 
 The IPN URL comes from the request's ``vnp_IpnUrl`` parameter (a local extension: real gateways keep it
 in the merchant's profile) or from the constructor's ``ipn_url``.
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from servicekit.devstack import free_port
+from devkit.devstack import free_port
 
 VN_TZ = timezone(timedelta(hours=7))
 DATE_FMT = "%Y%m%d%H%M%S"

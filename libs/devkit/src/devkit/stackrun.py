@@ -20,7 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from servicekit import devstack
+from devkit import devstack
+from servicekit.auth import ensure_signing_keys
 
 
 def _ready(url: str) -> dict[str, Any] | None:
@@ -81,7 +82,7 @@ class Platform:
             # a local payment provider speaking the usual Vietnamese gateway protocol (signed redirect + IPN)
             import secrets
 
-            from servicekit.payprovider import PaymentProvider
+            from devkit.payprovider import PaymentProvider
 
             secret, tmn = secrets.token_hex(32), "DVCDEMO1"
             ipn = f"http://127.0.0.1:{self.gateway_port}/api/v1/payments/ipn"
@@ -95,7 +96,7 @@ class Platform:
                 "INTAKE_PAYMENT_RETURN_URL": f"http://127.0.0.1:{self.gateway_port}/api/v1/payments/return",
             }
             print(f"  Payments    {provider.url}  (local provider; transactions kept under {provider.root})")
-        private, public = devstack.ensure_signing_keys(self.root / "keys")
+        private, public = ensure_signing_keys(self.root / "keys")
         self.env = {
             "NATS_URL": self.nats_url,
             "SMTP_URL": self.smtp_url,
@@ -169,7 +170,7 @@ class Platform:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m servicekit.stackrun")
+    parser = argparse.ArgumentParser(prog="python -m devkit.stackrun")
     parser.add_argument("--services", default="deploy/services.json")
     parser.add_argument("--data", default=".data")
     parser.add_argument("--no-demo", action="store_true")

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from servicekit import devstack
+from devkit import devstack
 from servicekit.auth import AUDIENCE, key_id
 
 
