@@ -10,6 +10,7 @@ from contracts import CloudEvent
 from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
 from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
 from servicekit.bus import Subscription
+from workflow_svc.dossier.handoff import HandoffService
 from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
 
@@ -31,7 +32,7 @@ def subscriptions(settings: Settings) -> list[Subscription]:
 
     async def on_interop(event: CloudEvent, session: AsyncSession) -> None:
         payload = event.payload()
-        svc = DossierService(session, settings)
+        svc = HandoffService(session, settings)
         if isinstance(payload, StatusReported):
             await svc.external_status(payload, event.id)
         elif isinstance(payload, SystemRegistered):

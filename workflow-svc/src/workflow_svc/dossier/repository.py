@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, null, or_, select, union_all, update
+from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflow_svc.dossier.models import ActionEntry, Consultation, Dossier, ExternalSystem, Handoff
-from workflow_svc.timer.models import Timer
 
 
 class DossierRepository:
@@ -76,16 +74,6 @@ class DossierRepository:
             select(Consultation).where(Consultation.dossier_code == code).order_by(Consultation.id)
         )
         return list(rows)
-
-    # --- timers -------------------------------------------------------------------------------------
-    def add_timer(self, code: str, kind: str, fire_at: datetime, token: int) -> None:
-        self.session.add(Timer(dossier_code=code, kind=kind, fire_at=fire_at, token=token, attempts=0))
-
-    async def cancel_timers(self, code: str, now: datetime, kinds: Sequence[str] | None = None) -> None:
-        stmt = update(Timer).where(Timer.dossier_code == code, Timer.fired_at.is_(None))
-        if kinds is not None:
-            stmt = stmt.where(Timer.kind.in_(kinds))
-        await self.session.execute(stmt.values(fired_at=now, outcome="cancelled"))
 
     # --- task list ----------------------------------------------------------------------------------
     def _task_query(self, *, agency: str, roles: Sequence[str], officer_id: str, department: str | None) -> Select[Any]:

@@ -9,6 +9,7 @@ from servicekit.idempotency import Idempotency
 from workflow_svc.deps import CurrentUser, SessionDep
 from workflow_svc.dossier.schemas import ActionRequest, ActionResult, ControlSheet, DossierRead, TaskPage
 from workflow_svc.dossier.service import DossierService
+from workflow_svc.dossier.views import DossierViews
 
 router = APIRouter(prefix="/api/v1/workflow", tags=["processing"])
 
@@ -19,17 +20,21 @@ def _service(request: Request, session: Any) -> DossierService:
     return DossierService(session, request.app.state.settings)
 
 
+def _views(request: Request, session: Any) -> DossierViews:
+    return DossierViews(session, request.app.state.settings)
+
+
 @router.get("/tasks", response_model=TaskPage)
 async def list_tasks(
     request: Request, session: SessionDep, user: CurrentUser,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> TaskPage:
-    return await _service(request, session).tasks(user, page, size)
+    return await _views(request, session).tasks(user, page, size)
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead)
 async def get_dossier(code: DossierCode, request: Request, session: SessionDep, user: CurrentUser) -> DossierRead:
-    return await _service(request, session).read(code, user)
+    return await _views(request, session).read(code, user)
 
 
 @router.post("/dossiers/{code}/actions", response_model=ActionResult)
@@ -49,13 +54,13 @@ async def act_on_dossier(
 async def get_control_sheet(
     code: DossierCode, request: Request, session: SessionDep, user: CurrentUser,
 ) -> ControlSheet:
-    return await _service(request, session).control_sheet(code, user)
+    return await _views(request, session).control_sheet(code, user)
 
 
 @router.get("/dossiers/{code}/apology", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "form 04 (PDF)"}})
 async def get_apology(code: DossierCode, request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Form 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả of the dossier's latest extension."""
-    pdf = await _service(request, session).apology(code, user)
+    pdf = await _views(request, session).apology(code, user)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="mau-04-{code}.pdf"'})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
@@ -24,6 +24,37 @@ from servicekit.timefmt import VN
 def _when(value: str | datetime) -> str:
     local = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(VN)
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+class Dossierlike(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def applicant_name(self) -> str | None: ...
+    @property
+    def procedure_name(self) -> str | None: ...
+    @property
+    def agency_code(self) -> str: ...
+    @property
+    def agency_name(self) -> str | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+
+
+def form_04(d: Dossierlike, *, reason: str, old_due: datetime, new_due: datetime, signed_by: str,
+            issued_at: datetime) -> dict[str, Any]:
+    """The record of form 04 an extension stores in the action log (rendered by :func:`render`)."""
+    return {
+        "form": "04", "title": "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "code": d.code,
+        "applicant_name": d.applicant_name, "procedure_name": d.procedure_name, "agency_code": d.agency_code,
+        "received_at": d.received_at.isoformat(), "old_due_at": old_due.isoformat(), "reason": reason,
+        "apology": (f"Cơ quan giải quyết hồ sơ xin lỗi Ông/Bà {d.applicant_name or ''} vì hồ sơ mã {d.code} "
+                    f"chưa được giải quyết đúng hẹn ngày {old_due.astimezone(VN):%d/%m/%Y %H:%M} "
+                    f"(lý do: {reason}). Hồ sơ sẽ được trả kết quả vào ngày "
+                    f"{new_due.astimezone(VN):%d/%m/%Y %H:%M}. Mong Ông/Bà thông cảm."),
+        "new_due_at": new_due.isoformat(), "signed_by": signed_by, "signed_by_title": "Lãnh đạo cơ quan",
+        "agency_name": d.agency_name, "issued_at": issued_at.isoformat(),
+    }
 
 
 def render(form: dict[str, Any]) -> bytes:

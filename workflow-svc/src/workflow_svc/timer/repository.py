@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflow_svc.timer.models import Timer
@@ -19,3 +20,12 @@ class TimerRepository:
             .order_by(Timer.fire_at).limit(limit).with_for_update(skip_locked=True)
         )
         return list(rows)
+
+    def add(self, code: str, kind: str, fire_at: datetime, token: int) -> None:
+        self.session.add(Timer(dossier_code=code, kind=kind, fire_at=fire_at, token=token, attempts=0))
+
+    async def cancel(self, code: str, now: datetime, kinds: Sequence[str] | None = None) -> None:
+        stmt = update(Timer).where(Timer.dossier_code == code, Timer.fired_at.is_(None))
+        if kinds is not None:
+            stmt = stmt.where(Timer.kind.in_(kinds))
+        await self.session.execute(stmt.values(fired_at=now, outcome="cancelled"))

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from workflow_svc.dossier.repository import DossierRepository
-from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
 from workflow_svc.timer.repository import TimerRepository
+from workflow_svc.timer.service import TimerService
 
 log = logging.getLogger(__name__)
 REPLICA = f"{socket.gethostname()}:{os.getpid()}"[:100]
@@ -41,7 +41,7 @@ class TimerRunner:
             if not timers:
                 return 0
             dossiers = {d.code: d for d in await DossierRepository(session).lock_many([t.dossier_code for t in timers])}
-            svc = DossierService(session, self.settings)
+            svc = TimerService(session, self.settings)
             for t in timers:
                 try:
                     async with session.begin_nested():
