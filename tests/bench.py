@@ -141,14 +141,22 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
     }
 
 
+def load_bench(path: Path) -> Any:
+    """A service's bench module (``<service>/bench/*.py``: not part of its installed package), by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def xml_bench() -> list[dict[str, Any]]:
-    try:
-        from interop_svc.xml.bench import bench_sign_verify
-    except ImportError:
-        return []
     import dataclasses
 
-    return [dataclasses.asdict(r) for r in bench_sign_verify(30)]
+    module = load_bench(ROOT / "interop-svc" / "bench" / "xml_bench.py")
+    return [dataclasses.asdict(r) for r in module.bench_sign_verify(30)]
 
 
 async def main() -> None:
@@ -215,12 +223,7 @@ async def main() -> None:
             )
         search_bench = ROOT / "catalog-svc" / "bench" / "search_bench.py"
         if search_bench.exists():
-            import importlib.util
-
-            spec = importlib.util.spec_from_file_location("search_bench", search_bench)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            module = load_bench(search_bench)
             print(f"1b/4 catalog search through the gateway with {args.procedures:,} procedures loaded")
             search = await module.run(
                 base, env["CATALOG_DATABASE_URL"], procedures=args.procedures, seconds=args.seconds, concurrency=16

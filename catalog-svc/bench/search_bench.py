@@ -92,10 +92,10 @@ async def seed(catalog_database_url: str, procedures: int) -> int:
     from sqlalchemy import text
 
     from catalog_svc.loader import load_demo
-    from catalog_svc.models import import_all
+    from catalog_svc.models import load_all
     from servicekit.db import make_engine, make_sessionmaker
 
-    import_all()
+    load_all()
     engine = make_engine(catalog_database_url, pool_size=1)
     try:
         maker = make_sessionmaker(engine)

@@ -38,7 +38,7 @@ async def test_edit_creates_a_revision_with_the_field_difference(client: Any, ed
     latest = revisions[0]
     assert latest["revision"] == 2 and latest["changed_by"] == "bientap"
     assert latest["changed_by_name"] == "Trần Thị Biên Tập"
-    assert latest["changed_at"].endswith("+07:00") and r.json()["updated_at"].endswith("+07:00")  # api.md times
+    assert latest["changed_at"].endswith("+07:00") and r.json()["updated_at"].endswith("+07:00")  # contract: times
     changes = {c["field"]: c for c in latest["changes"]}
     assert set(changes) == {"fees", "processing_time"}
     assert changes["fees"]["old"] == old_fees and changes["fees"]["new"][0]["amount"] == 20000

@@ -170,7 +170,7 @@ async def test_report_job_and_weekly_chart(client: Any, tokens: Any) -> None:
 
     job = await eventually(done, timeout=20)
     assert job["progress"] == 100 and job["file_url"]
-    assert job["created_at"].endswith("+07:00") and job["finished_at"].endswith("+07:00")  # api.md times
+    assert job["created_at"].endswith("+07:00") and job["finished_at"].endswith("+07:00")  # docs/contract.md: times
     pdf = await client.get(job["file_url"], headers=officer)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     stranger = tokens.header(sub="off-2", roles=("leader",), agency_code=A)

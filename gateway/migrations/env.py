@@ -1,5 +1,6 @@
-from gateway.identity.models import Base
+from gateway.models import Base, load_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
+load_all()  # registers every table
 run_env([Base.metadata, KitBase.metadata])

@@ -341,7 +341,7 @@ async def test_level3_never_offers_online_payment(pay: PayEnv) -> None:
 
 
 async def test_payment_events_carry_the_applicants_contacts(pay: PayEnv) -> None:
-    """notify-svc tells the applicant about payments from the events alone (issue 8)."""
+    """notify-svc tells the applicant about payments from the events alone."""
     citizen = pay.citizen()
     code = await accepted_level4(pay, return_method="counter")
     requested = await pay.client.post(f"/api/v1/dossiers/{code}/payments", headers=citizen)

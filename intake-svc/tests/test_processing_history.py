@@ -1,4 +1,4 @@
-"""Processing steps in the applicant's history (issue 5), counter dossiers from one-stop software (issue 7),
+"""Processing steps in the applicant's history, counter dossiers from one-stop software,
 the new event fields, the receipt's agency name and current documents, and API times in +07:00."""
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ async def test_register_gives_credentials_once_and_emits_hash(env: Env, system_i
     assert created["certificates"][0]["key_type"] == "EC-P256" and created["certificates"][0]["trusted"]
     cert = created["certificates"][0]
     times = [created["created_at"], cert["not_before"], cert["not_after"], cert["added_at"]]
-    assert all(t.endswith("+07:00") for t in times), times  # api.md: Asia/Ho_Chi_Minh, never Z
+    assert all(t.endswith("+07:00") for t in times), times  # docs/contract.md: Asia/Ho_Chi_Minh, never Z
 
     events = await env.outbox("interop.system.registered.v1")
     assert len(events) == 1

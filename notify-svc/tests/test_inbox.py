@@ -29,7 +29,7 @@ async def test_a_user_reads_only_their_own_inbox(env: Env) -> None:
     [entry] = mine["items"]
     assert entry["dossier_code"] == code_a and entry["read"] is False and code_a in entry["title"]
     assert set(entry) >= {"id", "at", "title", "body", "dossier_code", "read"}
-    assert entry["at"].endswith("+07:00")  # api.md: Asia/Ho_Chi_Minh with its offset
+    assert entry["at"].endswith("+07:00")  # docs/contract.md: Asia/Ho_Chi_Minh with its offset
     theirs = await eventually(lambda: _total(env, b.user_id))
     assert [n["dossier_code"] for n in theirs["items"]] == [code_b]
 

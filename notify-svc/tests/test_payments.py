@@ -1,4 +1,4 @@
-"""Level 4 (issue 8): payment requested / paid / expired reach the applicant, and the result-ready message
+"""Level 4: payment requested / paid / expired reach the applicant, and the result-ready message
 follows the return method and what was paid (online + paid: no originals, no counter)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 7 (workflow side): an agency processing in its own one-stop software gets its dossiers handed off
+"""One-stop software (workflow side): an agency processing in its own one-stop software gets its dossiers handed off
 to that system, and the system's status updates (interop events on real NATS) drive the dossier."""
 
 from __future__ import annotations

@@ -251,7 +251,7 @@ async def test_extend_a_late_dossier_gives_form_04(env: Env) -> None:
     assert pdf.content.startswith(b"%PDF") and b"/FontFile2" in pdf.content and b"BeVietnamPro" in pdf.content
     assert b"/Title" in pdf.content
     assert r.json()["due_at"] > r.json()["original_due_at"]
-    # api.md: times in Asia/Ho_Chi_Minh with their offset — the dossier's and the form's alike, never Z
+    # docs/contract.md: times in Asia/Ho_Chi_Minh with their offset — the dossier's and the form's alike, never Z
     body = r.json()
     times = [body[k] for k in ("due_at", "original_due_at", "received_at", "step_due_at")]
     times += [h["at"] for h in body["history"]] + [form[k] for k in ("received_at", "old_due_at", "new_due_at")]
@@ -309,7 +309,7 @@ async def test_lead_recalls_a_handoff_not_yet_accepted(env: Env) -> None:
 
 
 async def test_each_agency_sees_only_its_own_work(env: Env) -> None:
-    """Issue 5 must-show 3: A's officers never see B's internal tasks and vice versa."""
+    """Agency isolation: A's officers never see B's internal tasks and vice versa."""
     spec, leader = env.officer("specialist"), env.officer("leader")
     other, other_leader = env.officer("specialist", OTHER), env.officer("leader", OTHER)
     code = await env.accept()

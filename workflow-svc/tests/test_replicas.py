@@ -1,4 +1,4 @@
-"""Issue 5, must-show 4: two real workflow-svc processes on one database fire each of 1,000 due timers
+"""Replicas: two real workflow-svc processes on one database fire each of 1,000 due timers
 exactly once; a process killed (SIGKILL) mid-way loses none and doubles none."""
 
 from __future__ import annotations

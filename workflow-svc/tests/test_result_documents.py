@@ -1,4 +1,4 @@
-"""Result documents for online return (issue 8): the file ids and sha256 of the PDFs uploaded to intake
+"""Result documents for online return: the file ids and sha256 of the PDFs uploaded to intake
 travel with ``workflow.dossier.result_ready.v1``; intake signs and releases them."""
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ def _load(argv: list[str]) -> int:
 
 async def _run_load(path: Path, *, update: bool, actor_name: str) -> int:
     from catalog_svc.loader import import_procedures, load_reference, read_records
-    from catalog_svc.models import import_all
+    from catalog_svc.models import load_all
     from catalog_svc.procedure.service import Actor
     from catalog_svc.settings import Settings
     from servicekit.db import make_engine, make_sessionmaker
 
-    import_all()
+    load_all()
     try:
         refs, records = read_records(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

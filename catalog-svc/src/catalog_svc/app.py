@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from catalog_svc.agency.routes import router as agency_router
 from catalog_svc.loader import load_demo_on_startup
-from catalog_svc.models import import_all
+from catalog_svc.models import load_all
 from catalog_svc.procedure.routes import router as procedure_router
 from catalog_svc.sector.routes import router as sector_router
 from catalog_svc.settings import Settings
@@ -17,7 +17,7 @@ from servicekit.runtime import create_service_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
-    import_all()
+    load_all()
     return create_service_app(
         settings=settings,
         title="catalog-svc — Danh mục thủ tục hành chính",

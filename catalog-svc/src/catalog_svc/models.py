@@ -10,8 +10,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def import_all() -> None:
-    """Registers every table on ``Base.metadata`` (migrations/env.py calls it)."""
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
     from catalog_svc.agency import models as _agency  # noqa: F401
     from catalog_svc.form import models as _form  # noqa: F401
     from catalog_svc.procedure import models as _procedure  # noqa: F401

@@ -21,7 +21,7 @@ from servicekit.runtime import create_service_app
 
 log = logging.getLogger(__name__)
 
-# Path prefixes of the public contract (docs/api.md) and the service that owns each.
+# Path prefixes of the public contract (docs/contract.md) and the service that owns each.
 ROUTES: dict[str, list[str]] = {
     "catalog": ["/api/v1/catalog", "/api/v1/reports", "/api/v1/stats"],
     "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments", "/api/v1/audit"],

@@ -2,7 +2,7 @@
 
 Request and response bodies are streamed in both directions (an upload is never held whole in memory);
 a service that is down answers 503 problem+json at once, a slow one 504 after the timeout.
-Measured choice: aiohttp keeps ~70 % of direct throughput where httpx kept ~5 % (docs/performance.md).
+Measured choice: aiohttp keeps ~70 % of direct throughput where httpx kept ~5 % (docs/design.md § Measured choices).
 """
 
 from __future__ import annotations

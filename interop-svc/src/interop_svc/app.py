@@ -29,7 +29,7 @@ def create_app(
     settings = settings or Settings()  # type: ignore[call-arg]
 
     async def start(app: FastAPI) -> None:
-        # Loaded once: the private key object is reused for every signature (performance.md).
+        # Loaded once: the private key object is reused for every signature (docs/design.md § Measured choices).
         app.state.platform = Platform(signing_identity or load_platform_identity(settings), settings.organ_id)
 
     app = create_service_app(

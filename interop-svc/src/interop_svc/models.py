@@ -10,8 +10,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def import_all() -> None:
-    """Registers every table on Base.metadata (migrations/env.py)."""
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
     import interop_svc.dossier.models
     import interop_svc.message.models
     import interop_svc.push.models

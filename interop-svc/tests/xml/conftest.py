@@ -75,7 +75,7 @@ def minimal_update_fixture() -> StatusUpdate:
 
 @pytest.fixture
 def make_update() -> Callable[[], etree._Element]:
-    """A fresh unsigned Envelope with the api.md StatusUpdate, built by the library."""
+    """A fresh unsigned Envelope with the contract's minimal StatusUpdate (docs/contract.md), built by the library."""
     return lambda: build_status_update(status_header(), minimal_update())
 
 

@@ -1,4 +1,4 @@
-"""The published XSD set and the contract's minimal messages (api.md, "XML exchange")."""
+"""The published XSD set and the contract's minimal messages (docs/contract.md § XML exchange)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from interop_svc.xml import (
 )
 from interop_svc.xml.schema import SCHEMA_DIR
 
-# Verbatim from api.md, including the comment and the elided signature.
+# Verbatim from docs/contract.md, including the comment and the elided signature.
 API_STATUS_UPDATE = """<Envelope xmlns="urn:dvc:dongnai:interop:v1">
   <Header>
     <MessageId>7d0c5a4e-2b1f-4c36-9a53-0f7f5b2c9e11</MessageId>
@@ -53,7 +53,7 @@ HEADER = """<Header>
     <MessageType>{message_type}</MessageType>
   </Header>"""
 
-# api.md gives this body with "…" placeholders; these are values of the right shape, nothing added.
+# docs/contract.md gives this body with "…" placeholders; these are values of the right shape, nothing added.
 API_COUNTER_BODY = (
     "<CounterDossier><DossierCode>000.00.15.H19-261130-0007</DossierCode>"
     "<ProcedureCode>1.001612</ProcedureCode><ApplicantName>Trần Thị Hoa</ApplicantName>"

@@ -1,4 +1,4 @@
-"""dossier contacts keep the level, the fees due and what was paid (issue 8)
+"""dossier contacts keep the level, the fees due and what was paid (level 4)
 
 Revision ID: notify_0004
 Revises: notify_0003

@@ -16,7 +16,7 @@ INTAKE_EVENTS = [
     intake.DossierSubmitted.event_type, intake.DossierSupplementRequested.event_type,
     intake.DossierRefused.event_type, intake.DossierAccepted.event_type, intake.DossierDelivered.event_type,
     intake.DossierSupplemented.event_type, intake.DossierWithdrawn.event_type,
-    # level 4 (issue 8): in the same consumer, so they come after the accepted event that says how to return
+    # level 4: in the same consumer, so they come after the accepted event that says how to return
     intake.PaymentRequested.event_type, intake.PaymentPaid.event_type, intake.PaymentExpired.event_type,
 ]
 WORKFLOW_EVENTS = [

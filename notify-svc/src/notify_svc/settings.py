@@ -21,7 +21,7 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "workflow.dossier.result_ready.v1": ALL_CHANNELS,
     "workflow.dossier.refused.v1": ALL_CHANNELS,
     "workflow.dossier.extended.v1": ALL_CHANNELS,
-    # level-4 online payment (issue 8): SMS only for the confirmation that the money arrived
+    # level-4 online payment: SMS only for the confirmation that the money arrived
     "intake.payment.requested.v1": EMAIL_INBOX,
     "intake.payment.paid.v1": ALL_CHANNELS,
     "intake.payment.expired.v1": EMAIL_INBOX,

@@ -10,10 +10,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _register() -> None:
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
     import workflow_svc.definition.models
     import workflow_svc.dossier.models
     import workflow_svc.timer.models  # noqa: F401
 
 
-_register()
+load_all()  # the ORM modules reference each other's tables: registered as soon as the base exists

@@ -20,7 +20,7 @@ async def list_agencies(
     session: SessionDep,
     parent: str | None = Query(None, max_length=13, description="only the direct children of this agency"),
 ) -> list[AgencyRead]:
-    """Every agency (a plain array, api.md); the province's agencies number in the hundreds."""
+    """Every agency (a plain array, docs/contract.md); the province's agencies number in the hundreds."""
     return [AgencyRead.model_validate(r) for r in await AgencyRepository(session).all(parent)]
 
 

@@ -99,7 +99,7 @@ async def replace_procedure(
 
 @router.get("/{code}/revisions", response_model=list[RevisionRead])
 async def list_revisions(code: Code, session: SessionDep) -> list[RevisionRead]:
-    """Every revision, newest first: a plain array (api.md)."""
+    """Every revision, newest first: a plain array (docs/contract.md)."""
     repo = ProcedureRepository(session)
     if not await repo.exists(code):
         await ProcedureService(session).read(code)  # raises the 404

@@ -1,4 +1,4 @@
-"""The procedure as the contract (api.md, Catalog) names it: every field of Art. 4.1.b."""
+"""The procedure as the contract (docs/contract.md § Catalog) names it: every field of Art. 4.1.b."""
 
 from __future__ import annotations
 

@@ -11,5 +11,5 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 @router.get("/sectors", response_model=list[SectorRead])
 async def list_sectors(session: SessionDep) -> list[SectorRead]:
-    """Every sector, by name: a plain array (api.md), the list is small and bounded."""
+    """Every sector, by name: a plain array (docs/contract.md), the list is small and bounded."""
     return [SectorRead.model_validate(r) for r in await SectorRepository(session).all()]

@@ -4,7 +4,7 @@ Events of one dossier arrive on three streams, so in any order and possibly twic
 by business time and treats each fact as "first seen wins" (or "max" for counters), so the result does
 not depend on the delivery order and a duplicate changes nothing.
 
-On-time rule (domain.md, Decision 766): a finished dossier is judged against its *original* appointment
+On-time rule (docs/domain.md § Deadlines, Decision 766): a finished dossier is judged against its *original* appointment
 (an extension, form 04, is an apology for being late, not a new deadline), shifted by the office time the
 dossier waited on the applicant after it was received (those days are not counted). A dossier asked to
 supplement more than once is late whatever its dates. Early: finished on a day before the appointment's

@@ -7,12 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
+from gateway.deps import AdminUser, CurrentUser, IssuerDep, SessionDep, SettingsDep
+from gateway.errors import Invalid, Problem
 from gateway.identity.schemas import Me, TokenResponse, UserCreate, UserCreated, UserRegister
 from gateway.identity.service import IdentityService
-from gateway.identity.tokens import TokenIssuer
-from servicekit.auth import CurrentUser, Principal, require_roles
-from servicekit.db import SessionDep
-from servicekit.problems import Invalid, Problem
 
 router = APIRouter(tags=["identity"])
 
@@ -41,10 +39,6 @@ class RateLimiter:
             self.hits.clear()
 
 
-def issuer(request: Request) -> TokenIssuer:
-    return request.app.state.issuer  # type: ignore[no-any-return]
-
-
 @router.post("/api/v1/auth/register", status_code=201, response_model=UserCreated)
 async def register_user(body: UserRegister, session: SessionDep) -> UserCreated:
     user = await IdentityService(session).register(body)
@@ -61,20 +55,21 @@ def _required(value: str | None, field: str, label: str) -> str:
 async def issue_token(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    issuer: IssuerDep,
     grant_type: Annotated[str | None, Form()] = None,
     username: Annotated[str | None, Form(max_length=50)] = None,
     password: Annotated[str | None, Form(max_length=128)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> TokenResponse:
-    settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.auth_limiter
     limiter.check(request.client.host if request.client else "?")
     service = IdentityService(session)
     if grant_type == "password":
         ttl = settings.token_ttl_seconds
         token = await service.password_grant(
-            issuer(request),
+            issuer,
             _required(username, "username", "tên đăng nhập"),
             _required(password, "password", "mật khẩu"),
             ttl,
@@ -82,7 +77,7 @@ async def issue_token(
     elif grant_type == "client_credentials":
         ttl = settings.client_token_ttl_seconds
         token = await service.client_grant(
-            issuer(request),
+            issuer,
             _required(client_id, "client_id", "client_id"),
             _required(client_secret, "client_secret", "client_secret"),
             ttl,
@@ -110,12 +105,12 @@ async def read_me(principal: CurrentUser) -> Me:
 
 @router.post("/api/v1/admin/users", status_code=201, response_model=UserCreated)
 async def create_user(
-    body: UserCreate, session: SessionDep, admin: Annotated[Principal, require_roles("admin")]
+    body: UserCreate, session: SessionDep, admin: AdminUser
 ) -> UserCreated:
     user = await IdentityService(session).create_user(body)
     return UserCreated(id=user.id, username=user.username)
 
 
 @router.get("/.well-known/jwks.json")
-async def read_jwks(request: Request) -> JSONResponse:
-    return JSONResponse(issuer(request).jwks(), headers={"Cache-Control": "public, max-age=300"})
+async def read_jwks(issuer: IssuerDep) -> JSONResponse:
+    return JSONResponse(issuer.jwks(), headers={"Cache-Control": "public, max-age=300"})

@@ -60,7 +60,7 @@ class Dossier(Base):
     # office time spent waiting for the applicant's supplements: on-time statistics exclude it
     waiting_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # fees (issue 8): assessed from the pinned procedure; whole VND
+    # fees (docs/domain.md § Fees and online payment): assessed from the pinned procedure; whole VND
     fees_due: Mapped[int | None] = mapped_column(BigInteger)
     fees_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)

@@ -1,4 +1,4 @@
-"""Dossier statuses, the transitions each action may make, and the national 1–10 mapping (domain.md)."""
+"""Dossier statuses, the transitions each action may make, and the national 1–10 mapping (docs/domain.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-# TrangThaiHoSo of the national portal. 6 (payment requested) is kept for online fees (issue 8).
+# TrangThaiHoSo of the national portal. 6 (payment requested) is kept for online fees.
 # ``rejected`` (refused after processing, R-WF-5) is "processing stopped" (8); the refusal letter
 # is then handed over like a result, which makes it "returned" (10).
 NATIONAL: dict[Status, int] = {
@@ -59,21 +59,21 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "rejected": (frozenset({S.ACCEPTED, S.PROCESSING}), S.REJECTED),
     "extended": (frozenset({S.ACCEPTED, S.PROCESSING}), None),
     "deliver": (frozenset({S.RESULT_READY, S.REJECTED}), S.RETURNED),
-    # fees (issue 8): they never change the status; a pending online payment shows as national status 6
+    # fees: they never change the status; a pending online payment shows as national status 6
     "payment_requested": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY}), None),
     # the provider's word or the desk's cash arrive whatever the dossier did meanwhile: always recorded
     "payment_paid": (frozenset(Status), None),
     "payment_failed": (frozenset(Status), None),
     "payment_expired": (frozenset(Status), None),
     "counter_payment": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY, S.REJECTED}), None),
-    # processing steps reported by workflow-svc (issue 5): history rows that never change the status
+    # processing steps reported by workflow-svc: history rows that never change the status
     "forward": (frozenset(Status), None),
     "step_changed": (frozenset(Status), None),
     "handoff_requested": (frozenset(Status), None),
     "handoff_completed": (frozenset(Status), None),
 }
 
-# Counter dossiers (issue 7) live in an agency's one-stop software: their status is whatever that system
+# Counter dossiers live in an agency's one-stop software: their status is whatever that system
 # reports (national code), recorded as is; these actions lead to the status they carry.
 EXTERNAL = frozenset({"counter_received", "status_reported"})
 INFO_ACTIONS = frozenset({"forward", "step_changed", "handoff_requested", "handoff_completed"})

@@ -1,4 +1,5 @@
-"""The platform's signing identity, loaded once at start-up (performance.md: never parse PEM per signature)."""
+"""The platform's signing identity, loaded once at start-up (never parse PEM per signature:
+docs/design.md § Measured choices)."""
 
 from __future__ import annotations
 

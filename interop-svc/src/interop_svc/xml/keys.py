@@ -1,7 +1,7 @@
 """Signing identities: generate self-signed ones (tests, dev stack) and load PEM once at start-up.
 
-Parsing a PEM private key costs tens of milliseconds (performance.md); load it once and hand the key
-object to Signer, never the PEM bytes per signature.
+Parsing a PEM private key costs tens of milliseconds (docs/design.md § Measured choices); load it once
+and hand the key object to Signer, never the PEM bytes per signature.
 """
 
 from __future__ import annotations

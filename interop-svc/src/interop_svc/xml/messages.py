@@ -74,7 +74,7 @@ class MessageType(StrEnum):
 
 
 class NationalStatus(IntEnum):
-    """TrangThaiHoSo of the national portal (domain.md)."""
+    """TrangThaiHoSo of the national portal (docs/domain.md § Dossier statuses)."""
 
     SUBMITTED_ONLINE = 1
     RECEIVED = 2

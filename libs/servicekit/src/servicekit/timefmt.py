@@ -1,4 +1,4 @@
-"""Times as the API shows them (api.md): ISO 8601 with the offset of Asia/Ho_Chi_Minh (``+07:00``).
+"""Times as the API shows them (docs/contract.md): ISO 8601 with the offset of Asia/Ho_Chi_Minh (``+07:00``).
 
 Every datetime field of a JSON response model is declared ``VNDateTime``: whatever zone the value carries
 (PostgreSQL hands ``timestamptz`` back in UTC), it is written as ``2026-02-11T10:00:00+07:00``, never with a

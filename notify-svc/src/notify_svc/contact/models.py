@@ -23,7 +23,7 @@ class DossierContact(Base):
     return_method: Mapped[str | None] = mapped_column(String(20))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # level, fees and payment (issue 8): the result-ready message says what is still to do
+    # level, fees and payment: the result-ready message says what is still to do
     level: Mapped[int | None] = mapped_column(Integer)
     fees_due: Mapped[int | None] = mapped_column(BigInteger)
     fees_paid: Mapped[int | None] = mapped_column(BigInteger)

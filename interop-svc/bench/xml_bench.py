@@ -1,4 +1,7 @@
-"""Timings of build + sign and verify for `make bench` (performance.md's XML-DSig table)."""
+"""Timings of build + sign and verify for `make bench` (the XML-DSig row of docs/design.md § Measured choices).
+
+Not part of the installed package: `make bench` (tests/bench.py) and the interop tests load this file by path.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .keys import SigningIdentity, generate_ec_identity, generate_rsa_identity, private_key_pem
-from .messages import (
+from interop_svc.xml.keys import SigningIdentity, generate_ec_identity, generate_rsa_identity, private_key_pem
+from interop_svc.xml.messages import (
     VN_TZ,
     Applicant,
     ApplicantKind,
@@ -21,7 +24,7 @@ from .messages import (
     HistoryEntry,
     build_dossier_feed,
 )
-from .signing import Signer, to_bytes, verify_envelope
+from interop_svc.xml.signing import Signer, to_bytes, verify_envelope
 
 __all__ = ["BenchRow", "bench_pem_key_penalty", "bench_sign_verify", "format_bench", "sample_dossier"]
 
@@ -140,7 +143,7 @@ def bench_sign_verify(
 
 def bench_pem_key_penalty(runs: int = 5) -> float:
     """Milliseconds one signature costs when the key is passed as PEM instead of a loaded object
-    (the mistake performance.md warns about); for `make bench` to report next to the rows."""
+    (the mistake docs/design.md § Measured choices warns about); for `make bench` to report next to the rows."""
     from signxml.algorithms import SignatureConstructionMethod  # local: only this needs the raw signer
     from signxml.signer import XMLSigner
 

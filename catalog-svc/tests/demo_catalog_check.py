@@ -2,7 +2,9 @@
 
 Standard library only. Run from the repository root:
 
-    .venv/bin/python catalog-svc/src/catalog_svc/demo/check_demo.py
+    .venv/bin/python catalog-svc/tests/demo_catalog_check.py
+
+`test_demo_catalog.py` runs it with the tests; it lives here, not in the installed package.
 
 Exits 0 and prints a summary when every constraint holds; otherwise lists every
 violation and exits 1.
@@ -21,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "src" / "catalog_svc" / "demo"
 FORMS_DIR = HERE / "forms"
 
 AGENCY_RE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.H19$")
