@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import jwt
 import pytest
+from sqlalchemy import text
 
 from devkit.testing import running
 from gateway.app import create_app
 from gateway.settings import Settings
+from servicekit.db import make_engine
 
 
 async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, str], login) -> None:
@@ -167,3 +171,30 @@ async def test_large_body_is_refused_before_parsing(client: httpx.AsyncClient, c
         "/api/v1/auth/register", content=b"x" * (2 * 1024 * 1024), headers={"content-type": "application/json"}
     )
     assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_officer_accounts_are_published_through_the_outbox(gateway_settings: Settings, login) -> None:
+    """Created officers (the demo accounts too) go out as gateway.officer.saved.v1; citizens do not."""
+    settings = gateway_settings.model_copy(update={"admin_password": None, "demo": True})
+    async with running(create_app(settings)) as client:
+        admin = await login(client, "admin", "Admin@2026")
+        r = await client.post(
+            "/api/v1/admin/users",
+            json={"username": "chuyenvien.moi", "password": "CanBo@2026", "full_name": "Lâm Thị Thu",
+                  "roles": ["specialist"], "agency_code": "000.00.15.H19", "department": "Phòng Hộ tịch"},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert r.status_code == 201, r.text
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT body FROM kit_outbox WHERE subject = 'gateway.officer.saved.v1'"
+                                            " ORDER BY seq"))).scalars().all()
+    finally:
+        await engine.dispose()
+    saved = {e["data"]["username"]: e["data"] for e in map(json.loads, rows)}
+    assert {"tiepnhan.stp", "chuyenvien.stp", "lanhdao.stp", "chuyenvien.moi", "thanhtra"} <= set(saved)
+    assert "congdan1" not in saved
+    new = saved["chuyenvien.moi"]
+    assert new["roles"] == ["specialist"] and new["agency_code"] == "000.00.15.H19" and new["active"] is True
+    assert new["full_name"] == "Lâm Thị Thu" and new["user_id"] and new["department"] == "Phòng Hộ tịch"

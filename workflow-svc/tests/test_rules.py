@@ -13,7 +13,7 @@ import pytest
 from servicekit.problems import Conflict, Forbidden, Invalid, Problem
 from vncalendar import default_calendar
 from workflow_svc.definition.defaults import DEFAULT_DEFINITION
-from workflow_svc.definition.schemas import StepDef
+from workflow_svc.definition.schemas import ALL_ACTIONS, IMPLICIT_ACTIONS, StepDef
 from workflow_svc.dossier import rules
 from workflow_svc.dossier.actions import ACTIONS
 from workflow_svc.dossier.process import EXTERNAL_STEP, OUTCOME_STEPS, find_step, outcome_step, recall_target
@@ -59,8 +59,8 @@ def refused(s: Situation, c: Caller, action: str, now: datetime = NOW) -> Proble
 def test_each_step_belongs_to_its_role_of_its_agency() -> None:
     assert rules.available(at("reception"), DESK, NOW) == ["claim", "forward"]
     assert rules.available(at("specialist"), SPECIALIST, NOW) == [
-        "claim", "propose", "propose_refusal", "consult", "handoff"]
-    assert rules.available(at("leader"), LEADER, NOW) == ["claim", "approve", "return_for_rework"]
+        "claim", "propose", "propose_refusal", "consult", "handoff", "request_supplement"]
+    assert rules.available(at("leader"), LEADER, NOW) == ["claim", "approve", "return_for_rework", "reassign"]
     for who in (SPECIALIST, LEADER, officer("reception", THIRD), officer("specialist", PARTNER)):
         assert isinstance(refused(at("reception"), who, "forward"), Forbidden)
     assert rules.available(at("specialist"), DESK, NOW) == []
@@ -117,7 +117,7 @@ def test_the_hand_off_life_cycle_rules() -> None:
     assert rules.available(requested, partner, NOW) == ["claim", "accept_handoff", "refuse_handoff"]
     assert refused(requested, partner, "complete_handoff").slug == "handoff-state"
     accepted = at("interagency", handoff_status="accepted", assignee_id=partner.id)
-    assert rules.available(accepted, partner, NOW) == ["complete_handoff"]
+    assert rules.available(accepted, partner, NOW) == ["complete_handoff", "release"]
     assert refused(accepted, partner, "accept_handoff").slug == "handoff-state"
     # the lead agency may take back a hand-off nobody accepted yet, never one under way
     assert rules.available(requested, SPECIALIST, NOW) == ["recall_handoff"]
@@ -147,9 +147,72 @@ def test_who_is_recorded_as_acting() -> None:
 def test_every_action_of_the_api_has_a_handler_and_a_role_rule() -> None:
     names = set(typing.get_args(ActionName))
     assert names == set(ACTIONS)
-    for a in names - set(rules.IMPLICIT_ACTIONS) - {"extend"}:
+    assert names == ALL_ACTIONS
+    for a in names - IMPLICIT_ACTIONS - {"extend"}:
         owner = next(s for s in DEFAULT_DEFINITION.steps if a in s.actions)
         assert isinstance(refused(at(owner.code), officer("reception", THIRD), a), Forbidden), a
+
+
+def test_the_assignee_gives_a_task_back() -> None:
+    s = at("specialist", assignee_id=SPECIALIST.id)
+    assert "release" in rules.available(s, SPECIALIST, NOW)
+    assert isinstance(refused(s, officer("specialist", id="binh"), "release"), Forbidden)
+    assert refused(at("specialist"), SPECIALIST, "release").slug == "not-claimed"
+
+
+def test_a_leader_of_the_agency_holding_the_step_reassigns_it() -> None:
+    claimed = at("specialist", assignee_id="an")
+    assert rules.refusal(claimed, LEADER, "reassign", NOW) is None
+    assert rules.refusal(at("specialist"), LEADER, "reassign", NOW) is None  # unclaimed as well
+    assert isinstance(refused(claimed, officer("specialist", id="an"), "reassign"), Forbidden)
+    assert isinstance(refused(claimed, officer("leader", PARTNER), "reassign"), Forbidden)
+    partner_step = at("interagency", handoff_status="accepted", assignee_id="x")
+    assert rules.refusal(partner_step, officer("leader", PARTNER), "reassign", NOW) is None
+    assert isinstance(refused(partner_step, LEADER, "reassign"), Forbidden)
+    assert refused(at("result", status="result_ready"), LEADER, "reassign").slug == "dossier-closed"
+    assert refused(at("result"), LEADER, "reassign").slug == "wrong-step"
+    external = replace(at("specialist"), step=EXTERNAL_STEP)
+    assert refused(external, LEADER, "reassign").slug == "wrong-step"  # the agency's own software holds it
+
+
+def test_the_officer_a_task_was_taken_from_is_told_it_moved() -> None:
+    s = at("specialist", assignee_id="binh", previous_assignee_id="an")
+    an, binh = officer("specialist", id="an"), officer("specialist", id="binh")
+    assert refused(s, an, "propose").slug == "reassigned" and isinstance(refused(s, an, "propose"), Conflict)
+    assert refused(s, an, "claim").slug == "already-claimed"
+    assert rules.refusal(s, binh, "propose", NOW) is None
+    assert rules.available(s, an, NOW) == []
+
+
+def test_the_officer_chosen_must_hold_the_steps_role_in_that_agency() -> None:
+    s, b = at("specialist", assignee_id="an"), body("reassign", assignee="binh")
+    fits = rules.Candidate("binh", frozenset({"specialist"}), LEAD)
+    assert rules.assignee_problem(b, s, fits) is None
+    for wrong in (None, replace(fits, agency=PARTNER), replace(fits, active=False),
+                  replace(fits, roles=frozenset({"reception"}))):
+        problem = rules.assignee_problem(b, s, wrong)
+        assert isinstance(problem, Invalid) and problem.errors == [{"loc": ["body", "assignee"], "msg": problem.detail}]
+    assert missing(body("reassign"), s, LEADER) == "body.assignee"
+    assert missing(body("reassign", assignee="an"), s, LEADER) == "body.assignee"  # already theirs
+
+
+def test_a_specialist_asks_the_applicant_for_more_and_the_dossier_waits() -> None:
+    s = at("specialist")
+    assert rules.refusal(s, SPECIALIST, "request_supplement", NOW) is None
+    assert missing(body("request_supplement"), s) == "body.items"
+    assert rules.input_problem(body("request_supplement", items=["Bản sao CCCD"]), s, SPECIALIST) is None
+    assert isinstance(refused(s, DESK, "request_supplement"), Conflict | Forbidden)
+    assert refused(at("leader"), LEADER, "request_supplement").slug == "wrong-step"
+    assert refused(at("interagency", handoff_status="accepted"), officer("specialist", PARTNER),
+                   "request_supplement").slug == "wrong-step"  # the lead agency asks its applicant
+    assert isinstance(refused(at("specialist", assignee_id="binh"), SPECIALIST, "request_supplement"), Forbidden)
+    waiting = at("specialist", assignee_id=SPECIALIST.id, awaiting_applicant=True)
+    for action in ("propose", "request_supplement", "consult", "claim"):
+        assert refused(waiting, SPECIALIST, action).slug == "awaiting-applicant"
+    # absence never freezes it: the task can still be given back or given to someone else
+    assert rules.available(waiting, SPECIALIST, NOW) == ["release"]
+    assert rules.refusal(waiting, LEADER, "reassign", NOW) is None
+    assert body("request_supplement", items=["  Bản sao CCCD  "]).items == ["Bản sao CCCD"]
 
 
 # --- what an action's body must carry -------------------------------------------------------------------------
@@ -210,6 +273,9 @@ def test_results_are_judged_against_the_appointment_day() -> None:
     assert rules.judge(DUE - timedelta(days=1), DUE, CAL) == "early"
     assert rules.judge(DUE - timedelta(hours=1), DUE, CAL) == "on_time"
     assert rules.judge(DUE + timedelta(seconds=1), DUE, CAL) == "late"
+    # asked to supplement more than once during processing: late whenever it ends
+    assert rules.judge(DUE - timedelta(days=1), DUE, CAL, supplement_rounds=1) == "early"
+    assert rules.judge(DUE - timedelta(days=1), DUE, CAL, supplement_rounds=2) == "late"
 
 
 def test_a_step_has_its_share_of_the_legal_time() -> None:

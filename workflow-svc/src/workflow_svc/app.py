@@ -6,6 +6,8 @@ from servicekit.runtime import create_service_app
 from workflow_svc.definition.routes import router as definition_router
 from workflow_svc.dossier.handlers import subscriptions
 from workflow_svc.dossier.routes import router as dossier_router
+from workflow_svc.officer.handlers import subscriptions as officer_subscriptions
+from workflow_svc.officer.routes import router as officer_router
 from workflow_svc.settings import Settings
 from workflow_svc.timer.runner import timer_loop
 
@@ -16,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="workflow-svc — Xử lý hồ sơ",
         description="Quy trình xử lý hồ sơ: định nghĩa quy trình, danh sách công việc, thao tác, hẹn giờ bền vững.",
-        routers=[dossier_router, definition_router],
-        subscriptions=subscriptions(settings),
+        routers=[dossier_router, definition_router, officer_router],
+        subscriptions=[*subscriptions(settings), *officer_subscriptions()],
         background=[timer_loop] if settings.run_timers else [],
     )

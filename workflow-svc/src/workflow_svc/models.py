@@ -14,6 +14,7 @@ def load_all() -> None:
     """Imports every ORM module so the metadata is complete (migrations, tests)."""
     import workflow_svc.definition.models
     import workflow_svc.dossier.models
+    import workflow_svc.officer.models
     import workflow_svc.timer.models  # noqa: F401
 
 

@@ -10,11 +10,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.gateway import UserRegistered
+from contracts.gateway import OfficerSaved, UserRegistered
 from gateway.identity.models import User
 from gateway.identity.repository import UserRepository
 from gateway.identity.schemas import UserCreate, UserRegister
 from gateway.identity.tokens import TokenIssuer
+from servicekit.auth import OFFICER_ROLES
 from servicekit.outbox import add_event
 from servicekit.problems import Conflict, Invalid, Unauthorized
 
@@ -97,7 +98,22 @@ class IdentityService:
         )
         self.users.add(user)
         await self.session.flush()
+        self.officer_saved(user)
         return user
+
+    def officer_saved(self, user: User) -> None:
+        """Every creation or change of an officer's account is published (whole), through the outbox."""
+        if not set(user.roles) & OFFICER_ROLES:
+            return
+        add_event(
+            self.session,
+            OfficerSaved(
+                user_id=str(user.id), username=user.username, full_name=user.full_name, roles=list(user.roles),
+                agency_code=user.agency_code, department=user.department, active=user.active,
+            ),
+            source="/gateway",
+            subject=str(user.id),
+        )
 
     async def password_grant(self, issuer: TokenIssuer, username: str, password: str, ttl: int) -> str:
         user = await self.users.by_username(username.strip().lower())

@@ -14,3 +14,17 @@ class UserRegistered(EventData):
     full_name: str
     email: str | None = None
     phone: str | None = None
+
+
+class OfficerSaved(EventData):
+    event_type = "gateway.officer.saved.v1"
+    description = ("An officer account was created or changed (name, roles, agency, active): the whole account "
+                   "as it is now, so a consumer keeps its own list of each agency's officers (workflow: reassign).")
+
+    user_id: str
+    username: str
+    full_name: str
+    roles: list[str]
+    agency_code: str | None = None
+    department: str | None = None
+    active: bool = True

@@ -20,7 +20,7 @@ MOVE_ACTIONS = frozenset({
 STAY_ACTIONS = frozenset({"consult", "extend", "accept_handoff"})
 DEFINED_ACTIONS = MOVE_ACTIONS | STAY_ACTIONS
 # Always available to whoever may act at a step; never listed in a definition.
-IMPLICIT_ACTIONS = frozenset({"claim", "reply_consult", "recall_handoff"})
+IMPLICIT_ACTIONS = frozenset({"claim", "reply_consult", "recall_handoff", "release", "reassign", "request_supplement"})
 ALL_ACTIONS = DEFINED_ACTIONS | IMPLICIT_ACTIONS
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts.workflow import DossierExtended
+from contracts.workflow import DossierExtended, SupplementRequested
 from servicekit.auth import Principal
 from workflow_svc.definition.schemas import StepDef
 from workflow_svc.dossier import rules
@@ -17,6 +17,7 @@ from workflow_svc.dossier.schemas import ActionRequest
 from workflow_svc.dossier.state import step_of
 from workflow_svc.dossier.transitions import Actor, Emitter, Transitions, common
 from workflow_svc.forms.form04 import form_04
+from workflow_svc.officer.service import OfficerService
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Ctx:
     emit: Emitter
     handoff: Handoff | None
     consults: list[Consultation]
+    situation: rules.Situation
 
     @property
     def docs(self) -> list[dict[str, str]]:
@@ -142,6 +144,52 @@ async def extend(c: Ctx) -> Extra:
     return {"form_04": form}
 
 
+async def release(c: Ctx) -> Extra:
+    """The assignee gives the task back to the step's role: any officer of it may claim it."""
+    c.d.assignee_id, c.d.assignee_name, c.d.previous_assignee_id = None, None, None
+    await c.tx.stay(c.d, "release", c.actor, c.now, c.body)
+    c.tx.task_assigned(c.d, c.step, c.now, c.emit)
+    return {}
+
+
+async def reassign(c: Ctx) -> Extra:
+    """A leader gives the task (claimed or not) to another officer of the agency holding the step."""
+    d, b = c.d, c.body
+    assert b.assignee is not None  # checked by the rules
+    found = await OfficerService(c.tx.session).get(b.assignee)
+    candidate = (rules.Candidate(found.user_id, frozenset(found.roles), found.agency_code, found.active)
+                 if found is not None else None)
+    if (problem := rules.assignee_problem(b, c.situation, candidate)) is not None:
+        raise problem
+    assert found is not None
+    old_id, old_name = d.assignee_id, d.assignee_name
+    d.previous_assignee_id = old_id
+    d.assignee_id, d.assignee_name = found.user_id, found.full_name
+    await c.tx.stay(d, "reassign", c.actor, c.now, b, data={
+        "from_assignee": old_id, "from_assignee_name": old_name, "assignee_name": found.full_name})
+    c.tx.task_assigned(d, c.step, c.now, c.emit)
+    return {}
+
+
+async def request_supplement(c: Ctx) -> Extra:
+    """The specialist asks the applicant for more (form 02): the clock stops until intake reports the supplement;
+    the dossier then returns to this step and this specialist."""
+    d, b = c.d, c.body
+    d.paused_at = c.now
+    d.supplement_rounds = (d.supplement_rounds or 0) + 1
+    if d.assignee_id is None:
+        d.assignee_id, d.assignee_name = c.principal.id, c.actor.name
+    form = {"form": "02", "title": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "code": d.code,
+            "applicant_name": d.applicant_name, "procedure_name": d.procedure_name, "items": list(b.items),
+            "note": b.note, "round": d.supplement_rounds, "contact_officer": c.actor.name,
+            "agency_name": d.agency_name, "issued_at": c.now.isoformat()}
+    await c.tx.stay(d, "request_supplement", c.actor, c.now, b, comment=b.note,
+                    data={"items": list(b.items), "round": d.supplement_rounds, "form_02": form})
+    c.emit(SupplementRequested(**common(d, c.actor, c.now), step=d.step, items=list(b.items), note=b.note,
+                               requested_by=c.actor.name, round=d.supplement_rounds), d.code)
+    return {}
+
+
 ACTIONS: dict[str, Handler] = {
     "claim": claim,
     "forward": advance,
@@ -158,4 +206,7 @@ ACTIONS: dict[str, Handler] = {
     "complete_handoff": answer_handoff,
     "recall_handoff": recall_handoff,
     "extend": extend,
+    "release": release,
+    "reassign": reassign,
+    "request_supplement": request_supplement,
 }

@@ -28,7 +28,7 @@ def subscriptions(settings: Settings) -> list[Subscription]:
         elif isinstance(payload, DossierSupplementRequested):
             await svc.supplement_requested(payload)
         elif isinstance(payload, DossierSupplemented):
-            await svc.supplemented(payload)
+            await svc.supplemented(payload, event.id)
 
     async def on_interop(event: CloudEvent, session: AsyncSession) -> None:
         payload = event.payload()

@@ -62,6 +62,11 @@ class Dossier(Base):
     # agencies the procedure may hand parts off to (liên thông), from intake's accepted event
     interagency: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
     agency_name: Mapped[str | None] = mapped_column(String(300))
+    owner_id: Mapped[str | None] = mapped_column(String(64))  # the applicant's account, who may read form 04
+    # requests to supplement during processing so far (more than one: the dossier counts as late)
+    supplement_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # the officer a leader took the task from: told 409 (the task moved), not 403
+    previous_assignee_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1)
 

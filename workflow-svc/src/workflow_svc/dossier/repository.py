@@ -85,6 +85,7 @@ class DossierRepository:
             Dossier.overdue.label("overdue"),
         ).where(
             Dossier.status == "active", Dossier.step_agency == agency, Dossier.step_role.in_(list(roles)),
+            Dossier.paused_at.is_(None),  # waiting on the applicant: nothing to do until the supplement
             or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == officer_id),
         )
         if department is None or not ({"specialist", "leader"} & set(roles)):

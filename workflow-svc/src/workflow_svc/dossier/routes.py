@@ -64,3 +64,16 @@ async def get_apology(code: DossierCode, request: Request, session: SessionDep, 
     pdf = await _views(request, session).apology(code, user)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="mau-04-{code}.pdf"'})
+
+
+@router.get("/dossiers/{code}/forms/{form}", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "form 04 or 05 (PDF)"}})
+async def get_form(
+    code: DossierCode, form: Annotated[str, Path(pattern=r"^[0-9]{2}$")], request: Request, session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Form 04 (apology, new appointment: officers of the lead agency and the dossier's owner) or form 05
+    (process control sheet: officers) as a PDF; 404 when that form does not exist for the dossier."""
+    pdf = await _views(request, session).form(code, form, user)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="mau-{form}-{code}.pdf"'})

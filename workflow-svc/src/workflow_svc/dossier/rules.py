@@ -18,8 +18,10 @@ from workflow_svc.errors import Conflict, Forbidden, Invalid, Problem
 
 # Entries at the boundary between the lead agency and the agency a part was handed off to: both see them.
 BOUNDARY_ACTIONS = frozenset({"handoff", "accept_handoff", "refuse_handoff", "complete_handoff", "recall_handoff"})
-# Available at every open step to whoever the rules allow; never listed in a definition.
-IMPLICIT_ACTIONS = ("claim", "reply_consult", "recall_handoff")
+# Any holder of an open step may take these, whatever its definition lists.
+STEP_ACTIONS = frozenset({"claim", "release", "request_supplement"})
+# While the applicant is awaited, only who holds the task can change: absence must never freeze a dossier.
+WHILE_AWAITING = frozenset({"release", "reassign"})
 WORKING_ROLES = ("reception", "specialist", "leader")
 # An auto-forward fired within this much of its scheduled time was handed over as configured (form 05).
 TIMER_GRACE = timedelta(minutes=5)
@@ -60,6 +62,18 @@ class Situation:
     open_consultations: tuple[str, ...] = ()  # departments whose opinion is awaited
     refusal_reason: str | None = None
     interagency: tuple[str, ...] = ()  # agencies parts may be handed off to
+    awaiting_applicant: bool = False  # a supplement was requested during processing; the clock is stopped
+    previous_assignee_id: str | None = None  # the officer a leader took the task from
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An officer a task may be given to (from the agency's list of officers)."""
+
+    id: str
+    roles: frozenset[str]
+    agency: str | None
+    active: bool = True
 
 
 # --- which actions, for whom ---------------------------------------------------------------------------------
@@ -67,7 +81,8 @@ def candidates(s: Situation) -> list[str]:
     """Every action that could be possible at the step, before asking who calls."""
     if s.status != "active" or s.step.terminal:
         return []
-    return ["claim", *s.step.actions.keys(), "reply_consult", "recall_handoff"]
+    return ["claim", *s.step.actions.keys(), "reply_consult", "recall_handoff", "release", "reassign",
+            "request_supplement"]
 
 
 def _reply_consult(s: Situation, c: Caller) -> Problem | None:
@@ -92,6 +107,20 @@ def _extend(s: Situation, c: Caller, now: datetime) -> Problem | None:
         return Forbidden("Phiếu xin lỗi, hẹn lại ngày trả kết quả (mẫu 04) do lãnh đạo cơ quan giải quyết ký.")
     if now < s.warning_from:
         return Conflict("Chỉ gia hạn hồ sơ sắp đến hạn hoặc đã quá hạn.", slug="not-late")
+    return None
+
+
+def _reassign(s: Situation, c: Caller) -> Problem | None:
+    if s.step.terminal or s.step.role is None:
+        return Conflict(f"Bước '{s.step.name}' không có công việc để giao lại.", slug="wrong-step")
+    if not c.has("leader") or c.agency != s.step_agency:
+        return Forbidden("Chỉ lãnh đạo của cơ quan đang giữ hồ sơ mới giao lại được công việc.")
+    return None
+
+
+def _request_supplement(s: Situation) -> Problem | None:
+    if s.step.role != "specialist" or s.step_agency != s.agency_code:
+        return Conflict("Chỉ yêu cầu bổ sung được ở bước thẩm định của cơ quan giải quyết.", slug="wrong-step")
     return None
 
 
@@ -127,22 +156,32 @@ def refusal(s: Situation, c: Caller, action: str, now: datetime) -> Problem | No
     """Why ``c`` may not take ``action`` now (None when allowed). State first (409), then rights (403)."""
     if s.status != "active":
         return Conflict("Hồ sơ đã kết thúc xử lý.", slug="dossier-closed")
+    if s.awaiting_applicant and action not in WHILE_AWAITING:
+        return Conflict("Hồ sơ đang chờ người nộp bổ sung; chưa thể xử lý tiếp.", slug="awaiting-applicant")
     step = s.step
     if action == "reply_consult":
         return _reply_consult(s, c)
     if action == "recall_handoff":
         return _recall_handoff(s, c)
-    if step.terminal or (action != "claim" and action not in step.actions):
+    if action == "reassign":
+        return _reassign(s, c)
+    if step.terminal or (action not in STEP_ACTIONS and action not in step.actions):
         return Conflict(f"Thao tác '{action}' không thực hiện được ở bước '{step.name}'.", slug="wrong-step")
     if action == "extend":
         return _extend(s, c, now)
+    if action == "request_supplement" and (problem := _request_supplement(s)) is not None:
+        return problem
     if step.role is None or not c.has(step.role) or c.agency != s.step_agency:
         return Forbidden(f"Bước '{step.name}' do {step.role} của cơ quan {s.step_agency} xử lý.")
     if action == "claim":
         if s.assignee_id is not None:
             return Conflict("Hồ sơ đã có cán bộ nhận xử lý.", slug="already-claimed")
         return None
+    if action == "release" and s.assignee_id is None:
+        return Conflict("Hồ sơ chưa có cán bộ nhận xử lý.", slug="not-claimed")
     if s.assignee_id is not None and s.assignee_id != c.id:
+        if c.id == s.previous_assignee_id:  # what the officer held was given to someone else meanwhile
+            return Conflict("Lãnh đạo đã giao hồ sơ cho cán bộ khác xử lý.", slug="reassigned")
         return Forbidden("Hồ sơ đang do cán bộ khác xử lý.")
     check = _STATE_CHECKS.get(action)
     return check(s) if check is not None else None
@@ -157,9 +196,18 @@ def actor_role(action: str, step: StepDef, c: Caller) -> str | None:
     """The role recorded for who acted: the step's, except for the actions taken from outside it."""
     if action in ("reply_consult", "recall_handoff"):
         return c.own_role
-    if action == "extend":
+    if action in ("extend", "reassign"):
         return "leader"
     return step.role
+
+
+def assignee_problem(b: ActionRequest, s: Situation, found: Candidate | None) -> Invalid | None:
+    """Reassign: the officer chosen holds the step's role in the agency that holds the step."""
+    if found is None or not found.active or found.agency != s.step_agency:
+        return _need("assignee", f"Không tìm thấy cán bộ '{b.assignee}' đang làm việc tại cơ quan {s.step_agency}.")
+    if s.step.role not in found.roles:
+        return _need("assignee", f"Cán bộ được giao phải có vai trò {s.step.role} để xử lý bước '{s.step.name}'.")
+    return None
 
 
 # --- what each action needs in its body ----------------------------------------------------------------------
@@ -212,6 +260,12 @@ _INPUT_CHECKS: dict[str, Callable[[ActionRequest, Situation, Caller], Invalid | 
     "complete_handoff": lambda b, s, c: (
         None if b.comment or b.documents else _need("comment", "Cần gửi kết quả giải quyết phần việc liên thông.")),
     "extend": _extend_input,
+    "reassign": lambda b, s, c: (
+        _need("assignee", "Cần chọn cán bộ được giao (mã cán bộ trong danh sách cán bộ của cơ quan).")
+        if not b.assignee else
+        _need("assignee", "Cán bộ này đang xử lý hồ sơ.") if b.assignee == s.assignee_id else None),
+    "request_supplement": lambda b, s, c: (
+        None if b.items else _need("items", "Cần liệt kê giấy tờ, thông tin người nộp phải bổ sung.")),
 }
 
 
@@ -236,9 +290,10 @@ def due_token(due_at: datetime) -> int:
     return int(due_at.timestamp() // 60)
 
 
-def judge(finished: datetime, due: datetime, cal: WorkCalendar) -> Result:
-    """Early: finished on an earlier day than the appointment; on time: by the appointment; else late."""
-    if finished > due:
+def judge(finished: datetime, due: datetime, cal: WorkCalendar, *, supplement_rounds: int = 0) -> Result:
+    """Early: finished on an earlier day than the appointment; on time: by the appointment; else late. A dossier
+    asked to supplement more than once counts as late (the waiting itself is not counted: see :func:`resumed`)."""
+    if finished > due or supplement_rounds > 1:
         return "late"
     return "early" if finished.astimezone(cal.tz).date() < due.astimezone(cal.tz).date() else "on_time"
 

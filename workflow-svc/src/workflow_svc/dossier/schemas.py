@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator
 
 from servicekit.timefmt import VNDateTime, vn_times
 
 ActionName = Literal[
     "claim", "forward", "propose", "approve", "return_for_rework", "propose_refusal", "approve_refusal",
     "consult", "reply_consult", "handoff", "accept_handoff", "refuse_handoff", "complete_handoff", "extend",
-    "recall_handoff",
+    "recall_handoff", "release", "reassign", "request_supplement",
 ]
 
 AGENCY_CODE = r"^[A-Z0-9]{3}\.[A-Z0-9]{2}\.[A-Z0-9]{2}\.[A-Z][0-9]{2}$"
@@ -34,7 +34,8 @@ class ActionRequest(BaseModel):
 
     action: ActionName
     comment: str | None = Field(default=None, max_length=4000)
-    assignee: str | None = Field(default=None, max_length=64, description="officer id preassigned at the next step")
+    assignee: str | None = Field(default=None, max_length=64, description=(
+        "officer id preassigned at the next step; reassign: the officer (an id from /workflow/officers)"))
     assignee_name: str | None = Field(default=None, max_length=200)
     target_agency: str | None = Field(default=None, pattern=AGENCY_CODE, description="handoff: the other agency")
     documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
@@ -43,8 +44,11 @@ class ActionRequest(BaseModel):
     new_due_at: datetime | None = Field(default=None, description="extend: the new appointment")
     extra_days: float | None = Field(default=None, gt=0, le=365, description="extend: working days added")
     version: int | None = Field(default=None, ge=1, description="the dossier version the caller saw")
+    items: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=50, description="request_supplement: the documents or data asked for")
+    note: str | None = Field(default=None, max_length=4000, description="request_supplement: to the applicant")
 
-    @field_validator("comment", "reason", "department", "assignee")
+    @field_validator("comment", "reason", "department", "assignee", "note")
     @classmethod
     def _strip(cls, v: str | None) -> str | None:
         if v is None:
@@ -123,6 +127,8 @@ class DossierRead(BaseModel):
     consultations: list[ConsultationRead]
     history: list[LogEntryRead]
     interagency: list[str] = []
+    awaiting_applicant: bool = False  # a supplement was requested during processing: the clock is stopped
+    supplement_rounds: int = 0  # requests to supplement during processing so far
 
 
 class ActionResult(DossierRead):

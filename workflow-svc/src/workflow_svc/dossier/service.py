@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
-from contracts.workflow import DossierStepChanged
+from contracts.workflow import DossierExtended, DossierStepChanged
 from servicekit.auth import Principal
 from workflow_svc.definition.service import DefinitionService
 from workflow_svc.dossier import rules
@@ -23,6 +23,8 @@ from workflow_svc.dossier.transitions import SYSTEM, Actor, Emitter, Transitions
 from workflow_svc.dossier.views import DossierViews
 from workflow_svc.errors import Conflict
 from workflow_svc.settings import Settings
+
+RESUMED_REASON = "Người nộp đã bổ sung hồ sơ: ngày hẹn trả kết quả lùi lại bằng thời gian chờ bổ sung"
 
 
 class DossierService:
@@ -49,7 +51,7 @@ class DossierService:
             status="active", step=body.start, step_seq=0, step_entered_at=p.received_at,
             received_at=p.received_at, due_at=p.due_at, original_due_at=p.due_at, overdue=False,
             draft_documents=[], version=1, interagency=list(dict.fromkeys(p.interagency)),
-            agency_name=p.agency_name,
+            agency_name=p.agency_name, owner_id=p.applicant_user_id, supplement_rounds=0,
         )
         self.repo.add(d)
         emit = Emitter(self.session, f"start-{event_id}"[:50])
@@ -88,19 +90,29 @@ class DossierService:
         await self.tx.note(d, SYSTEM, "paused", now_utc(), comment="Chờ người nộp bổ sung hồ sơ",
                            data={"round": p.round})
 
-    async def supplemented(self, p: DossierSupplemented) -> None:
+    async def supplemented(self, p: DossierSupplemented, event_id: str | None = None) -> None:
+        """The applicant supplemented: the clock runs again, both deadlines later by the working time waited;
+        the dossier is where it was, with whoever held it. Intake learns the new appointment."""
         d = await self.repo.lock(p.code)
         if d is None or d.status != "active" or d.paused_at is None:
             return
         now = now_utc()
+        old_due = d.due_at
         d.due_at, d.step_due_at, waited = rules.resumed(d.due_at, d.step_due_at, d.paused_at, p.at, self.tx.cal)
         d.paused_at = None
+        self.tx.touch(d)
         await self.tx.save(d)
         await self.tx.timers.cancel(d.code, now)
         self.tx.schedule_step(d, step_of(d))
         self.tx.schedule_deadline(d, now)
-        await self.tx.note(d, SYSTEM, "resumed", now,
-                           data={"waited_seconds": waited.total_seconds(), "due_at": d.due_at.isoformat()})
+        await self.tx.note(d, SYSTEM, "resumed", now, data={
+            "waited_seconds": waited.total_seconds(), "due_at": d.due_at.isoformat(), "old_due_at": old_due.isoformat(),
+            "round": p.round})
+        if d.due_at != old_due:
+            emit = Emitter(self.session, f"resume-{event_id}"[:50] if event_id else None)
+            emit(DossierExtended(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
+                                 actor_name=SYSTEM.name, step=d.step, reason=RESUMED_REASON, old_due_at=old_due,
+                                 new_due_at=d.due_at), d.code)
 
     # --- officers' actions ---------------------------------------------------------------------------------
     async def act(self, code: str, p: Principal, body: ActionRequest, event_id: str | None) -> ActionResult:
@@ -120,7 +132,7 @@ class DossierService:
             raise missing
         actor = Actor.of(p, rules.actor_role(body.action, s.step, caller))
         ctx = Ctx(tx=self.tx, handoffs=self.handoffs, d=d, step=s.step, principal=p, actor=actor, body=body,
-                  now=now, emit=Emitter(self.session, event_id), handoff=handoff, consults=consults)
+                  now=now, emit=Emitter(self.session, event_id), handoff=handoff, consults=consults, situation=s)
         try:
             extra: dict[str, Any] = await ACTIONS[body.action](ctx)
         except StaleDataError:

@@ -32,4 +32,5 @@ def situation(d: Dossier, handoff: Handoff | None, consults: Sequence[Consultati
         handoff_status=handoff.status if handoff is not None else None,
         open_consultations=tuple(c.department for c in consults if c.status == "open"),
         refusal_reason=d.refusal_reason, interagency=tuple(d.interagency or ()),
+        awaiting_applicant=d.paused_at is not None, previous_assignee_id=d.previous_assignee_id,
     )

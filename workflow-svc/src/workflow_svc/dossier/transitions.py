@@ -110,6 +110,7 @@ class Transitions:
         d.step_seq = (d.step_seq or 0) + 1
         d.step_entered_at = now
         d.assignee_id, d.assignee_name = assignee if assignee else (None, None)
+        d.previous_assignee_id = None
         d.step_due_at = rules.step_due(
             step, entered=started_at or now, received_at=d.received_at, due_at=d.due_at,
             auto_forward_at=Delay.parse(self.settings.auto_forward_after).after, cal=self.cal)
@@ -119,9 +120,14 @@ class Transitions:
             return
         self.schedule_step(d, step)
         if step.role is not None:
-            emit(TaskAssigned(code=d.code, procedure_code=d.procedure_code, agency_code=d.step_agency, at=now,
-                              step=step.code, role=step.role, assignee_id=d.assignee_id,
-                              step_due_at=d.step_due_at), d.code)
+            self.task_assigned(d, step, now, emit)
+
+    def task_assigned(self, d: Dossier, step: StepDef, now: datetime, emit: Emitter) -> None:
+        """The step's task waits in an officer's list (its assignee's, or every officer of its role)."""
+        assert step.role is not None
+        emit(TaskAssigned(code=d.code, procedure_code=d.procedure_code, agency_code=d.step_agency or d.agency_code,
+                          at=now, step=step.code, role=step.role, assignee_id=d.assignee_id,
+                          step_due_at=d.step_due_at), d.code)
 
     def schedule_step(self, d: Dossier, step: StepDef) -> None:
         """The desk's auto-forward, or the note that the step's own deadline passed."""

@@ -77,6 +77,7 @@ class DossierViews:
             history=[LogEntryRead.model_validate(e, from_attributes=True)
                      for e in rules.visible_log(d.agency_code, await self.repo.log(d.code), p.agency_code)],
             interagency=list(d.interagency or []),
+            awaiting_applicant=d.paused_at is not None, supplement_rounds=d.supplement_rounds or 0,
         )
 
     async def tasks(self, p: Principal, page: int, size: int) -> TaskPage:
@@ -123,7 +124,8 @@ class DossierViews:
                 received_at=receiver.at if receiver else None, step_due_at=step_due,
                 result=rules.judge(handed_at, step_due, self.cal) if step_due else None, note=e.reason or e.comment,
             ))
-        result = rules.judge(d.finished_at, d.due_at, self.cal) if d.finished_at and d.status != "withdrawn" else None
+        result = (rules.judge(d.finished_at, d.due_at, self.cal, supplement_rounds=d.supplement_rounds or 0)
+                  if d.finished_at and d.status != "withdrawn" else None)
         return ControlSheet(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure_name,
             applicant_name=d.applicant_name, agency_code=d.agency_code, received_at=d.received_at, due_at=d.due_at,
@@ -131,12 +133,27 @@ class DossierViews:
             result_label=rules.RESULT_LABELS.get(result) if result else None,
         )
 
+    async def form(self, code: str, form: str, p: Principal) -> bytes:
+        """Form 04 (officers of the lead agency, and the dossier's owner) or 05 (officers) as a PDF."""
+        if form == "04":
+            return await self.apology(code, p)
+        if form == "05":
+            from workflow_svc.forms.form05 import render
+
+            sheet = await self.control_sheet(code, p)
+            d = await self.repo.get(code)
+            return render(sheet, agency_name=d.agency_name if d is not None else None)
+        raise NotFound(f"Hồ sơ không có biểu mẫu {form}.")
+
     async def apology(self, code: str, p: Principal) -> bytes:
         """Form 04 of the latest extension, as a PDF (Vietnamese, signed by the head of the agency)."""
         from workflow_svc.forms.form04 import render
 
-        d = await self.visible(code, p)
-        if p.agency_code != d.agency_code:
+        d = await self.repo.get(code)
+        owner = d is not None and d.owner_id is not None and d.owner_id == p.id and p.has("citizen")
+        if not owner:
+            d = await self.visible(code, p)
+        if d is None or (not owner and p.agency_code != d.agency_code):
             raise NotFound("Hồ sơ chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.")
         form = next((e.data["form_04"] for e in reversed(await self.repo.log(code))
                      if e.action == "extend" and "form_04" in e.data), None)

@@ -11,19 +11,12 @@ from datetime import datetime
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A5
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
 from servicekit.timefmt import VN
-
-
-def _when(value: str | datetime) -> str:
-    local = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(VN)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+from workflow_svc.forms.common import heading, styles, when
 
 
 class Dossierlike(Protocol):
@@ -59,12 +52,10 @@ def form_04(d: Dossierlike, *, reason: str, old_due: datetime, new_due: datetime
 
 def render(form: dict[str, Any]) -> bytes:
     """``form`` is the form_04 record the ``extend`` action stored in the action log."""
-    register_fonts()
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=12.5, alignment=TA_JUSTIFY)
-    center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
-    title = ParagraphStyle("title", parent=center, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=6)
+    st = styles()
+    base, center = st.base, st.center
     e = escape
-    issued = datetime.fromisoformat(form["issued_at"]).astimezone(VN)
+    issued = datetime.fromisoformat(form["issued_at"])
     agency = form.get("agency_name") or f"Cơ quan {form.get('agency_code', '')}"
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -78,34 +69,20 @@ def render(form: dict[str, Any]) -> bytes:
         author=agency,
         subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP",
     )
-    header = Table(
-        [
-            [
-                Paragraph(f"<b>{e(agency.upper())}</b><br/>Số: {e(form['code'])}", center),
-                Paragraph(
-                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
-                    f"<i>Đồng Nai, ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}</i>",
-                    center,
-                ),
-            ]
-        ],
-        colWidths=[50 * mm, 74 * mm],
-    )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [
-        header,
-        Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", title),
+        heading(agency, form["code"], issued, (50 * mm, 74 * mm), st),
+        Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", st.title),
         Spacer(1, 3 * mm),
         Paragraph(f"Kính gửi: Ông/Bà <b>{e(form.get('applicant_name') or '')}</b>", base),
         Paragraph(f"Mã hồ sơ: <b>{e(form['code'])}</b>", base),
         Paragraph(f"Thủ tục: {e(form.get('procedure_name') or '')}", base),
-        Paragraph(f"Ngày tiếp nhận hồ sơ: {_when(form['received_at'])}", base),
-        Paragraph(f"Ngày hẹn trả kết quả ban đầu: {_when(form['old_due_at'])}", base),
+        Paragraph(f"Ngày tiếp nhận hồ sơ: {when(form['received_at'])}", base),
+        Paragraph(f"Ngày hẹn trả kết quả ban đầu: {when(form['old_due_at'])}", base),
         Paragraph(f"Lý do chậm trễ: {e(form['reason'])}", base),
         Spacer(1, 2 * mm),
         Paragraph(e(form["apology"]), base),
         Spacer(1, 2 * mm),
-        Paragraph(f"Thời gian hẹn trả kết quả mới: <b>{_when(form['new_due_at'])}</b>", base),
+        Paragraph(f"Thời gian hẹn trả kết quả mới: <b>{when(form['new_due_at'])}</b>", base),
         Spacer(1, 5 * mm),
     ]
     signs = Table(
