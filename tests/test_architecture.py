@@ -8,7 +8,10 @@ production module may import devkit or the binary packages.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -111,3 +114,90 @@ def test_the_import_check_sees_an_import(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("import os\nimport devkit.devstack\nfrom aiosmtpd.controller import Controller\nfrom . import x\n")
     assert _imported_modules(probe) & DEV_ONLY_MODULES == {"devkit", "aiosmtpd"}
+
+
+# ------------------------------------------------------------------------------------------- import rules
+# ``make lint`` runs lint-imports with the contracts in pyproject.toml. These tests run the same command, with
+# the same configuration file, over a small stand-in tree of packages with the platform's names: clean, it
+# passes; each single forbidden import makes it fail, naming the broken contract.
+SERVICES = ("gateway", "catalog_svc", "intake_svc", "workflow_svc", "notify_svc", "interop_svc")
+
+
+def _stand_in_tree(root: Path) -> None:
+    def write(rel: str, text: str = "") -> None:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    write("contracts/__init__.py", "import json\nfrom pydantic import BaseModel\n")
+    write("servicekit/__init__.py", "import contracts\nimport sqlalchemy\n")
+    write("vncalendar/__init__.py", "import datetime\n")
+    write("devkit/__init__.py", "import servicekit\n")
+    write("devkit/importrules.py", (ROOT / "libs/devkit/src/devkit/importrules.py").read_text())
+    for svc in SERVICES:
+        write(f"{svc}/__init__.py", "import contracts\nimport servicekit\nimport vncalendar\n")
+        write(f"{svc}/thing/__init__.py")
+        write(f"{svc}/thing/repository.py", "import sqlalchemy\n")
+        write(f"{svc}/thing/service.py", f"from {svc}.thing import repository\n")
+        write(f"{svc}/thing/routes.py", f"import fastapi\nfrom {svc}.thing import service\n")
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    cmd = [
+        sys.executable,
+        "-c",
+        "from importlinter.cli import lint_imports_command as c; c()",
+        "--config",
+        str(ROOT / "pyproject.toml"),
+        "--no-cache",
+        "--no-logo",
+    ]
+    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_import_rules_pass_on_a_clean_tree(tmp_path: Path) -> None:
+    _stand_in_tree(tmp_path)
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "BROKEN" not in result.stdout and result.stdout.count("KEPT") >= 5
+
+
+@pytest.mark.parametrize(
+    ("rel", "line", "contract"),
+    [
+        ("catalog_svc/thing/service.py", "import intake_svc\n", "Services never import each other"),
+        ("gateway/__init__.py", "from notify_svc.thing import service\n", "Services never import each other"),
+        ("servicekit/__init__.py", "import workflow_svc\n", "Libraries never import a service"),
+        (
+            "intake_svc/thing/service.py",
+            "from devkit import importrules\n",
+            "Production packages never import the dev kit",
+        ),
+        (
+            "interop_svc/thing/routes.py",
+            "from interop_svc.thing import repository\n",
+            "Routes never import repositories",
+        ),
+        ("contracts/__init__.py", "import sqlalchemy\n", "contracts depends on pydantic and the standard library"),
+        ("contracts/__init__.py", "import servicekit\n", "contracts depends on pydantic and the standard library"),
+    ],
+    ids=[
+        "service-to-service",
+        "gateway-to-service",
+        "lib-to-service",
+        "prod-to-devkit",
+        "routes-to-repository",
+        "contracts-to-sqlalchemy",
+        "contracts-to-servicekit",
+    ],
+)
+def test_the_import_rules_fail_on_a_forbidden_import(tmp_path: Path, rel: str, line: str, contract: str) -> None:
+    _stand_in_tree(tmp_path)
+    target = tmp_path / rel
+    target.write_text(target.read_text() + line)
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = [ln for ln in result.stdout.splitlines() if ln.endswith(" BROKEN")]
+    # (a lib importing a service also links services through that lib: two contracts break then)
+    assert any(b.startswith(contract) for b in broken), result.stdout

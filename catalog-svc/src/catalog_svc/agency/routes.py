@@ -4,11 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from catalog_svc.agency.models import Agency
-from catalog_svc.agency.repository import AgencyRepository
 from catalog_svc.agency.schemas import AgencyCreate, AgencyRead
+from catalog_svc.agency.service import AgencyService
 from catalog_svc.deps import SessionDep
-from catalog_svc.errors import Conflict, Invalid
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import Idempotency
 
@@ -21,7 +19,7 @@ async def list_agencies(
     parent: str | None = Query(None, max_length=13, description="only the direct children of this agency"),
 ) -> list[AgencyRead]:
     """Every agency (a plain array, docs/contract.md); the province's agencies number in the hundreds."""
-    return [AgencyRead.model_validate(r) for r in await AgencyRepository(session).all(parent)]
+    return [AgencyRead.model_validate(r) for r in await AgencyService(session).all(parent)]
 
 
 @router.post("/agencies", status_code=201, response_model=AgencyRead)
@@ -32,13 +30,7 @@ async def create_agency(
     idem = Idempotency(session, request, admin.id, body.model_dump())
     if (replay := await idem.replay()) is not None:
         return replay
-    repo = AgencyRepository(session)
-    if await repo.get(body.code) is not None:
-        raise Conflict(f"Cơ quan có mã {body.code} đã tồn tại.")
-    if body.parent_code is not None and await repo.get(body.parent_code) is None:
-        raise Invalid.field(("body", "parent_code"), f"Không có cơ quan cấp trên mã {body.parent_code}.")
-    agency = Agency(code=body.code, name=body.name, parent_code=body.parent_code)
-    repo.add(agency)
+    agency = await AgencyService(session).create(body)
     read = AgencyRead.model_validate(agency)
     idem.store(201, read.model_dump(mode="json"))
     return read

@@ -11,7 +11,6 @@ from catalog_svc.deps import SessionDep
 from catalog_svc.errors import Invalid, TooLarge
 from catalog_svc.form.service import FormService
 from catalog_svc.procedure.metadata import dublin_core
-from catalog_svc.procedure.repository import ProcedureRepository
 from catalog_svc.procedure.schemas import (
     Change,
     FormRef,
@@ -43,7 +42,7 @@ async def list_procedures(
     page: int = Query(1, ge=1, le=10_000),
     size: int = Query(20, ge=1, le=100),
 ) -> Page[ProcedureSummary]:
-    rows, total = await ProcedureRepository(session).search(
+    rows, total = await ProcedureService(session).search(
         q=q, sector=sector, agency=agency, level=level, online_class=online_class, offset=(page - 1) * size,
         limit=size)
     items = [ProcedureSummary(code=p.code, name=p.name, sector_code=p.sector_code, agency_code=p.agency_code,
@@ -100,10 +99,7 @@ async def replace_procedure(
 @router.get("/{code}/revisions", response_model=list[RevisionRead])
 async def list_revisions(code: Code, session: SessionDep) -> list[RevisionRead]:
     """Every revision, newest first: a plain array (docs/contract.md)."""
-    repo = ProcedureRepository(session)
-    if not await repo.exists(code):
-        await ProcedureService(session).read(code)  # raises the 404
-    rows = await repo.revisions(code)
+    rows = await ProcedureService(session).revisions(code)
     return [RevisionRead(revision=r.revision, changed_at=r.changed_at, changed_by=r.changed_by,
                         changed_by_name=r.changed_by_name, note=r.note,
                         changes=[Change.model_validate(c) for c in r.changes]) for r in rows]

@@ -3,6 +3,7 @@ read any revision. Events go through the outbox in the caller's transaction; not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog_svc.agency.repository import AgencyRepository
 from catalog_svc.errors import Conflict, Invalid, NotFound
 from catalog_svc.procedure.models import Procedure, ProcedureRevision
-from catalog_svc.procedure.repository import ProcedureRepository
+from catalog_svc.procedure.repository import ProcedureRepository, SummaryRow
 from catalog_svc.procedure.schemas import CONTENT_FIELDS, ProcedureContent, ProcedureCreate, ProcedureUpdate
 from catalog_svc.sector.repository import SectorRepository
 from contracts.catalog import ProcedurePublished, ProcedureRevised
@@ -174,6 +175,20 @@ class ProcedureService:
         body = {**procedure.body, "forms": [*(procedure.body.get("forms") or []), form]}
         await self._commit_body(procedure, body, actor, f"Thêm mẫu đơn: {form['name']}")
         return procedure
+
+    async def search(
+        self, *, q: str | None, sector: str | None, agency: str | None, level: int | None,
+        online_class: str | None, offset: int, limit: int,
+    ) -> tuple[list[SummaryRow], int]:
+        """A page of procedures and the total (see ``ProcedureRepository.search`` for the matching rules)."""
+        return await self.repo.search(q=q, sector=sector, agency=agency, level=level, online_class=online_class,
+                                      offset=offset, limit=limit)
+
+    async def revisions(self, code: str) -> Sequence[ProcedureRevision]:
+        """Every revision of an existing procedure, newest first (404 for an unknown code)."""
+        if not await self.repo.exists(code):
+            await self.read(code)  # raises the 404
+        return await self.repo.revisions(code)
 
     async def read(self, code: str, revision: int | None = None) -> ProcedureView:
         procedure = await self.repo.get(code)

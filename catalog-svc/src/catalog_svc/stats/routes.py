@@ -17,8 +17,8 @@ from catalog_svc.stats import jobs
 from catalog_svc.stats.fold import VN
 from catalog_svc.stats.render import weekly_svg
 from catalog_svc.stats.report import build_report, parse_period
-from catalog_svc.stats.repository import StatsRepository
 from catalog_svc.stats.schemas import Format, ProcedureStats, ReportJobCreate, ReportJobRead
+from catalog_svc.stats.service import StatsReader
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import Idempotency
 
@@ -30,13 +30,8 @@ Admin = Annotated[Principal, require_roles("admin")]
 
 @public_router.get("/{code}/stats", response_model=ProcedureStats)
 async def read_procedure_stats(code: str, session: SessionDep, response: Response) -> ProcedureStats:
-    repo = StatsRepository(session)
-    level = await repo.procedure_level(code)
-    if level is None:
-        raise NotFound(f"Không có thủ tục mã {code}.")
-    if level < MIN_PUBLIC_LEVEL:
-        raise NotFound("Thống kê chỉ công bố cho dịch vụ công trực tuyến mức độ 3 trở lên.")
-    figures = await repo.procedure_figures(code, datetime.now(UTC) - timedelta(days=30))
+    figures = await StatsReader(session).public_figures(code, datetime.now(UTC) - timedelta(days=30),
+                                                        MIN_PUBLIC_LEVEL)
     response.headers["Cache-Control"] = "public, max-age=60"
     return ProcedureStats(**{k: int(v) for k, v in figures.items()})
 
@@ -95,7 +90,7 @@ async def create_report_job(
     if (replay := await idem.replay()) is not None:
         return replay
     job_id = await jobs.submit(request.app, "report", body.model_dump(), principal.id)
-    job = await StatsRepository(session).job(job_id)
+    job = await StatsReader(session).job(job_id)
     assert job is not None
     read = _job_read(job)
     idem.store(202, read.model_dump(mode="json"))
@@ -107,7 +102,7 @@ async def _visible_job(session: SessionDep, principal: Principal, job_id: str) -
         key = uuid.UUID(job_id)
     except ValueError:
         raise NotFound("Không tìm thấy yêu cầu lập báo cáo.") from None
-    job = await StatsRepository(session).job(key)
+    job = await StatsReader(session).job(key)
     if job is None or (job["requested_by"] != principal.id and not principal.has("admin", "auditor")):
         raise NotFound("Không tìm thấy yêu cầu lập báo cáo.")
     return job
@@ -123,7 +118,7 @@ async def download_report_job(job_id: str, session: SessionDep, principal: Curre
     job = await _visible_job(session, principal, job_id)
     if job["state"] != "done":
         raise Conflict(f"Báo cáo chưa lập xong ({job['progress']}%).", slug="job-not-done")
-    content = await StatsRepository(session).job_content(job["id"])
+    content = await StatsReader(session).job_content(job["id"])
     return _download(content or b"", job["media_type"], job["file_name"])
 
 
@@ -146,12 +141,12 @@ async def read_weekly_chart(
     start = _day(from_) if from_ else end - timedelta(weeks=12)
     if start >= end or end - start > timedelta(days=366 * 2):
         raise Invalid.field(("query", "from"), "Khoảng thời gian phải dương và không quá 2 năm.")
-    repo = StatsRepository(session)
-    rows = await repo.weekly(start=start, end=end, agency=agency)
+    reader = StatsReader(session)
+    rows = await reader.weekly(start=start, end=end, agency=agency)
     weeks = [{"week": r["week"].isoformat(), "received": int(r["received"]), "finished": int(r["finished"]),
               "on_time_rate": round(100 * int(r["in_time"]) / int(r["finished"]), 2) if r["finished"] else None}
              for r in rows]
-    who = (await repo.agency_name(agency) if agency else None) or "Tỉnh Đồng Nai"
+    who = (await reader.agency_name(agency) if agency else None) or "Tỉnh Đồng Nai"
     svg = weekly_svg(weeks, f"Hồ sơ theo tuần — {who}")
     return Response(svg, media_type="image/svg+xml; charset=utf-8", headers={"Cache-Control": "private, max-age=60"})
 
@@ -160,6 +155,6 @@ async def read_weekly_chart(
 async def rebuild_stats(request: Request, session: SessionDep, admin: Admin) -> ReportJobRead:
     """Rebuilds the statistics projection from the stored events into a new generation, then switches."""
     job_id = await jobs.submit(request.app, "rebuild", {}, admin.id)
-    job = await StatsRepository(session).job(job_id)
+    job = await StatsReader(session).job(job_id)
     assert job is not None
     return _job_read(job)

@@ -8,11 +8,14 @@ event, or receiving a dossier's events in another order across the three streams
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog_svc.errors import NotFound
 from catalog_svc.stats.fold import CONSUMED, business_time, dossier_code_of, fold
 from catalog_svc.stats.repository import StatsRepository
 from contracts import CloudEvent
@@ -20,6 +23,34 @@ from vncalendar import WorkCalendar, default_calendar
 
 log = logging.getLogger(__name__)
 REBUILD_BATCH = 500
+
+
+class StatsReader:
+    """What the report and statistics routes read: public figures, report jobs, the weekly series."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = StatsRepository(session)
+
+    async def public_figures(self, code: str, since: datetime, min_level: int) -> dict[str, Any]:
+        """A procedure's figures since ``since``; 404 for an unknown procedure or one below ``min_level``."""
+        level = await self.repo.procedure_level(code)
+        if level is None:
+            raise NotFound(f"Không có thủ tục mã {code}.")
+        if level < min_level:
+            raise NotFound("Thống kê chỉ công bố cho dịch vụ công trực tuyến mức độ 3 trở lên.")
+        return await self.repo.procedure_figures(code, since)
+
+    async def job(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        return await self.repo.job(job_id)
+
+    async def job_content(self, job_id: uuid.UUID) -> bytes | None:
+        return await self.repo.job_content(job_id)
+
+    async def weekly(self, *, start: datetime, end: datetime, agency: str | None) -> list[dict[str, Any]]:
+        return await self.repo.weekly(start=start, end=end, agency=agency)
+
+    async def agency_name(self, code: str) -> str | None:
+        return await self.repo.agency_name(code)
 
 
 class StatsService:

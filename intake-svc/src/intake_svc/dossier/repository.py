@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,10 +15,6 @@ from intake_svc.dossier.models import Dossier, DossierAction, DossierCounter, Do
 class DossierRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def lock_key(self, key: str) -> None:
-        """Serialises requests that carry the same idempotency key (held until the transaction ends)."""
-        await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
     async def next_number(self, agency_code: str, day: date) -> int:
         """The next number of that agency's day. The counter row stays locked until our transaction ends:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from intake_svc.audit.service import ReadLog
 from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep
 from intake_svc.dossier.models import Dossier
-from intake_svc.dossier.repository import DossierRepository
 from intake_svc.dossier.schemas import (
     TRACKING_CODE,
     DeliveryCreate,
@@ -23,7 +22,7 @@ from intake_svc.dossier.schemas import (
     TrackingRead,
     WithdrawCreate,
 )
-from intake_svc.dossier.service import DossierService
+from intake_svc.dossier.service import DossierReader, DossierService
 from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
 from intake_svc.receipt.service import current_documents, receipt_pdf
@@ -38,15 +37,12 @@ Reception = Annotated[Principal, require_roles("reception")]
 
 
 async def _idempotency(session: SessionDep, request: Request, principal: Principal, body: Any) -> Idempotency:
-    idem = Idempotency(session, request, principal.id, body)
-    if idem.key is not None:
-        # the same key twice at once: the second waits for the first, then replays its answer
-        await DossierRepository(session).lock_key(f"{idem.scope}|{idem.key}")
-    return idem
+    # the same key twice at once: ``replay`` makes the second wait for the first, then replays its answer
+    return Idempotency(session, request, principal.id, body)
 
 
 async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
-    docs = await DossierRepository(session).documents(dossier.id)
+    docs = await DossierReader(session).documents(dossier)
     return DossierRead(
         code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
         procedure_revision=dossier.procedure_revision, level=dossier.level, agency_code=dossier.agency_code,
@@ -91,7 +87,7 @@ async def read_dossier(code: str, principal: CurrentUser, session: SessionDep, c
 async def read_history(code: str, principal: CurrentUser, session: SessionDep,
                        calendar: CalendarDep) -> list[HistoryEntry]:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
-    actions = await DossierRepository(session).actions(dossier.id)
+    actions = await DossierReader(session).actions(dossier)
     return [HistoryEntry(at=a.at, actor=a.actor_name, actor_id=a.actor_id, role=a.role, action=a.action,
                          from_status=a.from_status, to_status=a.to_status, note=a.note, data=vn_times(a.data or {}))
             for a in actions]
@@ -150,8 +146,8 @@ async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, c
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
                        slug="not-received")
     ReadLog(session, now).record(principal, dossier, "receipt")
-    docs = await DossierRepository(session).documents(dossier.id)
-    actions = await DossierRepository(session).actions(dossier.id)
+    docs = await DossierReader(session).documents(dossier)
+    actions = await DossierReader(session).actions(dossier)
     officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
     agency_name = await catalog.agency_name(dossier.agency_code)
     pdf = await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name)
@@ -162,7 +158,7 @@ async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, c
 
 @router.get("/tracking/{code}", response_model=TrackingRead, tags=["tracking"])
 async def track_dossier(code: str, session: SessionDep) -> TrackingRead:
-    dossier = await DossierRepository(session).by_code(code) if TRACKING_CODE.match(code) else None
+    dossier = await DossierReader(session).tracked(code) if TRACKING_CODE.match(code) else None
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ với mã này.")
     return TrackingRead(code=dossier.code, procedure_name=dossier.procedure_name, status=dossier.status,

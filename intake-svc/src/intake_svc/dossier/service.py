@@ -82,6 +82,23 @@ def dossier_code(agency_code: str, day: datetime, n: int) -> str:
     return f"{agency_code}-{day.astimezone(VN):%y%m%d}-{n:04d}"
 
 
+class DossierReader:
+    """Reads that need no calendar or catalog: a dossier's documents, its action log, public tracking."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = DossierRepository(session)
+
+    async def documents(self, dossier: Dossier) -> list[DossierDocument]:
+        return await self.repo.documents(dossier.id)
+
+    async def actions(self, dossier: Dossier) -> list[DossierAction]:
+        return await self.repo.actions(dossier.id)
+
+    async def tracked(self, code: str) -> Dossier | None:
+        """The dossier a tracking code names, for the public tracking page (no caller: no access check)."""
+        return await self.repo.by_code(code)
+
+
 class DossierService:
     def __init__(self, session: AsyncSession, *, calendar: WorkCalendar, catalog: CatalogClient | None = None,
                  now: datetime | None = None) -> None:

@@ -6,9 +6,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from interop_svc.deps import SessionDep
-from interop_svc.errors import NotFound
-from interop_svc.push.repository import PushRepository
-from interop_svc.system.repository import SystemRepository
+from interop_svc.push.service import deliveries_of
+from interop_svc.system.service import SystemService
 from servicekit.auth import Principal, require_roles
 from servicekit.timefmt import VNDateTime
 
@@ -39,10 +38,8 @@ async def list_push_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[PushDeliveryRead]:
     """Push deliveries to this system, newest first (``status=failed``: what never arrived, with the last error)."""
-    system = await SystemRepository(session).by_code(code)
-    if system is None:
-        raise NotFound(f"Không tìm thấy hệ thống một cửa {code}.")
-    rows = await PushRepository(session).list_for(system.id, status, limit)
+    system = await SystemService(session).get(code)
+    rows = await deliveries_of(session, system, status, limit)
     return [
         PushDeliveryRead(id=r.id, dossier_code=r.dossier_code, change_seq=r.change_seq, message_id=r.message_id,
                          status=r.status, attempts=r.attempts, next_attempt_at=r.next_attempt_at,

@@ -23,11 +23,17 @@ from interop_svc.platform.identity import Platform
 from interop_svc.push.models import DELIVERED, FAILED, PushDelivery
 from interop_svc.push.repository import PushRepository
 from interop_svc.settings import Settings
+from interop_svc.system.models import System
 from interop_svc.xml import DossierFeedPage, EnvelopeHeader, build_dossier_feed
 
 log = logging.getLogger("interop_svc.push")
 WORKERS = 4
 _MAX_ERROR = 1000
+
+
+async def deliveries_of(session: AsyncSession, system: System, status: str | None, limit: int) -> list[PushDelivery]:
+    """Push deliveries to ``system``, newest first, optionally only those in ``status``."""
+    return await PushRepository(session).list_for(system.id, status, limit)
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:

@@ -4,6 +4,7 @@ consumer's transaction (with its inbox row), so a redelivered event plans nothin
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,12 +20,37 @@ from notify_svc.contact.repository import ContactRepository
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.repository import DeliveryRepository
 from notify_svc.delivery.templates import Templates
+from notify_svc.errors import Conflict, NotFound
 from notify_svc.notification.repository import NotificationRepository
 from notify_svc.settings import Settings
 
 log = logging.getLogger(__name__)
 
 OFFICER_EVENTS = frozenset({TaskAssigned.event_type, DeadlineApproaching.event_type, DossierOverdue.event_type})
+
+
+class DeliveryLog:
+    """The delivery log operators read, and an admin sending a failed delivery again."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = DeliveryRepository(session)
+
+    async def page(self, *, status: str | None, channel: str | None, dossier_code: str | None, offset: int,
+                   limit: int) -> tuple[list[Delivery], int]:
+        return await self.repo.page(status=status, channel=channel, dossier_code=dossier_code, offset=offset,
+                                    limit=limit)
+
+    async def retry(self, delivery_id: uuid.UUID) -> Delivery:
+        """A failed delivery back to pending, due now (same id: same Message-ID / Idempotency-Key)."""
+        d = await self.repo.get(delivery_id, lock=True)
+        if d is None:
+            raise NotFound("Không tìm thấy bản ghi gửi thông báo.")
+        if d.status != "failed":
+            raise Conflict("Chỉ gửi lại được thông báo đã gửi thất bại.")
+        d.status, d.attempts, d.next_attempt_at, d.failed_at = "pending", 0, datetime.now(UTC), None
+        await self.session.flush()
+        return d
 
 
 class ContactsNotYetKnown(RuntimeError):

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 
 from notify_svc.delivery.models import Delivery
-from notify_svc.delivery.repository import DeliveryRepository
+from notify_svc.delivery.service import DeliveryLog
 from notify_svc.deps import CurrentUser, SessionDep
-from notify_svc.errors import Conflict, NotFound
 from notify_svc.notification.models import Notification
-from notify_svc.notification.repository import NotificationRepository
 from notify_svc.notification.schemas import DeliveryRead, NotificationRead, Page
+from notify_svc.notification.service import InboxService
 from servicekit.auth import Principal, require_roles
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -50,8 +49,8 @@ async def list_notifications(request: Request, principal: CurrentUser, session: 
                              ) -> Page[NotificationRead]:
     """The caller's inbox, newest first: entries addressed to them, and for officers to their role in
     their agency."""
-    rows, total = await NotificationRepository(session).page(principal, unread=unread, dossier_code=dossier_code,
-                                                             offset=(page - 1) * size, limit=size)
+    rows, total = await InboxService(session).page(principal, unread=unread, dossier_code=dossier_code,
+                                                   offset=(page - 1) * size, limit=size)
     return Page[NotificationRead](items=[_read(request, n, r) for n, r in rows], total=total, page=page, size=size)
 
 
@@ -62,8 +61,8 @@ async def list_deliveries(request: Request, principal: Operator, session: Sessio
                           channel: Literal["email", "sms", "inbox"] | None = None,
                           dossier_code: Annotated[str | None, Query(max_length=64)] = None) -> Page[DeliveryRead]:
     """The delivery log for operators: attempts, provider answers, final states (``?status=failed``)."""
-    rows, total = await DeliveryRepository(session).page(status=status, channel=channel, dossier_code=dossier_code,
-                                                         offset=(page - 1) * size, limit=size)
+    rows, total = await DeliveryLog(session).page(status=status, channel=channel, dossier_code=dossier_code,
+                                                  offset=(page - 1) * size, limit=size)
     return Page[DeliveryRead](items=[_delivery(request, d) for d in rows], total=total, page=page, size=size)
 
 
@@ -71,23 +70,11 @@ async def list_deliveries(request: Request, principal: Operator, session: Sessio
 async def retry_delivery(request: Request, delivery_id: uuid.UUID, principal: Admin,
                          session: SessionDep) -> DeliveryRead:
     """Sends a failed delivery again (same id, so the same Message-ID / Idempotency-Key)."""
-    d = await DeliveryRepository(session).get(delivery_id, lock=True)
-    if d is None:
-        raise NotFound("Không tìm thấy bản ghi gửi thông báo.")
-    if d.status != "failed":
-        raise Conflict("Chỉ gửi lại được thông báo đã gửi thất bại.")
-    d.status, d.attempts, d.next_attempt_at, d.failed_at = "pending", 0, datetime.now(UTC), None
-    await session.flush()
-    return _delivery(request, d)
+    return _delivery(request, await DeliveryLog(session).retry(delivery_id))
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead)
 async def read_notification(request: Request, notification_id: uuid.UUID, principal: CurrentUser,
                             session: SessionDep) -> NotificationRead:
     """Marks an entry read for the caller; repeating it changes nothing. 404 for anyone else's entry."""
-    repo = NotificationRepository(session)
-    n = await repo.visible(principal, notification_id)
-    if n is None:
-        raise NotFound("Không tìm thấy thông báo.")
-    await repo.mark_read(n.id, principal.id)
-    return _read(request, n, True)
+    return _read(request, await InboxService(session).mark_read(principal, notification_id), True)
