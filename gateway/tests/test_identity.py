@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import jwt
@@ -185,16 +186,35 @@ async def test_officer_accounts_are_published_through_the_outbox(gateway_setting
             headers={"Authorization": f"Bearer {admin}"},
         )
         assert r.status_code == 201, r.text
+    saved = await officer_events(settings.database_url)
+    assert {"tiepnhan.stp", "chuyenvien.stp", "lanhdao.stp", "chuyenvien.moi", "thanhtra"} <= set(saved)
+    assert "congdan1" not in saved
+    new = saved["chuyenvien.moi"]
+    assert new["roles"] == ["specialist"] and new["agency_code"] == "000.00.15.H19" and new["active"] is True
+    assert new["full_name"] == "Lâm Thị Thu" and new["user_id"] and new["department"] == "Phòng Hộ tịch"
+
+    # an account from before officers were published (an older database) goes out once, at the next start
     engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM kit_outbox"))
+            await conn.execute(text("UPDATE users SET officer_published_at = NULL WHERE username = 'lanhdao.stp'"))
+    finally:
+        await engine.dispose()
+    async with running(create_app(settings)):
+        pass
+    assert set(await officer_events(settings.database_url)) == {"lanhdao.stp"}
+    async with running(create_app(settings)):
+        pass
+    assert set(await officer_events(settings.database_url)) == {"lanhdao.stp"}  # once
+
+
+async def officer_events(database_url: str) -> dict[str, dict[str, Any]]:
+    engine = make_engine(database_url)
     try:
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT body FROM kit_outbox WHERE subject = 'gateway.officer.saved.v1'"
                                             " ORDER BY seq"))).scalars().all()
     finally:
         await engine.dispose()
-    saved = {e["data"]["username"]: e["data"] for e in map(json.loads, rows)}
-    assert {"tiepnhan.stp", "chuyenvien.stp", "lanhdao.stp", "chuyenvien.moi", "thanhtra"} <= set(saved)
-    assert "congdan1" not in saved
-    new = saved["chuyenvien.moi"]
-    assert new["roles"] == ["specialist"] and new["agency_code"] == "000.00.15.H19" and new["active"] is True
-    assert new["full_name"] == "Lâm Thị Thu" and new["user_id"] and new["department"] == "Phòng Hộ tịch"
+    return {e["data"]["username"]: e["data"] for e in map(json.loads, rows)}

@@ -25,6 +25,8 @@ class User(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # an officer's account as it is now went out as gateway.officer.saved.v1 (null: not yet)
+    officer_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Client(Base):

@@ -28,6 +28,14 @@ class UserRepository:
     async def any_admin(self) -> bool:
         return bool(await self.session.scalar(select(User.id).where(User.roles.contains(["admin"])).limit(1)))
 
+    async def officers_unpublished(self, officer_roles: list[str]) -> list[User]:
+        """Officer accounts never published (created before officers were), in creation order."""
+        rows = await self.session.scalars(
+            select(User).where(User.officer_published_at.is_(None), User.roles.overlap(officer_roles))
+            .order_by(User.created_at)
+        )
+        return list(rows)
+
     def add(self, user: User) -> None:
         self.session.add(user)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -105,6 +106,7 @@ class IdentityService:
         """Every creation or change of an officer's account is published (whole), through the outbox."""
         if not set(user.roles) & OFFICER_ROLES:
             return
+        user.officer_published_at = datetime.now(UTC)
         add_event(
             self.session,
             OfficerSaved(
@@ -178,6 +180,10 @@ class IdentityService:
                     else:
                         await self.create_user(UserCreate(**{k: v for k, v in acc.items() if k != "id_number"}))
                     created.append({k: acc[k] for k in ("username", "password", "roles")})
+        # accounts made before officers were published (an older database) go out once, so the services that
+        # keep a list of officers (workflow) know them all
+        for user in await self.users.officers_unpublished(sorted(OFFICER_ROLES)):
+            self.officer_saved(user)
         return created
 
 
