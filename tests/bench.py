@@ -5,6 +5,8 @@
 2. Dossier submission through the gateway: throughput and p95 (upload two files, then submit).
 3. XML-DSig build+sign and verify (interop-svc).
 4. Statistics: a month's report over a generated year of dossiers (2 million by default).
+5. Officer search (GET /api/v1/dossiers through intake-svc's code) over 2 million dossiers: p50/p95 per kind
+   of search, with the indexes each one uses (intake-svc/bench/search_bench.py).
 Also catalog search through the gateway with 10,000 procedures loaded (catalog-svc/bench/search_bench.py).
 
 The platform is started exactly as ``make run`` does (real PostgreSQL, NATS and service processes);
@@ -166,6 +168,7 @@ async def main() -> None:
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
     parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search benchmark")
+    parser.add_argument("--search-dossiers", type=int, default=2_000_000, help="dossiers for the officer search")
     args = parser.parse_args()
     out = ROOT / ".data" / "bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -258,6 +261,14 @@ async def main() -> None:
         results["stats"] = proc.stdout
     else:
         print("4/4 statistics: catalog-svc/bench/stats_bench.py not present yet")
+    print(f"5/5 officer search over {args.search_dossiers:,} dossiers (intake-svc)")
+    search_json = out / "officer_search.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "intake-svc" / "bench" / "search_bench.py"), "--dossiers",
+         str(args.search_dossiers), "--json", str(search_json)], capture_output=True, text=True
+    )
+    print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
+    results["officer_search"] = json.loads(search_json.read_text()) if search_json.exists() else proc.stderr[-2000:]
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(f"\nresults: {out / 'results.json'}")
 

@@ -129,6 +129,8 @@ async def test_everyone_processing_reads_every_file_others_get_404_and_reads_are
                          (f"/api/v1/dossiers/{code}/delivery", {"method": "counter"}),
                          (f"/api/v1/dossiers/{code}/withdraw", {"reason": "x"})):
         assert (await env.client.post(url, json=payload, headers=auditor)).status_code == 403, url
+    upload = await env.client.post("/api/v1/files", headers=auditor, files={"file": ("x.pdf", PDF_BYTES)})
+    assert upload.status_code == 403 and upload.headers["content-type"].startswith("application/problem+json")
     assert (await workflow.post(f"/api/v1/workflow/dossiers/{code}/actions", json={"action": "approve"},
                                 headers=auditor)).status_code in (403, 404)
 

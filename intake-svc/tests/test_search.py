@@ -40,7 +40,8 @@ def test_query_words_fold_like_catalog() -> None:
     assert words_of("+84 912 345 678") == {"codes": ("+84 912 345 678",), "id_number": "84912345678",
                                            "phone": "0912345678"}
     assert words_of("075 190 001 234")["id_number"] == "075190001234"
-    assert words_of("Trần Văn Hùng")["name"] == "tran van hung"
+    assert words_of("Trần  Văn Hùng, trần")["words"] == ("tran", "van", "hung")
+    assert words_of(" 000.00.15.H19-261201-0001 ") == {"codes": ("000.00.15.H19-261201-0001",)}
 
 
 async def test_search_by_name_without_diacritics_cccd_phone_and_code(env: Env) -> None:
@@ -56,6 +57,8 @@ async def test_search_by_name_without_diacritics_cccd_phone_and_code(env: Env) -
     assert await search(env, desk, q="dang thi hoa") == [c_hoa]
     assert await search(env, desk, q="ĐẶNG THỊ HÒA") == [c_hoa]
     assert await search(env, desk, q="van hung") == [c_hung]
+    assert await search(env, desk, q="Hùng Trần") == [c_hung]  # whole words, in any order
+    assert await search(env, desk, q="tran van hun") == []  # a word cut short is not that word
     assert set(await search(env, desk, q="tran van")) == {c_hung, c_dung}
     # CCCD, phone in any usual spelling, the code
     assert await search(env, desk, q="075085004321") == [c_hung]

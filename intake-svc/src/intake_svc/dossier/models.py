@@ -17,13 +17,13 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake_svc.models import Base
 
-# the generated search columns' expressions (the migration intake_0005 creates them the same way)
-SEARCH_NAME_SQL = "intake_fold(applicant->>'full_name')"
+# the generated search columns' expressions (migrations intake_0005 and 0006 create them the same way)
+SEARCH_WORDS_SQL = "string_to_array(intake_fold(applicant->>'full_name'), ' ') || ('@' || agency_code::text)"
 ID_NUMBER_SQL = "applicant->>'id_number'"
 PHONE_SQL = "regexp_replace(applicant->>'phone', '^\\+84', '0')"
 
@@ -66,7 +66,7 @@ class Dossier(Base):
     fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     payment_pending: Mapped[bool] = mapped_column(default=False)
     # officer search (intake_0005): generated from ``applicant``, indexed; never written by the application
-    search_name: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_NAME_SQL, persisted=True))
+    search_words: Mapped[list[str] | None] = mapped_column(ARRAY(Text), Computed(SEARCH_WORDS_SQL, persisted=True))
     applicant_id_number: Mapped[str | None] = mapped_column(Text, Computed(ID_NUMBER_SQL, persisted=True))
     applicant_phone: Mapped[str | None] = mapped_column(Text, Computed(PHONE_SQL, persisted=True))
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake_svc.access.policy import AccessPolicy
 from intake_svc.access.repository import AccessRepository
 from intake_svc.audit.service import ReadLog
-from intake_svc.errors import NotFound, UnsupportedMedia
+from intake_svc.errors import Forbidden, NotFound, UnsupportedMedia
 from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
 from intake_svc.file.sniff import Rejected, sniff
@@ -27,6 +27,8 @@ class FileService:
         self.repo = FileRepository(session)
 
     async def upload(self, principal: Principal, request: Request, limit: int) -> StoredFile:
+        if set(principal.roles) == {"auditor"}:
+            raise Forbidden("Thanh tra chỉ được xem hồ sơ, không được tải tệp lên.")
         received = await receive_upload(request, self.storage, limit)
         try:
             media_type = await asyncio.to_thread(sniff, received.head, received.temp_path)

@@ -2,7 +2,7 @@
 
 Every query is scoped first (the agency for officers, the owner for citizens; the province for auditors),
 then filtered; the per-agency composite indexes of migration intake_0005 serve the scope with each sort key,
-the trigram index the folded name, plain indexes the CCCD and the phone.
+a GIN index over the folded name's words (with the agency) the name, plain indexes the CCCD and the phone.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake_svc.dossier.models import Dossier
@@ -32,7 +32,7 @@ class Criteria:
     codes: tuple[str, ...] = ()  # q: the dossier code as typed (upper-cased)
     id_number: str | None = None  # q: CCCD or tax code
     phone: str | None = None  # q: phone, +84 → 0
-    name: str | None = None  # q: folded name fragment
+    words: tuple[str, ...] = ()  # q: the folded words of a name, each a whole word of the applicant's name
     procedure_code: str | None = None
     status: str | None = None
     channel: str | None = None
@@ -47,15 +47,17 @@ def _where(c: Criteria) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if c.owner_id is not None:
         conds.append(Dossier.owner_id == c.owner_id)
-    if c.agency_code is not None:
+    by_words_only = bool(c.words) and not (c.codes or c.id_number or c.phone)
+    if c.agency_code is not None and not by_words_only:  # else the words' "@<agency>" element scopes the search
         conds.append(Dossier.agency_code == c.agency_code)
     anyof: list[ColumnElement[bool]] = [Dossier.code == code for code in c.codes]
     if c.id_number:
         anyof.append(Dossier.applicant_id_number == c.id_number)
     if c.phone:
         anyof.append(Dossier.applicant_phone == c.phone)
-    if c.name:
-        anyof.append(Dossier.search_name.like(f"%{c.name}%"))  # folded: only a-z, 0-9 and single spaces
+    if c.words:  # the folded name's words, and the agency as "@<code>" (migration intake_0006)
+        scope = [f"@{c.agency_code}"] if c.agency_code is not None else []
+        anyof.append(Dossier.search_words.contains([*scope, *c.words]))
     if anyof:
         conds.append(or_(*anyof))
     if c.procedure_code:
@@ -82,20 +84,22 @@ class SearchRepository:
         self.session = session
 
     async def search(self, c: Criteria, *, sort: str, page: int, size: int) -> tuple[list[Any], int]:
+        """A page and the total. A search by ``q`` (few matches, found through its own index) reads its matches
+        once: the page and ``count(*) OVER ()`` from one query. A listing (many rows) counts on the narrow
+        indexes and walks the sort key's index for the page."""
         conds = _where(c)
-        where = and_(*conds) if conds else None
-        count = select(func.count()).select_from(Dossier)
-        total = int(await self.session.scalar(count.where(where) if where is not None else count) or 0)
-        if total == 0 or (page - 1) * size >= total:
-            return [], total
         key = SORTS[sort.removeprefix("-")]
         order = [key.desc(), Dossier.code.desc()] if sort.startswith("-") else [key, Dossier.code]
         query = select(
             Dossier.code, Dossier.procedure_code, Dossier.procedure_name, Dossier.agency_code,
             Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
             Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
-        )
-        if where is not None:
-            query = query.where(where)
-        rows = await self.session.execute(query.order_by(*order).offset((page - 1) * size).limit(size))
-        return list(rows.all()), total
+        ).where(*conds).order_by(*order).offset((page - 1) * size).limit(size)
+        if c.codes or c.id_number or c.phone or c.words:
+            rows = list((await self.session.execute(query.add_columns(func.count().over().label("total")))).all())
+            if rows or page == 1:
+                return rows, int(rows[0].total) if rows else 0
+        total = int(await self.session.scalar(select(func.count()).select_from(Dossier).where(*conds)) or 0)
+        if total == 0 or (page - 1) * size >= total:
+            return [], total
+        return list((await self.session.execute(query)).all()), total

@@ -50,19 +50,18 @@ def _phone(digits: str) -> str:
 
 
 def words_of(q: str) -> dict[str, Any]:
-    """``q`` is a dossier code, a CCCD (or tax code), a phone number or a part of the applicant's name."""
+    """``q`` is a dossier code, a CCCD (or tax code), a phone number or whole words of the applicant's name
+    (without diacritics or not, in any order: "lan nguyen thi" finds "Nguyễn Thị Lan")."""
     raw = " ".join(q.split())
     compact = re.sub(r"[\s.\-()]", "", raw)
-    found: dict[str, Any] = {"codes": (raw.upper(),)}
     if _CODE.match(raw):
-        return found
+        return {"codes": (raw.upper(),)}
     if _NUMBER.match(compact):
-        found |= {"id_number": compact.lstrip("+"), "phone": _phone(compact)}
-    else:
-        folded = fold(raw)
-        if folded:
-            found["name"] = folded
-    return found
+        return {"codes": (raw.upper(),), "id_number": compact.lstrip("+"), "phone": _phone(compact)}
+    words = fold(raw).split()
+    if len(words) == 1:  # one word: a name's or a code typed in another way
+        return {"codes": (raw.upper(),), "words": tuple(words)}
+    return {"words": tuple(dict.fromkeys(words))} if words else {"codes": (raw.upper(),)}
 
 
 class SearchService:
