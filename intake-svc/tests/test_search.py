@@ -115,6 +115,7 @@ async def test_filters_sorts_and_pagination(env: Env) -> None:
     r = (await env.client.get("/api/v1/dossiers", params={"sort": "submitted_at", "size": 3, "page": 2},
                               headers=desk)).json()
     assert r["total"] == 4 and [d["code"] for d in r["items"]] == codes[3:] and r["page"] == 2
+    assert r["total_exact"] is True
     item = r["items"][0]
     assert item["channel"] == "online" and item["received_at"] is None and item["applicant_name"] == "Người Nộp Số 3"
 
@@ -133,3 +134,18 @@ async def test_bad_search_parameters_are_422_naming_the_field(env: Env) -> None:
     r = await env.client.get("/api/v1/dossiers", params={"sort": "applicant"}, headers=desk)
     assert "sắp xếp" in r.json()["errors"][0]["msg"] and "due_at" in r.json()["errors"][0]["msg"]
     assert AGENCY  # the desk's agency holds the demo procedure
+
+
+async def test_totals_stop_at_the_cap(env: Env, monkeypatch: Any) -> None:
+    """An agency holds hundreds of thousands of dossiers: the count stops at COUNT_CAP (1,000; 2 here)."""
+    from intake_svc.search import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    desk, citizen = env.reception(), env.citizen()
+    codes = [await submit(env, citizen, applicant("Lâm Văn Tư", f"07519100{i:04d}", "0912345678")) for i in range(3)]
+    for params in ({}, {"q": "lam van tu"}):
+        r = (await env.client.get("/api/v1/dossiers", params={**params, "sort": "code", "size": 2, "page": 2},
+                                  headers=desk)).json()
+        assert (r["total"], r["total_exact"]) == (2, False) and [d["code"] for d in r["items"]] == codes[2:]
+    r = (await env.client.get("/api/v1/dossiers", params={"q": codes[0]}, headers=desk)).json()
+    assert (r["total"], r["total_exact"], [d["code"] for d in r["items"]]) == (1, True, codes[:1])

@@ -28,9 +28,13 @@ def upgrade() -> None:
     op.add_column("dossiers", sa.Column("search_words", postgresql.ARRAY(sa.Text), sa.Computed(
         "string_to_array(intake_fold(applicant->>'full_name'), ' ') || ('@' || agency_code::text)", persisted=True)))
     op.execute("CREATE INDEX ix_dossiers_search_words ON dossiers USING gin (search_words)")
+    # a department's list by procedure and status (counted and walked in order of submission)
+    op.create_index("ix_dossiers_agency_procedure_status", "dossiers",
+                    ["agency_code", "procedure_code", "status", "submitted_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dossiers_agency_procedure_status", "dossiers")
     op.drop_index("ix_dossiers_search_words", "dossiers")
     op.drop_column("dossiers", "search_words")
     op.add_column("dossiers", sa.Column(

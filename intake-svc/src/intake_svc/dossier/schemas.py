@@ -231,6 +231,7 @@ class DossierPage(BaseModel):
     total: int
     page: int
     size: int
+    total_exact: bool = Field(default=True, description="false: more match than ``total`` (the count stops there)")
 
 
 class HistoryEntry(BaseModel):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake_svc.dossier.models import Dossier
@@ -83,10 +83,19 @@ class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def search(self, c: Criteria, *, sort: str, page: int, size: int) -> tuple[list[Any], int]:
-        """A page and the total. A search by ``q`` (few matches, found through its own index) reads its matches
-        once: the page and ``count(*) OVER ()`` from one query. A listing (many rows) counts on the narrow
-        indexes and walks the sort key's index for the page."""
+    async def count(self, conds: list[ColumnElement[bool]], cap: int) -> int:
+        """How many match, counting no further than ``cap + 1`` rows (an agency holds hundreds of thousands)."""
+        capped = select(literal(1)).select_from(Dossier).where(*conds).limit(cap + 1).subquery()
+        return int(await self.session.scalar(select(func.count()).select_from(capped)) or 0)
+
+    async def search(self, c: Criteria, *, sort: str, page: int, size: int,
+                     cap: int) -> tuple[list[Any], int, bool]:
+        """A page, the total and whether it is exact (``cap`` at most when not).
+
+        The count stops at ``cap``. A search by ``q`` with few matches (found through its own index) reads them
+        and sorts them: the page with ``count(*) OVER ()`` forces that plan. Otherwise the page walks the sort
+        key's index (per agency), which soon meets enough matching rows.
+        """
         conds = _where(c)
         key = SORTS[sort.removeprefix("-")]
         order = [key.desc(), Dossier.code.desc()] if sort.startswith("-") else [key, Dossier.code]
@@ -95,11 +104,10 @@ class SearchRepository:
             Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
             Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
         ).where(*conds).order_by(*order).offset((page - 1) * size).limit(size)
-        if c.codes or c.id_number or c.phone or c.words:
-            rows = list((await self.session.execute(query.add_columns(func.count().over().label("total")))).all())
-            if rows or page == 1:
-                return rows, int(rows[0].total) if rows else 0
-        total = int(await self.session.scalar(select(func.count()).select_from(Dossier).where(*conds)) or 0)
-        if total == 0 or (page - 1) * size >= total:
-            return [], total
-        return list((await self.session.execute(query)).all()), total
+        total = await self.count(conds, cap)
+        exact = total <= cap
+        if total == 0 or (exact and (page - 1) * size >= total):
+            return [], total, True
+        if exact and (c.codes or c.id_number or c.phone or c.words):
+            query = query.add_columns(func.count().over().label("total"))
+        return list((await self.session.execute(query)).all()), min(total, cap), exact

@@ -28,14 +28,15 @@ async def list_dossiers(
     sort: Annotated[str, Query(max_length=30, description="một trong: " + ", ".join(SORT_KEYS))] = "-submitted_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DossierPage:
-    """Citizens: their own dossiers. Officers: their agency's; an inspector (``auditor``): the province's."""
+    """Citizens: their own dossiers. Officers: their agency's; an inspector (``auditor``): the province's.
+    ``total`` is exact up to 1,000 matches; beyond, it is 1,000 with ``total_exact: false`` (narrow the search)."""
     query = SearchQuery(q=q, procedure_code=procedure_code, status=status, channel=channel,
                         received_from=received_from, received_to=received_to, due_before=due_before,
                         due_within=due_within, overdue=overdue, sort=sort)
-    rows, total = await SearchService(session, calendar=calendar, now=now).search(principal, query, page=page,
-                                                                                 size=size)
+    rows, total, exact = await SearchService(session, calendar=calendar, now=now).search(
+        principal, query, page=page, size=size)
     items = [DossierSummary(code=r.code, procedure_code=r.procedure_code, procedure_name=r.procedure_name,
                             agency_code=r.agency_code, applicant_name=r.applicant_name or "", status=r.status,
                             national_status=r.national_status, submitted_at=r.submitted_at, due_at=r.due_at,
                             version=r.version, channel=r.channel, received_at=r.received_at) for r in rows]
-    return DossierPage(items=items, total=total, page=page, size=size)
+    return DossierPage(items=items, total=total, page=page, size=size, total_exact=exact)

@@ -19,6 +19,8 @@ from vncalendar import WorkCalendar
 
 CHANNELS = ("online", "counter", "postal", "onestop")
 SORT_KEYS = tuple(k for key in SORTS for k in (key, f"-{key}"))
+# totals are exact up to this many; beyond, ``total`` is this and ``total_exact`` false (narrow the search)
+COUNT_CAP = 1000
 _NUMBER = re.compile(r"^\+?\d{6,15}$")
 _CODE = re.compile(r"^[0-9A-Za-z]{3}\.[0-9A-Za-z]{2}\.[0-9A-Za-z]{2}\.[A-Za-z]\d{2}-")  # agency code, then "-"
 
@@ -107,9 +109,11 @@ class SearchService:
             received_before=_start_of(s.received_to + timedelta(days=1)) if s.received_to else None,
             due_before=due_before, due_from=due_from, open_only=s.overdue or s.due_within is not None)
 
-    async def search(self, principal: Principal, s: SearchQuery, *, page: int, size: int) -> tuple[list[Any], int]:
+    async def search(self, principal: Principal, s: SearchQuery, *, page: int,
+                     size: int) -> tuple[list[Any], int, bool]:
+        """The page, the total (exact up to COUNT_CAP) and whether the total is exact."""
         scope = self.scope(principal)
         criteria = self.criteria(scope or {}, s)
         if scope is None:
-            return [], 0
-        return await self.repo.search(criteria, sort=s.sort, page=page, size=size)
+            return [], 0, True
+        return await self.repo.search(criteria, sort=s.sort, page=page, size=size, cap=COUNT_CAP)
