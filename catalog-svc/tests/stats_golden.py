@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from contracts import CloudEvent
 from contracts import workflow as wf
@@ -51,9 +50,9 @@ from contracts.intake import (
     PaymentPaid,
 )
 from contracts.interop import CounterDossierReceived, StatusReported
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierExtended, DossierForwarded, DossierResultReady
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 A, B = "000.00.15.H19", "000.01.30.H19"
 P1, P2, PB = "2.000488.000.00.15.H19", "1.001877.000.00.15.H19", "1.001193.000.01.30.H19"
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from catalog_svc.stats.fold import StoredEvent, fold
+from contracts.vocabulary import VN_TZ as VN
 from vncalendar import default_calendar
 
-VN = timezone(timedelta(hours=7))
 CODE = "000.00.15.H19-261102-0001"
 
 

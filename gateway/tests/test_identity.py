@@ -218,3 +218,44 @@ async def officer_events(database_url: str) -> dict[str, dict[str, Any]]:
     finally:
         await engine.dispose()
     return {e["data"]["username"]: e["data"] for e in map(json.loads, rows)}
+
+
+async def test_phone_and_email_are_read_alike_at_registration_and_by_admins(
+    gateway_settings: Settings, citizen: dict[str, str], login
+) -> None:
+    """The shared validators (contracts.validators): separators in a phone number are accepted and dropped,
+    the country code becomes 0, emails are trimmed; what is no number is refused naming the field."""
+    from sqlalchemy import select
+
+    from gateway.identity.models import User
+
+    app = create_app(gateway_settings)
+    async with running(app) as client:
+        for n, phone in enumerate(("0912-345-678", "0912 345 678", "0912.345.678", "+84 912-345-678")):
+            r = await client.post("/api/v1/auth/register", json={
+                **citizen, "username": f"lan{n}", "id_number": f"07519000123{n}", "phone": phone,
+                "email": " lan.nguyen@example.vn "})
+            assert r.status_code == 201, (phone, r.text)
+        admin = {"Authorization": f"Bearer {await login(client, 'admin', 'Admin@Test2026')}"}
+        officer = {"username": "tiepnhan9", "password": "CanBo@2026", "full_name": "Lê Văn Tâm",
+                   "roles": ["reception"], "agency_code": "000.00.15.H19"}
+        created = await client.post("/api/v1/admin/users", headers=admin, json={**officer, "phone": "0987-654-321"})
+        assert created.status_code == 201, created.text
+        for field, value in (("phone", "0912-345-67"), ("phone", "0212345678"), ("email", "tam@")):
+            for path, body, headers in (
+                ("/api/v1/auth/register", {**citizen, "username": "khac", field: value}, {}),
+                ("/api/v1/admin/users", {**officer, "username": "khac", field: value}, admin),
+            ):
+                bad = await client.post(path, headers=headers, json=body)
+                assert bad.status_code == 422, (path, value, bad.text)
+                [error] = bad.json()["errors"]
+                assert error["loc"] == ["body", field]
+                assert error["msg"].startswith("Số điện thoại" if field == "phone" else "Địa chỉ thư điện tử")
+        async with app.state.sessionmaker() as session:
+            names = [*(f"lan{n}" for n in range(4)), "tiepnhan9", "khac"]
+            users = (await session.scalars(select(User).where(User.username.in_(names)))).all()
+    phones = {u.username: (u.phone, u.email) for u in users}
+    assert phones == {
+        **{f"lan{n}": ("0912345678", "lan.nguyen@example.vn") for n in range(4)},
+        "tiepnhan9": ("0987654321", None),
+    }

@@ -6,18 +6,16 @@ import json
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import nats
 import pytest
 from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env
 
 from contracts import CloudEvent
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierProcessingStarted, DossierResultReady
 from devkit.testing import eventually
 from intake_svc.dossier.status import derive
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture

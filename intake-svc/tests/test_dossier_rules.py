@@ -5,7 +5,6 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,11 +12,10 @@ from intake_helpers import AGENCY, LEVEL2, LLTP, Clock, Env, dossier_body
 from sqlalchemy.exc import DBAPIError
 
 from devkit.testing import running
+from contracts.vocabulary import VN_TZ as VN
 from intake_svc.app import create_app
 from intake_svc.dossier.service import DossierService
 from vncalendar import WorkCalendar
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 async def _submitted(env: Env, headers: dict[str, str] | None = None) -> str:
@@ -282,3 +280,29 @@ async def test_hostile_form_data_and_text_are_422_not_500(env: Env) -> None:
     r = await env.client.post("/api/v1/dossiers", headers=citizen, json=body)
     assert r.status_code == 422, r.text
     assert (await env.client.get("/api/v1/dossiers/a%00b", headers=citizen)).status_code == 422
+
+
+async def test_applicant_phone_and_email_are_read_as_the_gateway_reads_them(env: Env) -> None:
+    """The shared validators (contracts.validators): ``0912-345-678`` is accepted on a dossier as at
+    registration and kept as 10 digits, in the dossier and in its event; a wrong number names the field."""
+    import json
+
+    citizen = env.citizen()
+    applicant = dossier_body([])["applicant"]
+    for n, phone in enumerate(("0912-345-678", "+84 912.345.678")):
+        resp = await env.submit(citizen, applicant={**applicant, "phone": phone, "email": " an.nguyen@example.vn "},
+                                key=f"phone-{n}")
+        assert resp.status_code == 201, resp.text
+        dossier = (await env.client.get(f"/api/v1/dossiers/{resp.json()['code']}", headers=citizen)).json()
+        assert (dossier["applicant"]["phone"], dossier["applicant"]["email"]) == ("0912345678", "an.nguyen@example.vn")
+    rows = await env.sql("SELECT body FROM kit_outbox WHERE subject = 'intake.dossier.submitted.v1'")
+    assert [json.loads(r[0])["data"]["applicant_phone"] for r in rows] == ["0912345678", "0912345678"]
+    for field, value in (("phone", "0912-345-67"), ("phone", "0212345678"), ("email", "an@")):
+        bad = await env.client.post("/api/v1/dossiers", headers=citizen,
+                                    json={**dossier_body([]), "applicant": {**applicant, field: value}})
+        assert bad.status_code == 422, bad.text
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        [error] = bad.json()["errors"]
+        assert error["loc"] == ["body", "applicant", field]
+        assert error["msg"].startswith("Số điện thoại" if field == "phone" else "Địa chỉ thư điện tử")
+    assert len(await env.sql("SELECT code FROM dossiers")) == 2

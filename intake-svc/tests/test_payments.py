@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +23,7 @@ from intake_helpers import AGENCY, LLTP, PDF_BYTES, Clock, Env, dossier_body, in
 from reportlab.pdfgen import canvas
 
 from contracts import CloudEvent
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierResultReady
 from devkit.devstack import free_port
 from devkit.payprovider import PaymentProvider, secure_hash
@@ -32,7 +32,6 @@ from intake_svc.app import create_app
 from intake_svc.dossier.handlers import ResultFiles, on_result_ready
 from intake_svc.payment.jobs import expire_payments_once
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOTARY_OFFICE = "1.001877.000.00.15.H19"  # level 3, fee 1 000 000 đ, four required documents
 TMN = "DVCDN001"
 

@@ -7,12 +7,12 @@ import json
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
 
 from contracts import CloudEvent
 from contracts.interop import CounterDossierReceived, StatusReported
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import (
     DossierForwarded,
     DossierProcessingStarted,
@@ -35,7 +35,6 @@ from intake_svc.dossier.handlers import (
 )
 from intake_svc.dossier.status import derive
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 INTERAGENCY = "1.000689.000.02.30.H19"  # liên thông khai sinh – thường trú – BHYT, UBND phường Trảng Dài
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from intake_helpers import AGENCY, LLTP, Env
 
 from contracts import CloudEvent
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierExtended, DossierProcessingStarted, DossierRefused
 from intake_svc.dossier.handlers import on_extended, on_processing_started, on_rejected
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 async def _handle(env: Env, handler, payload) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from contracts.vocabulary import FINAL_STEPS, VN_TZ_NAME
 from servicekit.settings import ServiceSettings
 
 EMAIL_INBOX = ["email", "inbox"]
@@ -49,10 +50,10 @@ class Settings(ServiceSettings):
     # searched before the built-in templates: operators edit messages without a release
     templates_dir: str | None = None
     languages: list[str] = Field(default_factory=lambda: ["vi", "en"])
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = VN_TZ_NAME
     channels: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_CHANNELS.items()})
     # forwards to these steps are announced by their own event (result ready, rejected): no second message
-    silent_forward_steps: list[str] = Field(default_factory=lambda: ["result", "refused"])
+    silent_forward_steps: list[str] = Field(default_factory=lambda: sorted(s.value for s in FINAL_STEPS))
     max_attempts: int = 8
     retry_base_seconds: float = 5.0
     max_backoff_seconds: float = 3600.0

@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from contracts.vocabulary import VN_TZ as VN
+from contracts.vocabulary import Channel, NationalStatus, ReturnMethod
 from vncalendar import WorkCalendar
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 EARLY, ON_TIME, LATE = 1, 2, 3
 
 INTAKE_TYPES = (
@@ -68,7 +68,7 @@ class DossierFacts:
     procedure_code: str = ""
     procedure_name: str | None = None
     agency_code: str = ""
-    channel: str = "online"
+    channel: str = Channel.ONLINE
     applicant_name: str | None = None
     submitted_at: datetime | None = None
     received_at: datetime | None = None
@@ -89,7 +89,7 @@ class DossierFacts:
     fee_due: bool = False
     paid_online: bool = False
     result_online: bool = False
-    national_status: int = 1
+    national_status: int = NationalStatus.SUBMITTED_ONLINE
     first_at: datetime | None = None
     last_at: datetime | None = None
     last_seq: int = 0
@@ -100,6 +100,9 @@ class DossierFacts:
         out.pop("_waits")
         out["generation"] = generation
         return out
+
+
+N = NationalStatus
 
 
 def _first(current: datetime | None, value: datetime | None) -> datetime | None:
@@ -144,7 +147,7 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
         f.withdrawn_at = _first(f.withdrawn_at, at)
     elif t == "intake.dossier.delivered.v1":
         f.returned_at = _first(f.returned_at, at)
-        f.result_online = f.result_online or d.get("method") == "online"
+        f.result_online = f.result_online or d.get("method") == ReturnMethod.ONLINE
     elif t == "intake.payment.requested.v1":
         f.fee_due = True
     elif t == "intake.payment.paid.v1":
@@ -162,11 +165,11 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
         f.current_due_at = _dt(d.get("new_due_at"))
         f.due_at = f.due_at or _dt(d.get("old_due_at"))
     elif t == "interop.counter_dossier.received.v1":
-        f.channel = "counter"
+        f.channel = Channel.COUNTER
         f.received_at = _first(f.received_at, at)
         f.submitted_at = _first(f.submitted_at, at)
         f.due_at = f.due_at or _dt(d.get("due_at"))
-        _interop_status(f, int(d.get("national_status") or 2), at)
+        _interop_status(f, int(d.get("national_status") or N.RECEIVED), at)
     elif t == "interop.status.reported.v1":
         if d.get("new_due_at"):
             f.extended = f.extended or f.due_at is not None
@@ -177,21 +180,21 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
 
 def _interop_status(f: DossierFacts, status: int, at: datetime) -> None:
     """A one-stop system's national status (1–10) as the same facts the platform's own events give."""
-    if status == 5:
+    if status == N.SUPPLEMENT_REQUESTED:
         _open_wait(f, at, None)
         return
     _close_wait(f, at)
-    if status == 2:
+    if status == N.RECEIVED:
         f.received_at = _first(f.received_at, at)
-    elif status == 4:  # processing: handed to the specialist department
+    elif status == N.PROCESSING:  # processing: handed to the specialist department
         f.transferred_at = _first(f.transferred_at, at)
-    elif status == 3:
+    elif status == N.NOT_RECEIVED:
         f.refused_at = _first(f.refused_at, at)
-    elif status == 7:
+    elif status == N.WITHDRAWN:
         f.withdrawn_at = _first(f.withdrawn_at, at)
-    elif status in (8, 9) and f.finished_at is None:
-        f.finished_at, f.outcome = at, "rejected" if status == 8 else "result"
-    elif status == 10:
+    elif status in (N.STOPPED, N.FINISHED) and f.finished_at is None:
+        f.finished_at, f.outcome = at, "rejected" if status == N.STOPPED else "result"
+    elif status == N.RESULT_RETURNED:
         if f.finished_at is None:
             f.finished_at, f.outcome = at, "result"
         f.returned_at = _first(f.returned_at, at)
@@ -238,19 +241,19 @@ def _judge(f: DossierFacts, cal: WorkCalendar) -> None:
         f.timeliness = ON_TIME
 
 
-def _national(f: DossierFacts) -> int:
+def _national(f: DossierFacts) -> NationalStatus:
     if f.returned_at:
-        return 10
+        return N.RESULT_RETURNED
     if f.withdrawn_at:
-        return 7
+        return N.WITHDRAWN
     if f.refused_at:
-        return 3
+        return N.NOT_RECEIVED
     if f.finished_at:
-        return 8 if f.outcome == "rejected" else 9
+        return N.STOPPED if f.outcome == "rejected" else N.FINISHED
     if f._waits and f._waits[-1][1] is None:
-        return 5
+        return N.SUPPLEMENT_REQUESTED
     if f.transferred_at:
-        return 4
+        return N.PROCESSING
     if f.received_at:
-        return 2
-    return 1
+        return N.RECEIVED
+    return N.SUBMITTED_ONLINE

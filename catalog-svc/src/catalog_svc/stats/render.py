@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
+from contracts.vocabulary import CHANNEL_VI, Channel
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
 
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -24,9 +25,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("refused", "Từ chối tiếp nhận"),
     ("rejected", "Không giải quyết"),
     ("average_processing_days", "TG TB (ngày LV)"),
-    ("online", "Trực tuyến"),
-    ("counter", "Trực tiếp"),
-    ("postal", "Bưu chính"),
+    *((channel.value, CHANNEL_VI[channel]) for channel in Channel),
     ("online_share", "Tỷ lệ trực tuyến (%)"),
     ("online_payment_share", "Tỷ lệ TT trực tuyến (%)"),
 )

@@ -5,14 +5,10 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contracts.validators import CCCD, OptionalEmail, OptionalPhone
 from servicekit.auth import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
-CCCD = re.compile(r"^\d{12}$")
-PHONE = re.compile(r"^(?:0|\+84)(?:3|5|7|8|9)\d{8}$")
-EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
-)
 AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}$")
 
 
@@ -44,40 +40,13 @@ class UserRegister(BaseModel):
     username: str = Field(max_length=50)
     password: str = Field(max_length=128)
     full_name: str = Field(max_length=200)
-    id_number: str = Field(max_length=12, description="12-digit CCCD")
-    phone: str | None = Field(default=None, max_length=20)
-    email: str | None = Field(default=None, max_length=254)
+    id_number: CCCD
+    phone: OptionalPhone = None
+    email: OptionalEmail = None
 
     _u = field_validator("username")(_username)
     _p = field_validator("password")(_password)
     _n = field_validator("full_name")(_full_name)
-
-    @field_validator("id_number")
-    @classmethod
-    def _cccd(cls, v: str) -> str:
-        if not CCCD.match(v.strip()):
-            raise ValueError("Số Căn cước công dân phải gồm đúng 12 chữ số.")
-        return v.strip()
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        v = re.sub(r"[\s.-]", "", v)
-        if not PHONE.match(v):
-            raise ValueError("Số điện thoại di động Việt Nam không hợp lệ (ví dụ 0912345678).")
-        return v
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        v = v.strip()
-        if not EMAIL.match(v):
-            raise ValueError("Địa chỉ email không hợp lệ.")
-        return v
 
 
 class UserCreate(BaseModel):
@@ -91,8 +60,8 @@ class UserCreate(BaseModel):
     roles: list[str] = Field(min_length=1, max_length=7)
     agency_code: str | None = Field(default=None, max_length=20)
     department: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=20)
+    email: OptionalEmail = None
+    phone: OptionalPhone = None
 
     _u = field_validator("username")(_username)
     _p = field_validator("password")(_password)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from contracts.interop import CounterDossierReceived, StatusReported
+from contracts.vocabulary import ReturnMethod, step_label
 from contracts.workflow import (
     DossierExtended,
     DossierForwarded,
@@ -31,18 +32,7 @@ def _service(session: AsyncSession, catalog: CatalogClient | None = None) -> Dos
     return DossierService(session, calendar=default_calendar(), catalog=catalog)
 
 
-# the default process's steps (workflow-svc definition/defaults.py); other codes are shown as they are
-STEP_VI = {
-    "reception": "Bộ phận tiếp nhận và trả kết quả", "specialist": "Phòng chuyên môn thẩm định, đề xuất",
-    "leader": "Lãnh đạo xem xét, ký duyệt", "leader_refusal": "Lãnh đạo xem xét văn bản từ chối",
-    "interagency": "Cơ quan phối hợp liên thông giải quyết", "result": "Trả kết quả",
-    "refused": "Trả văn bản từ chối", "consult": "Xin ý kiến phòng ban phối hợp",
-}
 ROLE_VI = {"reception": "bộ phận một cửa", "specialist": "chuyên viên", "leader": "lãnh đạo"}
-
-
-def _step(code: str | None) -> str:
-    return STEP_VI.get(code or "", code or "")
 
 
 def _transition_key(from_step: str | None, to_step: str, at: datetime) -> str:
@@ -71,7 +61,7 @@ async def on_result_ready(event: CloudEvent, session: AsyncSession, results: Res
                             storage=results.storage if results else None, signer=results.signer if results else None)
     dossier = await service.dossiers.repo.by_code(e.code)
     assert dossier is not None
-    if dossier.level >= 4 and dossier.return_method == "online":
+    if dossier.level >= 4 and dossier.return_method == ReturnMethod.ONLINE:
         # the documents are kept (PDFs signed by the agency) for the applicant's download once fees are paid
         await service.collect(dossier, e.result_documents)
         await service.release_if_ready(dossier)
@@ -102,9 +92,10 @@ async def on_extended(event: CloudEvent, session: AsyncSession) -> None:
 
 async def on_step_changed(event: CloudEvent, session: AsyncSession) -> None:
     e = DossierStepChanged.model_validate(event.data)
-    note = f"Chuyển sang bước: {_step(e.to_step)}"
+    to_step = step_label(e.to_step, e.to_step_name)
+    note = f"Chuyển sang bước: {to_step}"
     if e.from_step:
-        note = f"Chuyển từ bước “{_step(e.from_step)}” sang bước “{_step(e.to_step)}”"
+        note = f"Chuyển từ bước “{step_label(e.from_step, e.from_step_name)}” sang bước “{to_step}”"
     if e.role:
         note += f" ({ROLE_VI.get(e.role, e.role)}"
         note += f", cơ quan {e.step_agency})" if e.step_agency and e.step_agency != e.agency_code else ")"
@@ -118,7 +109,7 @@ async def on_step_changed(event: CloudEvent, session: AsyncSession) -> None:
 
 async def on_forwarded(event: CloudEvent, session: AsyncSession) -> None:
     e = DossierForwarded.model_validate(event.data)
-    note = f"Chuyển hồ sơ đến: {e.department or _step(e.to_step)}"
+    note = f"Chuyển hồ sơ đến: {e.department or step_label(e.to_step, e.to_step_name)}"
     await _service(session).from_workflow(
         e.code, "forward", at=e.at, actor_id=e.actor_id, actor_name=e.actor_name, note=note,
         data={"from_step": e.from_step, "to_step": e.to_step, "department": e.department,

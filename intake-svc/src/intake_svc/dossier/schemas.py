@@ -6,20 +6,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.validators import OptionalEmail, Phone, is_cccd, normalize_cccd
+from contracts.vocabulary import ReturnMethod
 from servicekit.timefmt import VNDateTime
 
-CCCD = re.compile(r"^\d{12}$")
 TAX_CODE = re.compile(r"^\d{10}(?:-\d{3})?$")
-PHONE = re.compile(r"^(?:0|\+84)(?:3|5|7|8|9)\d{8}$")
-EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
-)
 CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}-\d{6}-\d{4,}$")
 # what tracking accepts: our codes and those of counter dossiers reported by one-stop software
 TRACKING_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:/\-]{0,99}$")
 
 ApplicantType = Literal["citizen", "business", "agency", "other"]
-ReturnMethod = Literal["counter", "postal", "online"]
 
 
 class Applicant(BaseModel):
@@ -27,8 +23,8 @@ class Applicant(BaseModel):
 
     full_name: str = Field(min_length=2, max_length=200)
     id_number: str = Field(max_length=20, description="12-digit CCCD for citizens; tax code for organisations")
-    phone: str = Field(max_length=20)
-    email: str | None = Field(default=None, max_length=254)
+    phone: Phone
+    email: OptionalEmail = None
     address: str = Field(min_length=3, max_length=500)
     type: ApplicantType = "citizen"
 
@@ -37,30 +33,12 @@ class Applicant(BaseModel):
     def _squash(cls, v: str) -> str:
         return " ".join(v.split())
 
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, v: str) -> str:
-        v = v.replace(" ", "").replace(".", "")
-        if not PHONE.match(v):
-            raise ValueError("Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678).")
-        return v
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        v = v.strip()
-        if not EMAIL.match(v):
-            raise ValueError("Địa chỉ thư điện tử không hợp lệ.")
-        return v
-
     @model_validator(mode="after")
     def _id_number(self) -> Applicant:
         v = self.id_number.strip()
-        if self.type == "citizen" and not CCCD.match(v):
-            raise ValueError("Số Căn cước công dân phải gồm đúng 12 chữ số.")
-        if self.type != "citizen" and not (CCCD.match(v) or TAX_CODE.match(v)):
+        if self.type == "citizen":
+            v = normalize_cccd(v)
+        elif not (is_cccd(v) or TAX_CODE.match(v)):
             raise ValueError("Mã số thuế (10 hoặc 13 chữ số) hoặc số Căn cước công dân không hợp lệ.")
         self.id_number = v
         return self
@@ -110,7 +88,7 @@ class DossierCreate(BaseModel):
 
     _form = field_validator("form_data")(check_form_data)
     documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
-    return_method: ReturnMethod = "counter"
+    return_method: ReturnMethod = ReturnMethod.COUNTER
 
 
 class FeeChoice(BaseModel):

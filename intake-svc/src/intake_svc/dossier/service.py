@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +26,8 @@ from contracts.intake import (
     DossierWithdrawn,
 )
 from intake_svc.access.policy import AccessPolicy
+from contracts.vocabulary import VN_TZ as VN
+from contracts.vocabulary import Channel, NationalStatus, ReturnMethod
 from intake_svc.catalog.client import CatalogClient, Procedure
 from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.dossier.repository import DossierRepository
@@ -57,7 +58,6 @@ from vncalendar import WorkCalendar
 
 log = logging.getLogger(__name__)
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SOURCE = "/intake-svc"
 MIN_ONLINE_LEVEL = 3
 
@@ -208,7 +208,7 @@ class DossierService:
         procedure = await self._procedure(body.procedure_code)
         snapshot = procedure.snapshot()
         docs = await self._documents(principal, snapshot, body.documents, require_all=True)
-        if body.return_method == "online" and procedure.level < 4:
+        if body.return_method == ReturnMethod.ONLINE and procedure.level < 4:
             raise Invalid.field(("body", "return_method"),
                                 "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến; "
                                 "hãy chọn nhận tại quầy hoặc bưu chính.")
@@ -221,7 +221,7 @@ class DossierService:
             procedure_name=procedure.name, procedure_revision=procedure.revision, level=procedure.level,
             procedure=snapshot, agency_code=procedure.agency_code, owner_id=principal.id,
             applicant=body.applicant.model_dump(), form_data=body.form_data, return_method=body.return_method,
-            channel="online", status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
+            channel=Channel.ONLINE, status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
             submitted_at=now, supplement_round=0, waiting_seconds=0, version=1,
             fees_due=None, fees_paid=0, fee_lines=[], payment_pending=False,
         )
@@ -279,10 +279,11 @@ class DossierService:
         applicant = dossier.applicant
         payload = cls(
             code=dossier.code, procedure_code=dossier.procedure_code, agency_code=dossier.agency_code,
-            status=dossier.status, national_status=dossier.national_status, at=self.now, actor_id=actor_id,
+            status=Status(dossier.status), national_status=NationalStatus(dossier.national_status), at=self.now,
+            actor_id=actor_id,
             applicant_user_id=dossier.owner_id, applicant_name=applicant.get("full_name"),
             applicant_email=applicant.get("email"), applicant_phone=applicant.get("phone"),
-            channel=dossier.channel, **fields,
+            channel=Channel(dossier.channel), **fields,
         )
         add_event(self.session, payload, source=SOURCE, subject=dossier.code, event_id=event_id)
 
@@ -377,9 +378,9 @@ class DossierService:
     async def deliver(self, principal: Principal, code: str, body: DeliveryCreate, *,
                       event_id: str | None) -> Dossier:
         dossier = await self.for_reception(principal, code)
-        if body.method == "online" and dossier.level < 4:
+        if body.method == ReturnMethod.ONLINE and dossier.level < 4:
             raise Invalid.field(("body", "method"), "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến.")
-        if body.method == "online" and (dossier.fees_due or 0) > (dossier.fees_paid or 0):
+        if body.method == ReturnMethod.ONLINE and (dossier.fees_due or 0) > (dossier.fees_paid or 0):
             raise Conflict("Chưa thanh toán đủ phí, lệ phí: chưa thể trả kết quả trực tuyến.", slug="fees-unpaid",
                            fees_due=dossier.fees_due, fees_paid=dossier.fees_paid)
         tracking = body.postal_tracking.strip() if body.postal_tracking else None
@@ -424,7 +425,7 @@ class DossierService:
 
     async def record_counter_dossier(
         self, *, code: str, procedure_code: str, agency_code: str, applicant_name: str, received_at: datetime,
-        due_at: datetime | None, national_status: int, event_id: str | None,
+        due_at: datetime | None, national_status: NationalStatus, event_id: str | None,
     ) -> bool:
         """Records a dossier received at an agency's counter, so tracking and the agency's lists show it.
         Idempotent: a code already known is left as it is (False)."""
@@ -444,7 +445,7 @@ class DossierService:
             procedure_name=procedure.name if procedure else procedure_code,
             procedure_revision=procedure.revision if procedure else 0, level=procedure.level if procedure else 0,
             procedure=snapshot, agency_code=agency_code, owner_id=None, applicant={"full_name": applicant_name},
-            form_data={}, return_method="counter", channel="counter", status=status.value,
+            form_data={}, return_method=ReturnMethod.COUNTER, channel=Channel.COUNTER, status=status.value,
             national_status=NATIONAL[status], submitted_at=received_at,
             received_at=received_at if status not in (Status.SUBMITTED, Status.REFUSED) else None, due_at=due_at,
             completed_at=received_at if status in (Status.REFUSED, Status.WITHDRAWN) else None,
@@ -462,13 +463,13 @@ class DossierService:
         return True
 
     async def status_reported(
-        self, code: str, *, national_status: int, at: datetime, officer: str | None, department: str | None,
+        self, code: str, *, national_status: NationalStatus, at: datetime, officer: str | None, department: str | None,
         note: str | None, new_due_at: datetime | None, event_id: str | None,
     ) -> bool:
         """A counter dossier's status from its one-stop software (no workflow involved). Online dossiers
         move through workflow's events instead: ignored here (False)."""
         dossier = await self.repo.by_code(code)
-        if dossier is None or dossier.channel != "counter":
+        if dossier is None or dossier.channel != Channel.COUNTER:
             return False
         if event_id is not None and await self.repo.has_event(dossier.id, event_id):
             return False

@@ -1,49 +1,16 @@
-"""Dossier statuses, the transitions each action may make, and the national 1–10 mapping (docs/domain.md)."""
+"""The transitions each action may make between dossier statuses (the statuses and their national codes:
+contracts.vocabulary, docs/vocabulary.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
+from contracts.vocabulary import DOSSIER_STATUS_VI, NATIONAL_OF, STATUS_OF_NATIONAL, DossierStatus, NationalStatus
 
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    SUPPLEMENT_REQUESTED = "supplement_requested"
-    REFUSED = "refused"
-    ACCEPTED = "accepted"
-    PROCESSING = "processing"
-    RESULT_READY = "result_ready"
-    REJECTED = "rejected"
-    RETURNED = "returned"
-    WITHDRAWN = "withdrawn"
-
-
-# TrangThaiHoSo of the national portal. 6 (payment requested) is kept for online fees.
-# ``rejected`` (refused after processing, R-WF-5) is "processing stopped" (8); the refusal letter
-# is then handed over like a result, which makes it "returned" (10).
-NATIONAL: dict[Status, int] = {
-    Status.SUBMITTED: 1,
-    Status.ACCEPTED: 2,
-    Status.REFUSED: 3,
-    Status.PROCESSING: 4,
-    Status.SUPPLEMENT_REQUESTED: 5,
-    Status.WITHDRAWN: 7,
-    Status.REJECTED: 8,
-    Status.RESULT_READY: 9,
-    Status.RETURNED: 10,
-}
-
-LABEL_VI: dict[Status, str] = {
-    Status.SUBMITTED: "Đã nộp trực tuyến, chờ tiếp nhận",
-    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung hồ sơ",
-    Status.REFUSED: "Từ chối tiếp nhận",
-    Status.ACCEPTED: "Đã tiếp nhận",
-    Status.PROCESSING: "Đang xử lý",
-    Status.RESULT_READY: "Đã có kết quả, chờ trả",
-    Status.REJECTED: "Không giải quyết (có văn bản nêu lý do)",
-    Status.RETURNED: "Đã trả kết quả",
-    Status.WITHDRAWN: "Công dân đã rút hồ sơ",
-}
+# The statuses, their labels and their national codes are the platform's shared vocabulary.
+Status = DossierStatus
+NATIONAL = NATIONAL_OF
+LABEL_VI = DOSSIER_STATUS_VI
 
 S = Status
 # action -> (statuses it may start from, status it leads to; None = unchanged)
@@ -79,17 +46,14 @@ EXTERNAL = frozenset({"counter_received", "status_reported"})
 INFO_ACTIONS = frozenset({"forward", "step_changed", "handoff_requested", "handoff_completed"})
 
 # national status (1–10) reported by one-stop software -> our status (6, payment requested: still processing)
-FROM_NATIONAL: dict[int, Status] = {
-    1: S.SUBMITTED, 2: S.ACCEPTED, 3: S.REFUSED, 4: S.PROCESSING, 5: S.SUPPLEMENT_REQUESTED, 6: S.PROCESSING,
-    7: S.WITHDRAWN, 8: S.REJECTED, 9: S.RESULT_READY, 10: S.RETURNED,
-}
+FROM_NATIONAL = STATUS_OF_NATIONAL
 
 # statuses in which a pending online payment is what the applicant must do next (national status 6)
 PAYMENT_VISIBLE = frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY})
 
 
-def national_of(status: Status, payment_pending: bool = False) -> int:
-    return 6 if payment_pending and status in PAYMENT_VISIBLE else NATIONAL[status]
+def national_of(status: Status, payment_pending: bool = False) -> NationalStatus:
+    return NationalStatus.PAYMENT_REQUESTED if payment_pending and status in PAYMENT_VISIBLE else NATIONAL[status]
 
 
 def next_status(action: str, current: Status | None) -> Status | None:

@@ -14,9 +14,9 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from contracts.vocabulary import VN_TZ as VN
+
 VERSION = "2.1.0"
 HASH_FIELDS = frozenset({"vnp_SecureHash", "vnp_SecureHashType"})
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from contracts.vocabulary import ReturnMethod
 from intake_svc.dossier.models import Dossier, DossierDocument
 from intake_svc.receipt.form01 import ReceiptData, ReceiptDocument, render
 
@@ -13,9 +14,9 @@ def _amount(value: float) -> str:
 
 
 def collect_at(dossier: Dossier, agency_name: str | None = None) -> str:
-    if dossier.return_method == "postal":
+    if dossier.return_method == ReturnMethod.POSTAL:
         return f"Qua dịch vụ bưu chính, gửi đến địa chỉ: {dossier.applicant.get('address', '')}"
-    if dossier.return_method == "online":
+    if dossier.return_method == ReturnMethod.ONLINE:
         return "Trực tuyến trên Cổng Dịch vụ công tỉnh Đồng Nai"
     if agency_name:
         return f"Bộ phận tiếp nhận và trả kết quả, {agency_name}"

@@ -7,12 +7,14 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.intake import DossierDelivered
+from contracts.vocabulary import ResultDocumentRef, ReturnMethod
 from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.service import Actor, DossierService
 from intake_svc.dossier.status import Status
@@ -50,7 +52,7 @@ class ResultService:
         self.signer = signer
 
     # when processing approved the result ---------------------------------------------------------------
-    async def collect(self, dossier: Dossier, refs: list[dict[str, str]]) -> list[ResultDocument]:
+    async def collect(self, dossier: Dossier, refs: Sequence[ResultDocumentRef]) -> list[ResultDocument]:
         """Records the approved documents; each PDF is signed by the agency and stored as a new file."""
         if await self.repo.of_dossier(dossier.id):
             return []
@@ -64,7 +66,7 @@ class ResultService:
         await self.session.flush()
         return docs
 
-    async def _attach(self, dossier: Dossier, doc: ResultDocument, ref: dict[str, str]) -> None:
+    async def _attach(self, dossier: Dossier, doc: ResultDocument, ref: ResultDocumentRef) -> None:
         file_id = _uuid(ref.get("file_id"))
         source = await self.files.get(file_id) if file_id else None
         if source is None:
@@ -113,7 +115,7 @@ class ResultService:
     # the online hand-over ------------------------------------------------------------------------------
     async def release_if_ready(self, dossier: Dossier) -> bool:
         """Level 4, online return, result approved, fees paid, every document available: hand it over."""
-        if dossier.level < 4 or dossier.return_method != "online" or dossier.status != Status.RESULT_READY:
+        if dossier.level < 4 or dossier.return_method != ReturnMethod.ONLINE or dossier.status != Status.RESULT_READY:
             return False
         if (dossier.fees_due or 0) > (dossier.fees_paid or 0):
             return False
@@ -124,9 +126,10 @@ class ResultService:
         await self.dossiers._transition(
             dossier, "deliver", SYSTEM, note="Trả kết quả trực tuyến (văn bản điện tử có chữ ký số)",
             values={"returned_at": self.now},
-            data={"method": "online", "documents": [{"id": str(d.id), "name": d.name, "sha256": d.sha256,
-                                                     "signed": d.signed} for d in docs]})
-        self.dossiers._emit(dossier, DossierDelivered, None, None, method="online")
+            data={"method": ReturnMethod.ONLINE.value,
+                  "documents": [{"id": str(d.id), "name": d.name, "sha256": d.sha256, "signed": d.signed}
+                                for d in docs]})
+        self.dossiers._emit(dossier, DossierDelivered, None, None, method=ReturnMethod.ONLINE)
         return True
 
     # the applicant's download ----------------------------------------------------------------------------
@@ -136,7 +139,7 @@ class ResultService:
             raise Invalid.field(("path", "code"),
                                 f"Dịch vụ mức độ {dossier.level} không trả kết quả trực tuyến; "
                                 "kết quả nhận tại quầy hoặc qua bưu chính.")
-        if dossier.return_method != "online":
+        if dossier.return_method != ReturnMethod.ONLINE:
             raise Conflict("Hồ sơ đăng ký nhận kết quả tại quầy hoặc qua bưu chính, không trả trực tuyến.",
                            slug="not-online-return")
         if dossier.status not in (Status.RESULT_READY, Status.RETURNED):

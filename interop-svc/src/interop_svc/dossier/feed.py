@@ -7,8 +7,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from contracts.vocabulary import (
+    NATIONAL_CHANNEL,
+    NATIONAL_STATUS_VI,
+    Channel,
+    NationalChannel,
+    NationalStatus,
+    national_status,
+)
 from interop_svc.dossier.models import DossierChange
-from interop_svc.xml import Applicant, Channel, DocumentRef, Dossier, HistoryEntry, flatten_form_data
+from interop_svc.xml import Applicant, DocumentRef, Dossier, HistoryEntry, flatten_form_data
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
@@ -17,16 +25,22 @@ _FILE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._\-]{0,127}")
 _MAX_FIELD_KEY, _MAX_FIELD_VALUE = 200, 20000
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-_CHANNELS = {"counter": Channel.COUNTER, "online": Channel.ONLINE, "postal": Channel.POST}
 _PHONE = re.compile(r"[0-9+() .\-]{3,32}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._:/\-]{0,99}")
 _UNKNOWN = "(chưa có thông tin)"
-STATUS_NAMES = {
-    1: "Mới nộp trực tuyến, chưa tiếp nhận", 2: "Đã tiếp nhận", 3: "Không tiếp nhận", 4: "Đang xử lý",
-    5: "Yêu cầu bổ sung", 6: "Yêu cầu thanh toán", 7: "Công dân rút hồ sơ", 8: "Dừng xử lý",
-    9: "Đã xử lý xong", 10: "Đã trả kết quả",
-}
+
+
+def _national_channel(value: Any) -> NationalChannel | None:
+    try:
+        return NATIONAL_CHANNEL[Channel(value)]
+    except ValueError:
+        return None
+
+
+def _status_name(code: int) -> str | None:
+    status = national_status(code)
+    return NATIONAL_STATUS_VI[status] if status is not None else None
 
 
 def _when(value: Any) -> datetime | None:
@@ -95,13 +109,13 @@ def form_pairs_of(form_data: Any) -> tuple[tuple[str, str], ...]:
 
 def dossier_of(change: DossierChange, public_url: str = DEFAULT_PUBLIC_URL) -> Dossier:
     s = change.snapshot
-    national = int(s.get("national_status") or 2)
+    national = int(s.get("national_status") or NationalStatus.RECEIVED)
     return Dossier(
         code=s["code"],
         procedure_code=s["procedure_code"],
         procedure_name=_name(s.get("procedure_name") or s["procedure_code"]),
         agency_code=s["agency_code"],
-        channel=_CHANNELS.get(s.get("channel") or ""),
+        channel=_national_channel(s.get("channel")),
         applicant=Applicant(
             name=_name(s.get("applicant_name")),
             phone=_match(_PHONE, s.get("applicant_phone")),
@@ -116,7 +130,7 @@ def dossier_of(change: DossierChange, public_url: str = DEFAULT_PUBLIC_URL) -> D
         returned_at=_when(s.get("returned_at")),
         status_code=national,
         local_status=_match(_CODE, s.get("status")),
-        status_name=STATUS_NAMES.get(national),
+        status_name=_status_name(national),
         history=tuple(
             HistoryEntry(
                 at=datetime.fromisoformat(h["at"]),

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from contracts import intake as ie
 from contracts import workflow as we
+from contracts.vocabulary import DossierStatus, NationalStatus
 from interop_svc.dossier.service import DossierFacts, DossierService
 from servicekit.bus import Subscription
 
@@ -46,9 +47,9 @@ def intake_facts(event: CloudEvent) -> DossierFacts:
     form_data: dict[str, object] | None = None
     if isinstance(e, ie.DossierSubmitted):
         values |= {"procedure_name": e.procedure_name, "submitted_at": e.at}
-        documents, form_data = list(e.documents), dict(e.form_data)
+        documents, form_data = [dict(d) for d in e.documents], dict(e.form_data)
     elif isinstance(e, ie.DossierSupplemented):
-        documents, form_data = list(e.documents), e.form_data
+        documents, form_data = [dict(d) for d in e.documents], e.form_data
     elif isinstance(e, ie.DossierAccepted):
         values |= {"procedure_name": e.procedure_name, "received_at": e.received_at, "due_at": e.due_at}
     elif isinstance(e, ie.DossierDelivered):
@@ -69,18 +70,18 @@ def intake_facts(event: CloudEvent) -> DossierFacts:
 def workflow_facts(event: CloudEvent) -> DossierFacts:
     e = event.payload()
     assert isinstance(e, we.WorkflowEvent)
-    status: str | None = None
-    national: int | None = None
+    status: DossierStatus | None = None
+    national: NationalStatus | None = None
     values: dict[str, object] = {"step": e.step}
     note: str | None = None
     department: str | None = None
     if isinstance(e, we.DossierProcessingStarted):
-        status, national = "processing", 4
+        status, national = DossierStatus.PROCESSING, NationalStatus.PROCESSING
     elif isinstance(e, we.DossierResultReady):
-        status, national = "result_ready", 9
+        status, national = DossierStatus.RESULT_READY, NationalStatus.FINISHED
         values["completed_at"] = e.finished_at
     elif isinstance(e, we.DossierRefused):
-        status, national, note = "rejected", 8, e.reason
+        status, national, note = DossierStatus.REJECTED, NationalStatus.STOPPED, e.reason
         values["completed_at"] = e.finished_at
     elif isinstance(e, we.DossierExtended):
         values["due_at"], note = e.new_due_at, e.reason

@@ -10,6 +10,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.interop import CounterDossierReceived, StatusReported
+from contracts.vocabulary import (
+    REASON_REQUIRED,
+    STATUS_OF_NATIONAL,
+    Channel,
+    DossierStatus,
+    NationalStatus,
+    national_status,
+)
 from interop_svc.dossier.service import DossierFacts, DossierService
 from interop_svc.errors import Conflict, NotFound, Problem
 from interop_svc.message.repository import MessageRepository
@@ -33,11 +41,11 @@ from interop_svc.xml import (
 )
 from servicekit.outbox import add_event
 
-# National status codes that refuse or stop a dossier: the update must say why (Note).
-REASON_REQUIRED = frozenset({3, 8})
-# National status code → interop's local status of a counter dossier.
-_LOCAL_STATUS = {2: "accepted", 3: "refused", 4: "processing", 5: "supplement_requested", 6: "payment_requested",
-                 7: "withdrawn", 8: "rejected", 9: "result_ready", 10: "returned"}
+
+def _local_status(code: int) -> DossierStatus | None:
+    """What a national status reported by a one-stop system means as a local status (1 says nothing new)."""
+    status = national_status(code)
+    return STATUS_OF_NATIONAL[status] if status not in (None, NationalStatus.SUBMITTED_ONLINE) else None
 
 
 def counter_facts(system: System, counter: CounterDossier) -> DossierFacts:
@@ -46,8 +54,8 @@ def counter_facts(system: System, counter: CounterDossier) -> DossierFacts:
     return DossierFacts(
         code=counter.dossier_code, agency_code=system.agency_code, procedure_code=counter.procedure_code,
         at=counter.received_at, kind="interop.counter_dossier.received.v1", action_vi="Tiếp nhận hồ sơ tại quầy",
-        status=_LOCAL_STATUS.get(counter.status_code, "accepted"), national_status=counter.status_code,
-        values={"procedure_name": counter.procedure_name, "channel": "counter",
+        status=_local_status(counter.status_code) or DossierStatus.ACCEPTED, national_status=counter.status_code,
+        values={"procedure_name": counter.procedure_name, "channel": Channel.COUNTER,
                 "applicant_name": counter.applicant_name, "received_at": counter.received_at,
                 "due_at": counter.due_at,
                 "applicant_phone": counter.applicant.phone if counter.applicant else None,
@@ -58,16 +66,16 @@ def counter_facts(system: System, counter: CounterDossier) -> DossierFacts:
 
 def status_facts(agency_code: str, procedure_code: str, update: StatusUpdate) -> DossierFacts:
     values: dict[str, object] = {}
-    if update.status_code in (8, 9):
+    if update.status_code in (NationalStatus.STOPPED, NationalStatus.FINISHED):
         values["completed_at"] = update.at
-    if update.status_code == 10:
+    if update.status_code == NationalStatus.RESULT_RETURNED:
         values["returned_at"] = update.at
     if update.new_appointment is not None:
         values["due_at"] = update.new_appointment.due_at
     return DossierFacts(
         code=update.dossier_code, agency_code=agency_code, procedure_code=procedure_code, at=update.at,
         kind="interop.status.reported.v1", action_vi="Cập nhật trạng thái từ phần mềm một cửa",
-        status=_LOCAL_STATUS.get(update.status_code), national_status=update.status_code, values=values,
+        status=_local_status(update.status_code), national_status=update.status_code, values=values,
         officer=update.officer, department=update.department, note=update.note, log=False,
     )
 
@@ -174,7 +182,7 @@ class MessageService:
                     if dossier.origin_system is not None else None
                 return update.dossier_code, StatusReported(
                     message_id=msg_id, dossier_code=update.dossier_code, agency_code=system.agency_code,
-                    national_status=update.status_code, at=update.at, officer=update.officer,
+                    national_status=NationalStatus(update.status_code), at=update.at, officer=update.officer,
                     department=update.department, note=update.note,
                     new_due_at=update.new_appointment.due_at if update.new_appointment else None,
                     result_documents=[
@@ -196,7 +204,8 @@ class MessageService:
                 return counter.dossier_code, CounterDossierReceived(
                     message_id=msg_id, dossier_code=counter.dossier_code, procedure_code=counter.procedure_code,
                     agency_code=system.agency_code, applicant_name=counter.applicant_name,
-                    received_at=counter.received_at, due_at=counter.due_at, national_status=counter.status_code,
+                    received_at=counter.received_at, due_at=counter.due_at,
+                    national_status=NationalStatus(counter.status_code),
                 ), counter_facts(system, counter)
         except XmlRejected as exc:
             raise XmlProblem.of(exc) from None

@@ -13,11 +13,14 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any, Final, TypeVar
 
 from lxml import etree
+
+from contracts.vocabulary import VN_TZ, NationalStatus
+from contracts.vocabulary import NationalChannel as Channel
 
 from .errors import RejectReason, XmlRejected
 from .schema import NS
@@ -62,7 +65,6 @@ __all__ = [
 
 _E = TypeVar("_E", bound=IntEnum)
 
-VN_TZ: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 class MessageType(StrEnum):
@@ -73,32 +75,11 @@ class MessageType(StrEnum):
     DOSSIER = "Dossier"
 
 
-class NationalStatus(IntEnum):
-    """TrangThaiHoSo of the national portal (docs/domain.md § Dossier statuses)."""
-
-    SUBMITTED_ONLINE = 1
-    RECEIVED = 2
-    NOT_RECEIVED = 3
-    PROCESSING = 4
-    SUPPLEMENT_REQUESTED = 5
-    PAYMENT_REQUESTED = 6
-    WITHDRAWN = 7
-    STOPPED = 8
-    FINISHED = 9
-    RESULT_RETURNED = 10
-
-
 class ApplicantKind(IntEnum):
     CITIZEN = 1
     BUSINESS = 2
     STATE_AGENCY = 3
     OTHER = 4
-
-
-class Channel(IntEnum):
-    COUNTER = 1
-    ONLINE = 2
-    POST = 3
 
 
 class ReceiptResult(StrEnum):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.envelope import EventData
+from contracts.vocabulary import Channel, DocumentRef, DossierStatus, NationalStatus, ReturnMethod
 
 
 class DossierEvent(EventData):
@@ -17,15 +18,15 @@ class DossierEvent(EventData):
     code: str
     procedure_code: str
     agency_code: str
-    status: str
-    national_status: int
+    status: DossierStatus
+    national_status: NationalStatus
     at: datetime
     actor_id: str | None = None
     applicant_user_id: str | None = None
     applicant_name: str | None = None
     applicant_email: str | None = None
     applicant_phone: str | None = None
-    channel: str = "online"  # online | counter | postal (how the dossier arrived)
+    channel: Channel = Channel.ONLINE  # how the dossier arrived
 
 
 class DossierSubmitted(DossierEvent):
@@ -34,8 +35,7 @@ class DossierSubmitted(DossierEvent):
     procedure_name: str
     procedure_revision: int
     level: int
-    # what one-stop software needs to process it: [{file_id, name, requirement_code, sha256, size, media_type}]
-    documents: list[dict[str, Any]] = []
+    documents: list[DocumentRef] = []  # what one-stop software needs to process it
     form_data: dict[str, Any] = {}
 
 
@@ -47,7 +47,7 @@ class DossierAccepted(DossierEvent):
     due_at: datetime
     processing_time_value: float
     processing_time_unit: str
-    return_method: str
+    return_method: ReturnMethod
     level: int
     fees_due: int | None = None  # whole VND; paid online (level 4) or when the result is collected
     interagency: list[str] = []  # agencies the procedure hands parts off to (liên thông), from the catalog
@@ -66,7 +66,7 @@ class DossierSupplemented(DossierEvent):
     event_type = "intake.dossier.supplemented.v1"
     description = "The applicant supplied what was asked; the dossier is back at the desk."
     round: int
-    documents: list[dict[str, Any]] = []
+    documents: list[DocumentRef] = []
     form_data: dict[str, Any] | None = None
 
 
@@ -85,7 +85,7 @@ class DossierWithdrawn(DossierEvent):
 class DossierDelivered(DossierEvent):
     event_type = "intake.dossier.delivered.v1"
     description = "The result was handed over (counter, post or online)."
-    method: str
+    method: ReturnMethod
     postal_tracking: str | None = None
 
 

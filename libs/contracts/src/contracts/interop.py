@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.envelope import EventData
+from contracts.vocabulary import NationalStatus, ResultDocumentRef
 
 
 class SystemRegistered(EventData):
@@ -30,13 +31,13 @@ class StatusReported(EventData):
     message_id: str
     dossier_code: str
     agency_code: str
-    national_status: int
+    national_status: NationalStatus
     at: datetime
     officer: str | None = None
     department: str | None = None
     note: str | None = None
     new_due_at: datetime | None = None
-    result_documents: list[dict[str, str]] = []
+    result_documents: list[ResultDocumentRef] = []
 
 
 class CounterDossierReceived(EventData):
@@ -49,4 +50,4 @@ class CounterDossierReceived(EventData):
     applicant_name: str
     received_at: datetime
     due_at: datetime | None = None
-    national_status: int
+    national_status: NationalStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.envelope import EventData
+from contracts.vocabulary import ResultDocumentRef
 
 
 class WorkflowEvent(EventData):
@@ -23,6 +24,8 @@ class DossierForwarded(WorkflowEvent):
     from_step: str | None = None
     to_step: str
     department: str | None = None
+    from_step_name: str | None = None  # the steps' Vietnamese names in the dossier's process
+    to_step_name: str | None = None
 
 
 class DossierProcessingStarted(WorkflowEvent):
@@ -35,6 +38,8 @@ class DossierStepChanged(WorkflowEvent):
     description = "The dossier entered another step of its process (any transition, with who holds it now)."
     from_step: str | None = None
     to_step: str
+    from_step_name: str | None = None  # the steps' Vietnamese names in the dossier's process
+    to_step_name: str | None = None
     role: str | None = None
     step_agency: str | None = None
     step_due_at: datetime | None = None
@@ -47,7 +52,7 @@ class DossierStepChanged(WorkflowEvent):
 class DossierResultReady(WorkflowEvent):
     event_type = "workflow.dossier.result_ready.v1"
     description = "The leader approved the result; the reception desk can return it (R-WF-4)."
-    result_documents: list[dict[str, str]] = []
+    result_documents: list[ResultDocumentRef] = []
     finished_at: datetime
     note: str | None = None
 

@@ -22,13 +22,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from devkit.devstack import free_port
+from contracts.vocabulary import VN_TZ
 
-VN_TZ = timezone(timedelta(hours=7))
 DATE_FMT = "%Y%m%d%H%M%S"
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
 REQUIRED = (

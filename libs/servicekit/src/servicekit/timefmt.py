@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import PlainSerializer
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from contracts.vocabulary import VN_TZ as VN
 
 
 def vn_iso(value: datetime) -> str:

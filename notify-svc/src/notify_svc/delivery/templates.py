@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, FileSystemLoader, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from contracts.vocabulary import VN_TZ_NAME
+
 CHANNELS = ("email", "sms", "inbox")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -49,7 +51,7 @@ def money(value: Any) -> str:
 
 class Templates:
     def __init__(self, *, directory: str | Path | None = None, languages: tuple[str, ...] = ("vi", "en"),
-                 timezone: str = "Asia/Ho_Chi_Minh") -> None:
+                 timezone: str = VN_TZ_NAME) -> None:
         dirs = [Path(directory)] if directory else []
         loaders = [FileSystemLoader(str(d), encoding="utf-8") for d in [*dirs, DEFAULT_DIR]]
         # sandboxed: templates are edited by operators, not reviewed like code; plain text, no autoescape

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
+from contracts.vocabulary import STEP_VI, NationalStatus, Step
 from contracts.workflow import DossierExtended, DossierProcessingStarted, HandoffCompleted, HandoffRequested
 from workflow_svc.definition.schemas import StepDef
 from workflow_svc.dossier.models import Dossier, ExternalSystem, Handoff
@@ -107,7 +108,7 @@ class HandoffService:
         """Instead of the specialist department: the agency's own software processes it (requested)."""
         h = Handoff(id=str(uuid.uuid4()), dossier_code=d.code, lead_agency=d.agency_code,
                     target_agency=d.agency_code, status="requested", requested_at=now, requested_by=SYSTEM.name,
-                    note="Chuyển phần mềm một cửa của cơ quan giải quyết", documents=[], system_code=system)
+                    note=STEP_VI[Step.EXTERNAL], documents=[], system_code=system)
         self.repo.add(h)
         d.handoff_id = h.id
         await self.tx.move(d, "external_handoff", EXTERNAL_STEP, SYSTEM, now, emit, started=False,
@@ -138,14 +139,14 @@ class HandoffService:
                  d.code)
         status = p.national_status
         docs = [{str(k): str(v) for k, v in doc.items()} for doc in p.result_documents]
-        if status in (2, 4):
+        if status in (NationalStatus.RECEIVED, NationalStatus.PROCESSING):
             if h.status == "requested":
                 h.status, h.answered_at = "accepted", now
                 await tx.stay(d, "external_accepted", actor, now, None, target_agency=d.agency_code, comment=p.note)
                 emit(DossierProcessingStarted(**fields, step=d.step), d.code)
-        elif status == 5:
+        elif status == NationalStatus.SUPPLEMENT_REQUESTED:
             await tx.stay(d, "external_note", actor, now, None, comment=p.note or "Yêu cầu bổ sung hồ sơ")
-        elif status in (3, 8):
+        elif status in (NationalStatus.NOT_RECEIVED, NationalStatus.STOPPED):
             reason = p.note or "Cơ quan giải quyết từ chối giải quyết hồ sơ"
             h.status, h.answered_at, h.result = "refused", now, reason
             d.handoff_id, d.refusal_reason = None, reason
@@ -153,7 +154,7 @@ class HandoffService:
                           reason=reason, target_agency=d.agency_code)
             emit(HandoffCompleted(**fields, step=d.step, target_agency=d.agency_code, handoff_id=h.id,
                                   outcome="refused"), d.code)
-        elif status == 9:
+        elif status == NationalStatus.FINISHED:
             h.status, h.completed_at, h.result = "completed", now, p.note
             h.documents = docs
             d.handoff_id = None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.vocabulary import STEP_VI, Step
 from workflow_svc.definition.schemas import DefinitionBody, StepDef
 from workflow_svc.errors import Problem
 
-EXTERNAL = "external"
-EXTERNAL_STEP = StepDef(code=EXTERNAL, name="Chuyển phần mềm một cửa của cơ quan giải quyết")
+EXTERNAL = Step.EXTERNAL.value
+EXTERNAL_STEP = StepDef(code=EXTERNAL, name=STEP_VI[Step.EXTERNAL])
 OUTCOME_STEPS = {
-    "result_ready": StepDef(code="result_ready", name="Trả kết quả", terminal=True, outcome="result_ready"),
-    "rejected": StepDef(code="rejected", name="Trả văn bản từ chối", terminal=True, outcome="rejected"),
+    outcome: StepDef(code=outcome, name=STEP_VI[Step(outcome)], terminal=True, outcome=outcome)
+    for outcome in ("result_ready", "rejected")
 }
 
 

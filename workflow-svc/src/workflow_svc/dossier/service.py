@@ -62,8 +62,8 @@ class DossierService:
                              data={"to_agency": d.step_agency, "to_step_due_at": iso(d.step_due_at)})
         emit(DossierStepChanged(code=d.code, procedure_code=d.procedure_code, agency_code=d.agency_code, at=now,
                                 actor_name=SYSTEM.name, step=start.code, from_step=None, to_step=start.code,
-                                role=start.role, step_agency=d.step_agency, step_due_at=d.step_due_at,
-                                action="start"), d.code)
+                                to_step_name=start.name, role=start.role, step_agency=d.step_agency,
+                                step_due_at=d.step_due_at, action="start"), d.code)
         self.tx.schedule_deadline(d, now)
         system = await self.handoffs.external_system_of(d.agency_code)
         if system is not None:

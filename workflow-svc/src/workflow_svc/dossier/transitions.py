@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from contracts.workflow import (
     DossierStepChanged,
     TaskAssigned,
 )
+from contracts.vocabulary import ResultDocumentRef
 from servicekit.auth import Principal
 from servicekit.outbox import add_event
 from vncalendar import default_calendar
@@ -227,17 +228,20 @@ class Transitions:
         )
         fields = common(d, actor, now)
         emit(DossierForwarded(**fields, step=target.code, from_step=from_step.code, to_step=target.code,
+                              from_step_name=from_step.name, to_step_name=target.name,
                               department=target.department or target.name), d.code)
         emit(DossierStepChanged(**fields, step=target.code, from_step=from_step.code, to_step=target.code,
-                                role=target.role, step_agency=d.step_agency, step_due_at=d.step_due_at,
+                                from_step_name=from_step.name, to_step_name=target.name, role=target.role,
+                                step_agency=d.step_agency, step_due_at=d.step_due_at,
                                 action=action, documents=[x.as_dict() for x in body.documents] if body else []),
              d.code)
         if from_step.code == start_code and not target.terminal and started:
             emit(DossierProcessingStarted(**fields, step=target.code), d.code)
         if target.terminal and target.outcome == "result_ready":
             note = comment or (body.comment if body else None)
-            emit(DossierResultReady(**fields, step=target.code, result_documents=d.draft_documents,
-                                    finished_at=now, note=note), d.code)
+            docs = cast(list[ResultDocumentRef], d.draft_documents)
+            emit(DossierResultReady(**fields, step=target.code, result_documents=docs, finished_at=now, note=note),
+                 d.code)
         elif target.terminal and target.outcome == "rejected":
             emit(DossierRefused(**fields, step=target.code, reason=d.refusal_reason or reason or "",
                                 finished_at=now), d.code)
