@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from contracts.vocabulary import VN_TZ
 from devkit import devstack
 from devkit.stackrun import Platform
 from devkit.testing import eventually
@@ -309,7 +309,7 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
         return code in [d.code for d in page.dossiers]
 
     await eventually(in_feed, timeout=90, interval=0.3)
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    tz = VN_TZ
     header = EnvelopeHeader.new(agency, "000.00.00.H19")
     update = StatusUpdate(
         dossier_code=code,

@@ -31,10 +31,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from contracts.vocabulary import VN_TZ as VN
 
 ROOT = Path(__file__).resolve().parents[1]
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=VN)
 AGENCIES = 200
 

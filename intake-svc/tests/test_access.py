@@ -12,18 +12,17 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from intake_helpers import PDF_BYTES, Env, dossier_body
 
 from contracts import CloudEvent
+from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import HandoffCompleted, HandoffRequested
 from devkit.testing import eventually, running
 from intake_svc.access.handlers import on_processing
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH = "1.000689.000.02.30.H19"  # liên thông khai sinh: UBND phường Trảng Dài, partners Công an tỉnh and BHXH tỉnh
 LEAD, PARTNER, THIRD = "000.02.30.H19", "000.00.91.H19", "000.00.15.H19"
 WORKFLOW_MIGRATIONS = Path(__file__).resolve().parents[2] / "workflow-svc" / "migrations"

@@ -11,8 +11,8 @@ import pytest
 from intake_helpers import AGENCY, LEVEL2, LLTP, Clock, Env, dossier_body
 from sqlalchemy.exc import DBAPIError
 
-from devkit.testing import running
 from contracts.vocabulary import VN_TZ as VN
+from devkit.testing import running
 from intake_svc.app import create_app
 from intake_svc.dossier.service import DossierService
 from vncalendar import WorkCalendar

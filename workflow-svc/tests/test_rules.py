@@ -6,10 +6,10 @@ import typing
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from contracts.vocabulary import VN_TZ as VN
 from servicekit.problems import Conflict, Forbidden, Invalid, Problem
 from vncalendar import default_calendar
 from workflow_svc.definition.defaults import DEFAULT_DEFINITION
@@ -22,7 +22,6 @@ from workflow_svc.dossier.schemas import ActionName, ActionRequest
 
 pytestmark = pytest.mark.unit
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = default_calendar()
 LEAD, PARTNER, THIRD = "000.00.15.H19", "000.00.21.H19", "000.00.32.H19"
 MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=VN)  # a working Monday

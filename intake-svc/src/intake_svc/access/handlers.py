@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from contracts.vocabulary import ResultDocumentRef
 from contracts.workflow import DossierResultReady, DossierStepChanged, HandoffCompleted, HandoffRequested
 from intake_svc.access.repository import AccessRepository
 from intake_svc.dossier.repository import DossierRepository
@@ -21,7 +23,7 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-async def _files(session: AsyncSession, code: str, documents: list[dict[str, str]], *, step: str | None,
+async def _files(session: AsyncSession, code: str, documents: Sequence[ResultDocumentRef], *, step: str | None,
                  action: str | None, actor_id: str | None, at: datetime) -> None:
     """Files attached during processing (drafts, a partner's answer): those that exist here are recorded."""
     refs = {fid: str(d.get("name") or "") for d in documents if (fid := _uuid(d.get("file_id"))) is not None}

@@ -25,9 +25,9 @@ from contracts.intake import (
     DossierSupplementRequested,
     DossierWithdrawn,
 )
-from intake_svc.access.policy import AccessPolicy
 from contracts.vocabulary import VN_TZ as VN
 from contracts.vocabulary import Channel, NationalStatus, ReturnMethod
+from intake_svc.access.policy import AccessPolicy
 from intake_svc.catalog.client import CatalogClient, Procedure
 from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.dossier.repository import DossierRepository

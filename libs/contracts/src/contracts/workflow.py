@@ -46,7 +46,7 @@ class DossierStepChanged(WorkflowEvent):
     action: str | None = None
     # files the action attached (drafts of the result, a partner's answer): intake lets everyone processing the
     # dossier open them; each ``{name, file_id?, sha256?, kind?}``, file ids of intake's uploads
-    documents: list[dict[str, str]] = []
+    documents: list[ResultDocumentRef] = []
 
 
 class DossierResultReady(WorkflowEvent):

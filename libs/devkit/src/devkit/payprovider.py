@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from devkit.devstack import free_port
 from contracts.vocabulary import VN_TZ
+from devkit.devstack import free_port
 
 DATE_FMT = "%Y%m%d%H%M%S"
 HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")

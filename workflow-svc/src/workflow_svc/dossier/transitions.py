@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from contracts import EventData
+from contracts.vocabulary import ResultDocumentRef
 from contracts.workflow import (
     DossierForwarded,
     DossierProcessingStarted,
@@ -23,7 +24,6 @@ from contracts.workflow import (
     DossierStepChanged,
     TaskAssigned,
 )
-from contracts.vocabulary import ResultDocumentRef
 from servicekit.auth import Principal
 from servicekit.outbox import add_event
 from vncalendar import default_calendar
@@ -227,14 +227,14 @@ class Transitions:
                   "to_step_due_at": iso(d.step_due_at), "assignee_name": d.assignee_name, **(data or {})},
         )
         fields = common(d, actor, now)
+        attached = cast(list[ResultDocumentRef], [x.as_dict() for x in body.documents] if body else [])
         emit(DossierForwarded(**fields, step=target.code, from_step=from_step.code, to_step=target.code,
                               from_step_name=from_step.name, to_step_name=target.name,
                               department=target.department or target.name), d.code)
         emit(DossierStepChanged(**fields, step=target.code, from_step=from_step.code, to_step=target.code,
                                 from_step_name=from_step.name, to_step_name=target.name, role=target.role,
                                 step_agency=d.step_agency, step_due_at=d.step_due_at,
-                                action=action, documents=[x.as_dict() for x in body.documents] if body else []),
-             d.code)
+                                action=action, documents=attached), d.code)
         if from_step.code == start_code and not target.terminal and started:
             emit(DossierProcessingStarted(**fields, step=target.code), d.code)
         if target.terminal and target.outcome == "result_ready":
