@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
+PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/formschema gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 

@@ -115,7 +115,12 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
                         "address": "Biên Hòa, Đồng Nai",
                         "type": "citizen",
                     },
-                    "form_data": {"muc_dich": "Xin việc"},
+                    "form_data": {
+                        "loai_phieu": "Phiếu lý lịch tư pháp số 1",
+                        "muc_dich": "Xin việc",
+                        "so_luong_phieu": 1,
+                        "ngay_sinh": "1990-05-12",
+                    },
                     "documents": [
                         {"requirement_code": "TP1", "file_id": tp1},
                         {"requirement_code": "TP2", "file_id": tp2},

@@ -42,6 +42,9 @@ from interop_svc.xml.keys import certificate_pem, generate_rsa_identity
 ROOT = Path(__file__).resolve().parents[1]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (Sở Tư pháp), TP1 and TP2 required
+# its online form (the demo's form_schema) asks for these
+LLTP_FORM = {"loai_phieu": "Phiếu lý lịch tư pháp số 2", "muc_dich": "Xin việc", "so_luong_phieu": 1,
+             "ngay_sinh": "1990-05-12"}
 
 pytestmark = pytest.mark.e2e
 
@@ -159,7 +162,7 @@ async def dossier_body(
     return {
         "procedure_code": procedure,
         "return_method": return_method,
-        "form_data": {"muc_dich": "Xin việc"},
+        "form_data": dict(LLTP_FORM) if procedure == LLTP else {"muc_dich": "Xin việc"},
         "applicant": applicant,
         "documents": [
             {"requirement_code": tp, "file_id": await upload(gw, citizen, PDF + uuid.uuid4().bytes)}
@@ -168,7 +171,9 @@ async def dossier_body(
     }
 
 
-async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.AsyncClient) -> None:
+async def test_dossier_from_submission_to_return_across_every_service(
+    gw: httpx.AsyncClient, platform: Platform,
+) -> None:
     citizen = await login(gw, "congdan1", "CongDan@2026")
     found = (await gw.get("/api/v1/catalog/procedures", params={"q": "ly lich tu phap"})).json()
     assert LLTP in [p["code"] for p in found["items"]]
@@ -177,6 +182,17 @@ async def test_dossier_from_submission_to_return_across_every_service(gw: httpx.
     assert r.status_code == 201, r.text
     code = r.json()["code"]
     assert code.startswith("000.00.15.H19-") and r.json()["status"] == "submitted"
+
+    def submission_mail() -> str | None:
+        for m in mails_to(platform, LAN["email"]):
+            if m["X-Dvc-Dossier-Code"] == code and m["X-Dvc-Event-Type"] == "intake.dossier.submitted.v1":
+                return str(m.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+        return None
+
+    # its links open the portal (served by the gateway): the public tracking page and the owner's page
+    text = await eventually(submission_mail, timeout=60)
+    assert f"{str(gw.base_url).rstrip('/')}/tra-cuu/{code}" in text
+    assert f"/ho-so/{code}" in text and "/api/" not in text
 
     desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
     r = await gw.post(
@@ -379,9 +395,17 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
     assert r.status_code == 200, r.text
     r = await gw.post(f"/api/v1/dossiers/{code}/payments", headers=citizen)
     assert r.status_code == 201, r.text
-    async with httpx.AsyncClient(follow_redirects=True, timeout=30) as browser:  # provider → IPN via the gateway
-        back = await browser.get(r.json()["pay_url"])
-    assert back.status_code == 200 and back.json()["status"] == "paid", back.text
+    payment = r.json()
+    async with httpx.AsyncClient(timeout=30) as browser:  # provider → IPN via the gateway
+        back = await browser.get(payment["pay_url"])
+    # the browser is sent back to the portal's payment result page, which reads the payment's state
+    assert back.status_code == 302, back.text
+    location = httpx.URL(back.headers["location"])
+    assert str(location).startswith(f"{str(gw.base_url).rstrip('/')}/thanh-toan/ket-qua?")
+    txn_ref = location.params["vnp_TxnRef"]
+    state = await gw.get(f"/api/v1/dossiers/{code}/payments/{txn_ref}", headers=citizen)
+    assert state.status_code == 200 and state.json()["status"] == "paid", state.text
+    assert state.json()["payment_id"] == payment["payment_id"] and state.json()["fees_paid"] == payment["amount"]
 
     specialist = await login(gw, "chuyenvien.stp", "CanBo@2026")
 

@@ -13,7 +13,11 @@ KET_HON = "1.000894.000.01.30.H19"
 
 
 def demo_procedure(code: str) -> dict[str, Any]:
+    """The record as the demo loads it: with its online form, if it has one."""
+    from catalog_svc.loader import demo_form_schemas
+
     for p in json.loads((DEMO / "procedures.json").read_text("utf-8")):
         if p["code"] == code:
-            return copy.deepcopy(p)
+            schema = demo_form_schemas().get(code)
+            return copy.deepcopy({**p, "form_schema": schema} if schema else p)
     raise KeyError(code)

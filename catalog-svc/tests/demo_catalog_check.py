@@ -380,6 +380,27 @@ def check_forms(c: Checker, procedures: dict[str, dict[str, Any]]) -> dict[str, 
     return mapping
 
 
+def check_form_schemas(c: Checker, procedures: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """form_schemas.json: procedure code → online form, or → the code of a procedure whose form it shares.
+    The schema itself is validated by catalog-svc when it loads (libs/formschema); here only its outline."""
+    schemas: dict[str, Any] = load(HERE / "form_schemas.json")
+    for proc_code, schema in schemas.items():
+        p = procedures.get(proc_code)
+        c.check(p is not None and p["level"] >= 3, f"form_schemas.json: {proc_code} must be a procedure of level 3-4")
+        if isinstance(schema, str):
+            c.check(isinstance(schemas.get(schema), dict), f"form_schemas.json: {proc_code} shares a missing {schema}")
+            continue
+        fields = schema.get("properties") if isinstance(schema, dict) else None
+        c.check(isinstance(fields, dict) and bool(fields), f"form_schemas.json: {proc_code} has no properties")
+        if isinstance(fields, dict):
+            c.check(schema.get("x-order") == list(fields),
+                    f"form_schemas.json: {proc_code} x-order must list the fields")
+            c.check(all(isinstance(f, dict) and f.get("title") for f in fields.values()),
+                    f"form_schemas.json: {proc_code}: every field needs a Vietnamese title")
+    check_text_quality(c, "form_schemas.json", schemas)
+    return schemas
+
+
 def main() -> int:
     c = Checker()
     sectors = check_sectors(c, load(HERE / "sectors.json"))
@@ -425,6 +446,7 @@ def main() -> int:
     )
 
     mapping = check_forms(c, procedures)
+    schemas = check_form_schemas(c, procedures)
     readme = HERE / "README.md"
     c.check(readme.is_file(), "README.md missing")
     if readme.is_file():
@@ -441,7 +463,8 @@ def main() -> int:
 
     print(
         f"OK: {len(sectors)} sectors, {len(agencies)} agencies, {len(procedures_list)} procedures, "
-        f"{sum(len(v) for v in mapping.values())} form attachments on {len(mapping)} procedures"
+        f"{sum(len(v) for v in mapping.values())} form attachments on {len(mapping)} procedures, "
+        f"online forms on {len(schemas)} procedures"
     )
     print("by level:  " + ", ".join(f"{k}: {by_level[k]}" for k in sorted(by_level)))
     print("by sector: " + ", ".join(f"{k}: {v}" for k, v in sorted(by_sector.items())))

@@ -20,6 +20,10 @@ AGENCY = "000.00.15.H19"  # Sở Tư pháp
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp: level 4, TP1 and TP2 required, 10 working days
 LEVEL2 = "2.000522.000.00.15.H19"
 
+# what the criminal record form (the demo's form_schema of LLTP) requires
+LLTP_FORM = {"loai_phieu": "Phiếu lý lịch tư pháp số 1", "muc_dich": "Bổ sung hồ sơ xin việc", "so_luong_phieu": 1,
+             "ngay_sinh": "1990-05-12"}
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -72,7 +76,7 @@ def dossier_body(docs: list[tuple[str, str]], procedure_code: str = LLTP) -> dic
         "applicant": {"full_name": "Nguyễn Văn An", "id_number": "075090001234", "phone": "0912345678",
                       "email": "an.nguyen@example.vn", "address": "12 Võ Thị Sáu, Thống Nhất, Biên Hòa, Đồng Nai",
                       "type": "citizen"},
-        "form_data": {"muc_dich": "Bổ sung hồ sơ xin việc", "so_luong_phieu": 1},
+        "form_data": dict(LLTP_FORM),
         "documents": [{"requirement_code": c, "file_id": f} for c, f in docs],
         "return_method": "postal",
     }

@@ -36,6 +36,9 @@ NOTARY_OFFICE = "1.001877.000.00.15.H19"  # level 3, fee 1 000 000 đ, four requ
 TMN = "DVCDN001"
 
 
+PORTAL = "https://dichvucong.dongnai.gov.vn"
+
+
 @dataclass
 class PayEnv(Env):
     provider: PaymentProvider | None = None
@@ -70,7 +73,7 @@ async def pay(stack: Any, tokens: Any, tmp_path: Path, catalog_app: FastAPI, pro
     settings = intake_settings_for(
         stack, tokens, tmp_path, payment_url=provider.url, payment_tmn_code=TMN,
         payment_hash_secret=provider.secret, payment_ipn_url=f"{base}/api/v1/payments/ipn",
-        payment_return_url=f"{base}/api/v1/payments/return", signing_dir=str(signing_dir))
+        public_url=PORTAL, signing_dir=str(signing_dir))  # the default return URL: the portal's page
     clock = Clock()
     app = create_app(settings, catalog_transport=httpx.ASGITransport(app=catalog_app), clock=clock)
     async with running(app) as client:
@@ -139,13 +142,34 @@ async def test_pay_online_then_download_signed_result(pay: PayEnv) -> None:
     pending = (await pay.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
     assert pending["national_status"] == 6 and pending["payment_pending"] and pending["status"] == "accepted"
 
-    # the browser goes to the provider, which calls our IPN (real HTTP) and sends the browser back
-    async with httpx.AsyncClient(follow_redirects=True, timeout=20) as browser:
+    # the browser goes to the provider, which calls our IPN (real HTTP) and sends the browser back to the
+    # portal's payment result page, which reads the payment named by vnp_TxnRef
+    txn_ref = uuid.UUID(payment["payment_id"]).hex
+    async with httpx.AsyncClient(timeout=20) as browser:
         back = await browser.get(payment["pay_url"])
-    assert back.status_code == 200, back.text
-    assert back.json()["status"] == "paid" and back.json()["dossier_code"] == code
-    txn = pay.provider.transaction(uuid.UUID(payment["payment_id"]).hex)  # type: ignore[union-attr]
+    assert back.status_code == 302, back.text
+    location = httpx.URL(back.headers["location"])
+    assert str(location).startswith(f"{PORTAL}/thanh-toan/ket-qua?")
+    assert location.params["vnp_TxnRef"] == txn_ref and location.params["vnp_ResponseCode"] == "00"
+    txn = pay.provider.transaction(txn_ref)  # type: ignore[union-attr]
     assert txn is not None and txn.ipn_attempts[-1]["answer"] == {"RspCode": "00", "Message": "Confirm Success"}
+    state = await pay.client.get(f"/api/v1/dossiers/{code}/payments/{txn_ref}", headers=citizen)
+    assert state.status_code == 200, state.text
+    assert state.json() | {"paid_at": None, "created_at": None, "expires_at": None, "provider_txn_no": None} == {
+        "payment_id": payment["payment_id"], "method": "online", "amount": 200000, "status": "paid",
+        "status_label": "Đã thanh toán", "created_at": None, "expires_at": None, "paid_at": None, "pay_url": None,
+        "provider_txn_no": None, "bank_code": "NCB", "receipt_no": None, "dossier_code": code, "fees_due": 200000,
+        "fees_paid": 200000, "payment_pending": False}
+    assert state.json()["paid_at"].endswith("+07:00")
+    # the same by its UUID; nobody else sees it; the signed return can still be checked by the API
+    assert (await pay.client.get(f"/api/v1/dossiers/{code}/payments/{payment['payment_id']}",
+                                 headers=citizen)).json()["status"] == "paid"
+    assert (await pay.client.get(f"/api/v1/dossiers/{code}/payments/{txn_ref}",
+                                 headers=pay.citizen(sub="someone-else"))).status_code == 404
+    assert (await pay.client.get(f"/api/v1/dossiers/{code}/payments/{uuid.uuid4().hex}",
+                                 headers=citizen)).status_code == 404
+    checked = await pay.client.get("/api/v1/payments/return", params=dict(location.params))
+    assert checked.json()["status"] == "paid" and checked.json()["dossier_code"] == code
 
     paid = (await pay.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()
     assert paid["fees_paid"] == 200000 and paid["national_status"] == 2 and not paid["payment_pending"]
@@ -241,8 +265,10 @@ async def test_forged_altered_and_replayed_notifications(pay: PayEnv) -> None:
         assert online.status_code == 409
 
         # the real payment through the provider, then the provider delivers the same notification again
-        async with httpx.AsyncClient(follow_redirects=True, timeout=20) as browser:
-            assert (await browser.get(payment["pay_url"])).json()["status"] == "paid"
+        async with httpx.AsyncClient(timeout=20) as browser:
+            assert (await browser.get(payment["pay_url"])).status_code == 302  # back to the portal's page
+        seen = await pay.client.get(f"/api/v1/dossiers/{code}/payments/{ref}", headers=citizen)
+        assert seen.json()["status"] == "paid"
         txn = pay.provider.transaction(ref)  # type: ignore[union-attr]
         assert txn is not None
         replay = await asyncio.to_thread(pay.provider.resend_ipn, txn.transaction_no)  # type: ignore[union-attr]
@@ -361,3 +387,23 @@ async def test_payment_events_carry_the_applicants_contacts(pay: PayEnv) -> None
     for p in payments:
         assert p["applicant_name"] == applicant["full_name"] and p["applicant_email"] == applicant["email"]
         assert p["applicant_phone"] == applicant["phone"] and p["applicant_user_id"] == "citizen-1"
+
+
+def test_the_return_url_is_the_portal_page_unless_configured() -> None:
+    from pydantic import ValidationError
+
+    from intake_svc.app import payment_gateway
+    from intake_svc.settings import Settings
+
+    base = {"database_url": "postgresql+asyncpg://x/y", "payment_url": "https://pay.example/vpcpay.html",
+            "payment_tmn_code": TMN, "payment_hash_secret": "s", "public_url": "https://dichvucong.dongnai.gov.vn/"}
+    gateway = payment_gateway(Settings(**base))  # type: ignore[arg-type]
+    assert gateway is not None
+    assert gateway.return_url_for("000.00.15.H19-261130-0001", "ab" * 16) == (
+        "https://dichvucong.dongnai.gov.vn/thanh-toan/ket-qua")
+    template = "{public_url}/ho-so/{code}/thanh-toan?gd={payment_id}"
+    custom = payment_gateway(Settings(**base, payment_return_url=template))  # type: ignore[arg-type]
+    assert custom is not None and custom.return_url_for("000.00.15.H19-261130-0001", "ab" * 16) == (
+        f"https://dichvucong.dongnai.gov.vn/ho-so/000.00.15.H19-261130-0001/thanh-toan?gd={'ab' * 16}")
+    with pytest.raises(ValidationError, match="INTAKE_PAYMENT_RETURN_URL"):
+        Settings(**base, payment_return_url="{public_url}/ho-so/{dossier}")  # type: ignore[arg-type]

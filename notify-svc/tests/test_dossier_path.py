@@ -145,9 +145,13 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     by_type = {m["X-Dvc-Event-Type"]: m for m in headers if m["X-Dvc-Dossier-Code"] == code}
     received = by_type["intake.dossier.submitted.v1"]
     assert code in received["Subject"] and "Hệ thống đã nhận hồ sơ" in received["Subject"]
-    assert f"https://dichvucong.dongnai.gov.vn/api/v1/tracking/{code}" in body(received)
+    # the links open the portal: the public tracking page and the owner's dossier page
+    assert f"https://dichvucong.dongnai.gov.vn/tra-cuu/{code}" in body(received)
+    assert f"https://dichvucong.dongnai.gov.vn/ho-so/{code}" in body(received)
+    assert "/api/" not in body(received)
     assert "30/11/2026 08:05" in body(received)
     supplement = body(by_type["intake.dossier.supplement_requested.v1"])
+    assert f"trang hồ sơ (sau khi đăng nhập): https://dichvucong.dongnai.gov.vn/ho-so/{code}" in supplement
     assert "1. Bản sao Căn cước công dân" in supplement and "2. Tờ khai có xác nhận" in supplement
     accepted = by_type["intake.dossier.accepted.v1"]
     assert "04/12/2026" in accepted["Subject"] and "04/12/2026 17:00" in body(accepted)
@@ -162,6 +166,8 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     texts = [m["text"] for m in sms_to(env.stack, a.phone or "")]
     assert any(code in t and "09/12/2026 10:30" in t for t in texts)
     assert any(refused_code in t and "không được tiếp nhận" in t for t in texts)
+    assert any(f"Theo dõi: https://dichvucong.dongnai.gov.vn/tra-cuu/{code}" in t for t in texts)  # received
+    assert any(f"Bổ sung tại: https://dichvucong.dongnai.gov.vn/ho-so/{code}" in t for t in texts)
 
     # the inbox: one entry per applicant-facing event, newest first, in Vietnamese
     r = await env.client.get("/api/v1/notifications", params={"size": 50}, headers=env.tokens.header(sub=a.user_id))
@@ -170,6 +176,9 @@ async def test_every_step_reaches_the_applicant_once_on_each_channel(env: Env) -
     assert page["total"] == len(facing) and page["page"] == 1 and page["size"] == 50
     assert Counter(n["dossier_code"] for n in page["items"]) == Counter(e.subject for e in facing)
     assert all(n["read"] is False for n in page["items"])
+    bodies = [n["body"] for n in page["items"] if n["dossier_code"] == code]
+    assert any(f"Theo dõi tại: https://dichvucong.dongnai.gov.vn/tra-cuu/{code}" in b for b in bodies)  # received
+    assert any(f"Nộp phần bổ sung tại: https://dichvucong.dongnai.gov.vn/ho-so/{code}" in b for b in bodies)
     rejected = next(
         n for n in page["items"] if n["dossier_code"] == rejected_code and "không được giải quyết" in n["title"]
     )

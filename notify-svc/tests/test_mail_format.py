@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from email.generator import BytesGenerator
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from notify_helpers import (
@@ -144,6 +143,7 @@ SAMPLE = {
     "reason": "Không đủ điều kiện", "department": "Phòng Tư pháp", "step": "specialist", "method": "online",
     "postal_tracking": "EB123456789VN", "amount": 1500000, "fees_due": 1500000, "fees_paid": 1500000, "level": 4,
     "actor_name": "Trần Văn Bình", "tracking_url": "https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma=X",
+    "dossier_url": "https://dichvucong.dongnai.gov.vn/ho-so/X",
 }
 TYPO = [
     (re.compile(r"[,;](?=\S)"), "no space after a comma"),
@@ -187,12 +187,25 @@ async def test_tracking_url_is_configurable(stack: Stack, tokens: Tokens) -> Non
         await publish(stack.nats.url, submitted(code, a))
         mails = await eventually(lambda: emails_to(stack, a.email), timeout=20)
     assert f"https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma={code}" in body(mails[0])
-    assert "/api/v1/tracking/" not in body(mails[0])
+    assert f"/tra-cuu/{code}" not in body(mails[0])
+    assert f"https://dichvucong.dongnai.gov.vn/ho-so/{code}" in body(mails[0])  # the owner's page keeps its own
 
 
-def test_tracking_url_default_and_validation(tmp_path: Path) -> None:
+def test_link_defaults_point_to_the_portal_and_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DVC_PUBLIC_URL", "NOTIFY_PORTAL_URL", "NOTIFY_TRACKING_URL", "NOTIFY_DOSSIER_URL"):
+        monkeypatch.delenv(name, raising=False)
     s = Settings(database_url="postgresql+asyncpg://x/y")  # type: ignore[call-arg]
-    assert s.tracking_url == "{portal_url}/api/v1/tracking/{code}"
-    for bad in ("https://x/{dossier}", "https://x/no-code", "https://x/{code"):
-        with pytest.raises(ValidationError):
-            Settings(database_url="postgresql+asyncpg://x/y", tracking_url=bad)  # type: ignore[call-arg]
+    assert s.tracking_url == "{portal_url}/tra-cuu/{code}" and s.dossier_url == "{portal_url}/ho-so/{code}"
+    assert s.portal_url == "http://127.0.0.1:8000"
+    # the portal is the gateway's public address unless NOTIFY_PORTAL_URL says otherwise
+    monkeypatch.setenv("DVC_PUBLIC_URL", "https://dichvucong.dongnai.gov.vn")
+    s = Settings(database_url="postgresql+asyncpg://x/y")  # type: ignore[call-arg]
+    assert s.portal_url == "https://dichvucong.dongnai.gov.vn"
+    monkeypatch.setenv("NOTIFY_PORTAL_URL", "https://cong.dongnai.gov.vn")
+    monkeypatch.setenv("NOTIFY_TRACKING_URL", "{portal_url}/tra-cuu-ho-so?ma={code}")
+    s = Settings(database_url="postgresql+asyncpg://x/y")  # type: ignore[call-arg]
+    assert s.portal_url == "https://cong.dongnai.gov.vn" and s.tracking_url == "{portal_url}/tra-cuu-ho-so?ma={code}"
+    for field in ("tracking_url", "dossier_url"):
+        for bad in ("https://x/{dossier}", "https://x/no-code", "https://x/{code"):
+            with pytest.raises(ValidationError, match=f"NOTIFY_{field.upper()}"):
+                Settings(database_url="postgresql+asyncpg://x/y", **{field: bad})  # type: ignore[call-arg]

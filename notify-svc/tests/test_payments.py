@@ -80,14 +80,14 @@ async def test_level4_online_payment_path(env: Env) -> None:
     assert req["Subject"] == f"[{code}] Đề nghị thanh toán phí, lệ phí 250.000 đồng"
     text = body(req)
     assert "Số tiền: 250.000 đồng" in text and "Thanh toán trước: 30/11/2026 14:20" in text
-    assert f"https://dichvucong.dongnai.gov.vn/api/v1/tracking/{code}" in text
+    assert f"tại trang hồ sơ: https://dichvucong.dongnai.gov.vn/ho-so/{code}" in text  # where to pay
     assert "01/12/2026 09:45" in body(by_id[path[4].id])
 
     expired = by_id[path[3].id]
     assert expired["Subject"] == f"[{code}] Yêu cầu thanh toán phí, lệ phí đã hết hạn"
     text = body(expired)
     assert "250.000 đồng" in text and "đã hết hạn lúc 30/11/2026 14:20" in text
-    assert "tạo yêu cầu thanh toán mới" in text and f"/api/v1/tracking/{code}" in text
+    assert "tạo yêu cầu thanh toán mới" in text and f"https://dichvucong.dongnai.gov.vn/ho-so/{code}" in text
 
     paid = by_id[path[5].id]
     assert paid["Subject"] == f"[{code}] Đã nhận thanh toán phí, lệ phí 250.000 đồng"
@@ -106,6 +106,7 @@ async def test_level4_online_payment_path(env: Env) -> None:
     assert any("đã nhận 250.000 đồng" in t and code in t and "trực tuyến" in t for t in texts)
     result_sms = next(t for t in texts if "đã có kết quả" in t)
     assert "tải kết quả trực tuyến" in result_sms and "bản chính" not in result_sms and "nộp phí" not in result_sms
+    assert result_sms.endswith(f"tại: https://dichvucong.dongnai.gov.vn/ho-so/{code}")  # the owner's page
 
     r = await env.client.get("/api/v1/notifications", params={"size": 50}, headers=env.tokens.header(sub=a.user_id))
     items = r.json()["items"]

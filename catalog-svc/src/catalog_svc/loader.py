@@ -32,6 +32,7 @@ from catalog_svc.procedure.repository import ProcedureRepository, lock_catalog_i
 from catalog_svc.procedure.schemas import ProcedureCreate, ProcedureUpdate
 from catalog_svc.procedure.service import SYSTEM, Actor, ProcedureService
 from catalog_svc.sector.repository import SectorRepository
+from formschema import FormSchema
 from servicekit.problems import validation_errors
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ async def load_demo(session: AsyncSession) -> ImportReport:
     agencies = json.loads(_demo_file("agencies.json").read_text("utf-8"))
     procedures = json.loads(_demo_file("procedures.json").read_text("utf-8"))
     attachments: dict[str, list[dict[str, str]]] = json.loads(_demo_file("forms/forms.json").read_text("utf-8"))
+    schemas = demo_form_schemas()
+    procedures = [{**p, "form_schema": schemas[p["code"]]} if p.get("code") in schemas else p for p in procedures]
     await load_reference(session, sectors, agencies)
     pending: dict[str, list[tuple[ProcedureForm, bytes]]] = {}
 
@@ -173,8 +176,19 @@ async def load_demo(session: AsyncSession) -> ImportReport:
         for form, content in pending.get(code, []):
             await forms.store_blob(form.sha256, content)
             forms.add(form)
+    service = ProcedureService(session)
+    for code in report.unchanged:
+        if code in schemas:
+            await service.add_form_schema(code, FormSchema.model_validate(schemas[code]), SYSTEM)
     await session.flush()
     return report
+
+
+def demo_form_schemas() -> dict[str, dict[str, Any]]:
+    """The demo procedures' online forms (``demo/form_schemas.json``): a procedure code → its schema, or → the code
+    of another procedure whose form it shares (the same procedure carried out by another agency)."""
+    raw: dict[str, Any] = json.loads(_demo_file("form_schemas.json").read_text("utf-8"))
+    return {code: raw[value] if isinstance(value, str) else value for code, value in raw.items()}
 
 
 async def load_demo_on_startup(app: FastAPI) -> None:
@@ -188,7 +202,7 @@ async def load_demo_on_startup(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------------------------------------- files
 _JSON_CELLS = ("documents", "fees", "processing_time", "interagency", "steps", "requirements", "legal_basis",
-               "form_names")
+               "form_names", "form_schema")
 _LIST_CELLS = ("steps", "requirements", "legal_basis", "form_names", "interagency")
 
 

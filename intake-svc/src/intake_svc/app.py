@@ -34,7 +34,7 @@ def payment_gateway(settings: Settings) -> Gateway | None:
         return None
     return Gateway(pay_url=settings.payment_url, tmn_code=settings.payment_tmn_code,
                    secret=settings.payment_hash_secret, return_url=settings.payment_return_url,
-                   ipn_url=settings.payment_ipn_url)
+                   ipn_url=settings.payment_ipn_url, public_url=settings.public_url)
 
 
 def create_app(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -38,11 +38,27 @@ class Settings(ServiceSettings):
     payment_url: str | None = Field(default=None, description="the provider's pay page (vnp_ redirect URL)")
     payment_tmn_code: str | None = Field(default=None, description="merchant code (vnp_TmnCode)")
     payment_hash_secret: str | None = Field(default=None, repr=False, description="HMAC-SHA512 key")
-    payment_return_url: str = Field(default="http://127.0.0.1:8000/api/v1/payments/return",
-                                    description="where the provider sends the browser back (vnp_ReturnUrl)")
+    # the platform's public address (the gateway, which serves the portal at its root)
+    public_url: str = Field(default="http://127.0.0.1:8000",
+                            validation_alias=AliasChoices("INTAKE_PUBLIC_URL", "DVC_PUBLIC_URL", "public_url"))
+    payment_return_url: str = Field(
+        default="{public_url}/thanh-toan/ket-qua",
+        description="where the provider sends the browser back (vnp_ReturnUrl, the provider appends its vnp_ "
+                    "parameters): the portal's payment result page; placeholders {public_url}, {code} (the "
+                    "dossier) and {payment_id} (32 hex digits, the same as vnp_TxnRef)")
     payment_ipn_url: str | None = Field(default=None, description="sent as vnp_IpnUrl (local provider only)")
     payment_ttl: float = Field(default=900.0, gt=0, description="seconds before an unpaid request expires")
     payment_sweep_interval: float = Field(default=5.0, gt=0, description="seconds between expiry sweeps")
     # PAdES signing of result documents: <dir>/<agency_code>.key.pem + .cert.pem (or default.*), issued by ca.cert.pem
     signing_dir: str = Field(default_factory=default_signing_dir)
     signing_generate: bool = Field(default=True, description="create a local CA and agency keys when absent (dev)")
+
+    @field_validator("payment_return_url")
+    @classmethod
+    def _return_url_template(cls, v: str) -> str:
+        try:
+            v.format(public_url="http://x", code="X", payment_id="0" * 32)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError("INTAKE_PAYMENT_RETURN_URL: only {public_url}, {code} and {payment_id} may be used "
+                             f"({exc})") from exc
+        return v

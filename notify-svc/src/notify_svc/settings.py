@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from contracts.vocabulary import FINAL_STEPS, VN_TZ_NAME
@@ -42,11 +42,14 @@ class Settings(ServiceSettings):
     sms_url: str | None = Field(default=None, validation_alias=AliasChoices("SMS_URL", "sms_url"))
     mail_from: str = "Cổng Dịch vụ công Đồng Nai <no-reply@dichvucong.dongnai.gov.vn>"
     mail_domain: str = "dichvucong.dongnai.gov.vn"
-    # base of the links in messages
-    portal_url: str = "http://127.0.0.1:8000"
-    # NOTIFY_TRACKING_URL: the tracking link of a dossier; placeholders {code} and {portal_url}, e.g.
-    # https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma={code}
-    tracking_url: str = "{portal_url}/api/v1/tracking/{code}"
+    # base of the links in messages: the portal, served at the gateway's public address
+    portal_url: str = Field(default="http://127.0.0.1:8000",
+                            validation_alias=AliasChoices("NOTIFY_PORTAL_URL", "DVC_PUBLIC_URL", "portal_url"))
+    # NOTIFY_TRACKING_URL: the public tracking page of a dossier (no personal data, no login); placeholders
+    # {code} and {portal_url}, e.g. https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma={code}
+    tracking_url: str = "{portal_url}/tra-cuu/{code}"
+    # NOTIFY_DOSSIER_URL: the owner's page of a dossier (after login): supplements, payment, the result
+    dossier_url: str = "{portal_url}/ho-so/{code}"
     # searched before the built-in templates: operators edit messages without a release
     templates_dir: str | None = None
     languages: list[str] = Field(default_factory=lambda: ["vi", "en"])
@@ -63,13 +66,14 @@ class Settings(ServiceSettings):
     send_batch: int = 20
     poll_seconds: float = 0.5
 
-    @field_validator("tracking_url")
+    @field_validator("tracking_url", "dossier_url")
     @classmethod
-    def _tracking_url_template(cls, v: str) -> str:
+    def _link_template(cls, v: str, info: ValidationInfo) -> str:
+        name = f"NOTIFY_{(info.field_name or '').upper()}"
         try:
             v.format(code="X", portal_url="http://x")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"NOTIFY_TRACKING_URL: only {{code}} and {{portal_url}} may be used ({exc})") from exc
+            raise ValueError(f"{name}: only {{code}} and {{portal_url}} may be used ({exc})") from exc
         if "{code}" not in v:
-            raise ValueError("NOTIFY_TRACKING_URL must contain {code}")
+            raise ValueError(f"{name} must contain {{code}}")
         return v

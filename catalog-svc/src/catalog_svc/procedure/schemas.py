@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from formschema import FormSchema
 from servicekit.timefmt import VNDateTime
 
 AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$")
@@ -23,7 +24,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 CONTENT_FIELDS = (
     "name", "sector_code", "level", "online_class", "agency_code", "steps", "method", "documents",
     "processing_time", "applicants", "result", "fees", "form_names", "forms", "requirements", "legal_basis",
-    "effective_date", "online_registration", "guide", "interagency",
+    "effective_date", "online_registration", "guide", "interagency", "form_schema",
 )
 
 
@@ -106,6 +107,9 @@ class ProcedureContent(BaseModel):
     guide: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)] = ""
     interagency: list[str] = Field(default_factory=list, max_length=20,
                                    description="codes of the other agencies of an inter-agency (liên thông) procedure")
+    form_schema: FormSchema | None = Field(
+        default=None, description="the online form (tờ khai điện tử): a JSON Schema subset for a dossier's form_data "
+                                  "(libs/formschema); null: the procedure has no online form")
 
     @field_validator("requirements", mode="before")
     @classmethod
@@ -201,6 +205,7 @@ class ProcedureRead(BaseModel):
     online_registration: str
     guide: str
     interagency: list[str]
+    form_schema: dict[str, Any] | None = None
     revision: int
     updated_at: VNDateTime
     latest_revision: int

@@ -17,6 +17,7 @@ from catalog_svc.procedure.repository import ProcedureRepository, SummaryRow
 from catalog_svc.procedure.schemas import CONTENT_FIELDS, ProcedureContent, ProcedureCreate, ProcedureUpdate
 from catalog_svc.sector.repository import SectorRepository
 from contracts.catalog import ProcedurePublished, ProcedureRevised
+from formschema import FormSchema
 from servicekit.auth import Principal
 from servicekit.outbox import add_event
 
@@ -189,6 +190,16 @@ class ProcedureService:
         if not await self.repo.exists(code):
             await self.read(code)  # raises the 404
         return await self.repo.revisions(code)
+
+    async def add_form_schema(self, code: str, schema: FormSchema, actor: Actor) -> bool:
+        """Gives an online form to a procedure stored before procedures had one (its body has no ``form_schema``
+        key); an editor's choice, even null, is left alone. A new revision when it applies."""
+        procedure = await self.repo.get(code, for_update=True)
+        if procedure is None or "form_schema" in procedure.body:
+            return False
+        body = {**procedure.body, "form_schema": schema.model_dump(mode="json")}
+        await self._commit_body(procedure, body, actor, "Thêm biểu mẫu trực tuyến (tờ khai điện tử)")
+        return True
 
     async def read(self, code: str, revision: int | None = None) -> ProcedureView:
         procedure = await self.repo.get(code)

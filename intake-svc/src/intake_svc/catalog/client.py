@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from formschema import FormSchema
 from servicekit.problems import Unavailable
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Procedure:
     processing_time_unit: str
     documents: tuple[DocumentRequirement, ...]
     fees: tuple[dict[str, Any], ...]
+    form: FormSchema | None  # parsed once per catalog read, not once per submission
     raw: dict[str, Any]
 
     @classmethod
@@ -54,6 +56,8 @@ class Procedure:
                 for d in data.get("documents") or ()
             ),
             fees=tuple(data.get("fees") or ()),
+            # checked here, once per read: a form the catalog should never have stored makes it unreadable
+            form=FormSchema.model_validate(data["form_schema"]) if data.get("form_schema") else None,
             raw=data,
         )
 
@@ -68,6 +72,8 @@ class Procedure:
             "fee_timing": str(self.raw.get("fee_timing") or "acceptance"),
             # agencies the procedure hands parts off to (liên thông)
             "interagency": [str(a) for a in self.raw.get("interagency") or ()],
+            # the online form of this revision: supplements are checked against it, whatever the catalog says later
+            "form_schema": self.form.model_dump(mode="json") if self.form else None,
         }
 
 

@@ -106,11 +106,11 @@ async def decide_reception(code: str, body: ReceptionDecision, request: Request,
 
 @router.post("/dossiers/{code}/supplements", response_model=DossierRead)
 async def supplement_dossier(code: str, body: SupplementCreate, request: Request, principal: Citizen,
-                             session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
+                             session: SessionDep, calendar: CalendarDep, catalog: CatalogDep, now: NowDep) -> Response:
     idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
     if (replayed := await idem.replay()) is not None:
         return replayed
-    dossier = await DossierService(session, calendar=calendar, now=now).supplement(
+    dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).supplement(
         principal, code, body, event_id=idem.event_id)
     return await _answer(session, idem, dossier, 200)
 

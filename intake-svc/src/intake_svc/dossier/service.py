@@ -27,6 +27,7 @@ from contracts.intake import (
 )
 from contracts.vocabulary import VN_TZ as VN
 from contracts.vocabulary import Channel, NationalStatus, ReturnMethod
+from formschema import FormSchema, form_errors
 from intake_svc.access.policy import AccessPolicy
 from intake_svc.catalog.client import CatalogClient, Procedure
 from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
@@ -204,10 +205,33 @@ class DossierService:
             )
         return procedure
 
+    async def _form_schema(self, dossier: Dossier) -> dict[str, Any] | None:
+        """The online form of the dossier's pinned revision: in its snapshot, or read from the catalog for
+        dossiers pinned before snapshots carried it."""
+        if "form_schema" in dossier.procedure:
+            return dossier.procedure["form_schema"]  # type: ignore[no-any-return]
+        if self.catalog is None or not dossier.procedure_revision:
+            return None
+        procedure = await self.catalog.procedure(dossier.procedure_code, dossier.procedure_revision)
+        return procedure.snapshot()["form_schema"] if procedure else None
+
+    @staticmethod
+    def _check_form(schema: FormSchema | dict[str, Any] | None, form_data: dict[str, Any],
+                    errors: list[dict[str, Any]]) -> None:
+        """422 naming every field of the form (and the other ``errors`` found meanwhile) in one answer."""
+        errors = form_errors(schema, form_data) + errors
+        if errors:
+            raise Invalid("Hồ sơ chưa hợp lệ: " + " ".join(e["msg"] for e in errors), errors=errors)
+
     async def submit(self, principal: Principal, body: DossierCreate, *, event_id: str | None) -> Dossier:
         procedure = await self._procedure(body.procedure_code)
         snapshot = procedure.snapshot()
-        docs = await self._documents(principal, snapshot, body.documents, require_all=True)
+        try:
+            docs = await self._documents(principal, snapshot, body.documents, require_all=True)
+        except Invalid as exc:
+            self._check_form(procedure.form, body.form_data, exc.errors or [])
+            raise
+        self._check_form(procedure.form, body.form_data, [])
         if body.return_method == ReturnMethod.ONLINE and procedure.level < 4:
             raise Invalid.field(("body", "return_method"),
                                 "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến; "
@@ -346,6 +370,9 @@ class DossierService:
         docs = await self._documents(principal, dossier.procedure, body.documents, require_all=False)
         if not docs and body.form_data is None:
             raise Invalid.field(("body", "documents"), "Cần đính kèm tài liệu bổ sung hoặc cập nhật thông tin tờ khai.")
+        if body.form_data is not None:
+            # the form as amended must fit the revision the dossier was filed under
+            self._check_form(await self._form_schema(dossier), {**dossier.form_data, **body.form_data}, [])
         requested = dossier.supplement_requested_at or self.now
         waited = self.calendar.working_time_between(requested, self.now)
         waited_s = max(0, int(waited / timedelta(seconds=1)))

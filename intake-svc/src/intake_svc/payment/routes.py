@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,7 @@ from intake_svc.payment.schemas import (
     PaymentList,
     PaymentRead,
     PaymentReturnRead,
+    PaymentStateRead,
 )
 from intake_svc.payment.service import STATUS_VI, PaymentService
 from servicekit.auth import Principal, require_roles
@@ -60,6 +62,17 @@ async def list_payments(code: str, principal: CurrentUser, session: SessionDep, 
     dossier, payments = await PaymentService(session, calendar=calendar).payments(principal, code)
     return PaymentList(fees_due=dossier.fees_due, fees_paid=dossier.fees_paid or 0, fee_lines=dossier.fee_lines or [],
                        items=[_read(p) for p in payments])
+
+
+@router.get("/dossiers/{code}/payments/{payment_id}", response_model=PaymentStateRead)
+async def read_payment(code: str, payment_id: uuid.UUID, principal: CurrentUser, session: SessionDep,
+                       calendar: CalendarDep) -> PaymentStateRead:
+    """One payment and where the dossier's fees stand: what the portal's return page shows. ``payment_id`` in
+    either form, the UUID or its 32 hex digits (``vnp_TxnRef`` of the provider's return)."""
+    dossier, payment = await PaymentService(session, calendar=calendar).payment(principal, code, payment_id)
+    return PaymentStateRead(**_read(payment).model_dump(), dossier_code=dossier.code,
+                            fees_due=dossier.fees_due, fees_paid=dossier.fees_paid or 0,
+                            payment_pending=dossier.payment_pending)
 
 
 @router.post("/dossiers/{code}/payments/counter", status_code=201, response_model=PaymentRead)

@@ -29,6 +29,15 @@ class PaymentRead(BaseModel):
     receipt_no: str | None
 
 
+class PaymentStateRead(PaymentRead):
+    """A payment with where the dossier's fees stand after it."""
+
+    dossier_code: str
+    fees_due: int | None = Field(description="whole VND; null until assessed")
+    fees_paid: int
+    payment_pending: bool = Field(description="an online payment of the dossier (this one or another) is open")
+
+
 class PaymentList(BaseModel):
     fees_due: int | None
     fees_paid: int

@@ -63,6 +63,14 @@ class PaymentService:
         dossier = await self.dossiers.visible(principal, code)
         return dossier, await self.repo.of_dossier(dossier.id)
 
+    async def payment(self, principal: Principal, code: str, payment_id: uuid.UUID) -> tuple[Dossier, Payment]:
+        """One payment of a dossier the caller may see (the portal's return page asks for it by vnp_TxnRef)."""
+        dossier = await self.dossiers.visible(principal, code)
+        payment = next((p for p in await self.repo.of_dossier(dossier.id) if p.id == payment_id), None)
+        if payment is None:
+            raise NotFound("Không tìm thấy giao dịch thanh toán.")
+        return dossier, payment
+
     # the applicant asks to pay online ------------------------------------------------------------------
     async def request_online(self, principal: Principal, code: str, *, client_ip: str,
                              event_id: str | None) -> Payment:
@@ -92,7 +100,8 @@ class PaymentService:
         expires_at = self.now + self.ttl
         pay_url = self.gateway.payment_url(
             txn_ref=payment_id.hex, amount=remaining, order_info=f"Thanh toan phi, le phi ho so {dossier.code}",
-            created_at=self.now, expires_at=expires_at, client_ip=client_ip)
+            created_at=self.now, expires_at=expires_at, client_ip=client_ip,
+            return_url=self.gateway.return_url_for(dossier.code, payment_id.hex))
         payment = Payment(id=payment_id, dossier_id=dossier.id, txn_ref=payment_id.hex, method="online",
                           amount=remaining, status="pending", created_at=self.now, created_by=principal.id,
                           expires_at=expires_at, pay_url=pay_url)

@@ -59,16 +59,22 @@ class Gateway:
     pay_url: str
     tmn_code: str
     secret: str
-    return_url: str
+    return_url: str  # a template: {public_url}, {code}, {payment_id}
     ipn_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    def return_url_for(self, code: str, txn_ref: str) -> str:
+        """The page the browser comes back to: by default the portal's payment page of that dossier."""
+        return self.return_url.format(public_url=self.public_url.rstrip("/"), code=urllib.parse.quote(code, safe=""),
+                                      payment_id=txn_ref)
 
     def payment_url(self, *, txn_ref: str, amount: int, order_info: str, created_at: datetime,
-                    expires_at: datetime, client_ip: str) -> str:
+                    expires_at: datetime, client_ip: str, return_url: str) -> str:
         params = {
             "vnp_Version": VERSION, "vnp_Command": "pay", "vnp_TmnCode": self.tmn_code,
             "vnp_Amount": str(amount * 100), "vnp_CurrCode": "VND", "vnp_TxnRef": txn_ref,
             "vnp_OrderInfo": ascii_text(order_info), "vnp_OrderType": "other", "vnp_Locale": "vn",
-            "vnp_ReturnUrl": self.return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
+            "vnp_ReturnUrl": return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
             "vnp_CreateDate": vnp_date(created_at), "vnp_ExpireDate": vnp_date(expires_at),
         }
         if self.ipn_url:

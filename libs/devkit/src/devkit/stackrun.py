@@ -93,7 +93,7 @@ class Platform:
                 "INTAKE_PAYMENT_TMN_CODE": tmn,
                 "INTAKE_PAYMENT_HASH_SECRET": secret,
                 "INTAKE_PAYMENT_IPN_URL": ipn,
-                "INTAKE_PAYMENT_RETURN_URL": f"http://127.0.0.1:{self.gateway_port}/api/v1/payments/return",
+                # the browser comes back to the portal's payment result page (intake's default, on DVC_PUBLIC_URL)
             }
             print(f"  Payments    {provider.url}  (local provider; transactions kept under {provider.root})")
         private, public = ensure_signing_keys(self.root / "keys")

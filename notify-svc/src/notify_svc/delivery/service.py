@@ -98,8 +98,13 @@ class Planner:
         self.templates = templates
 
     def tracking_url(self, code: str) -> str:
-        return self.settings.tracking_url.format(code=quote(code, safe=""),
-                                                 portal_url=self.settings.portal_url.rstrip("/"))
+        return self._link(self.settings.tracking_url, code)
+
+    def dossier_url(self, code: str) -> str:
+        return self._link(self.settings.dossier_url, code)
+
+    def _link(self, template: str, code: str) -> str:
+        return template.format(code=quote(code, safe=""), portal_url=self.settings.portal_url.rstrip("/"))
 
     async def handle(self, event: CloudEvent, session: AsyncSession) -> None:
         await self.plan(event, session)
@@ -134,7 +139,8 @@ class Planner:
         ctx: dict[str, Any] = {**data, "event_id": event.id, "event_time": event.time,
                                "portal_url": self.settings.portal_url.rstrip("/")}
         if code:
-            ctx["tracking_url"] = self.tracking_url(code)
+            # tracking_url: the public page anyone may open; dossier_url: the owner's page, where to act
+            ctx["tracking_url"], ctx["dossier_url"] = self.tracking_url(code), self.dossier_url(code)
         audiences: list[Audience]
         if event.type == UserRegistered.event_type:
             audiences = [Audience(user_id=data.get("user_id"), email=data.get("email"), phone=data.get("phone"))]
