@@ -183,11 +183,7 @@ async def main() -> None:
     platform = Platform(Path(tempfile.mkdtemp(prefix="dvc-bench-")), services, demo=True, gateway_port=port)
     results: dict[str, Any] = {}
     try:
-        platform.start_infrastructure()
-        env = platform.service_env()
-        platform.migrate(env)
-        platform.start_services(env)
-        platform.wait_ready()
+        env = platform.start()
         base = f"http://127.0.0.1:{port}"
         targets = [
             ("interop", "/interop/v1/schemas/", "a small JSON list, no database"),

@@ -57,11 +57,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     services = json.loads((ROOT / "deploy" / "services.json").read_text())
     p = Platform(root, services, demo=True, gateway_port=devstack.free_port())
     try:
-        p.start_infrastructure()
-        env = p.service_env()
-        p.migrate(env)
-        p.start_services(env)
-        p.wait_ready(timeout=120)
+        p.start(timeout=120)
         yield p
     finally:
         p.stop()

@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-# pytest runs in importlib mode: make the helpers module of this folder importable by the tests.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import pytest
-from catalog_testdata import MIGRATIONS
 
 from catalog_svc.app import create_app
 from catalog_svc.settings import Settings
+from catalog_testkit import MIGRATIONS
 from devkit.testing import reset_jetstream, running
 
 

@@ -4,7 +4,7 @@ import io
 import zipfile
 from typing import Any
 
-from catalog_testdata import KET_HON
+from catalog_testkit import KET_HON
 
 URL = "/api/v1/catalog/procedures"
 PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >>"

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from catalog_testdata import DEMO, KET_HON, MIGRATIONS, demo_procedure
-
 from catalog_svc.loader import load_demo
+from catalog_testkit import DEMO, KET_HON, MIGRATIONS, demo_procedure
 
 
 async def test_demo_load_is_idempotent(client: Any) -> None:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog_testdata import KET_HON, demo_procedure
 from lxml import etree
 from sqlalchemy import text
+
+from catalog_testkit import KET_HON, demo_procedure
 
 URL = "/api/v1/catalog/procedures"
 

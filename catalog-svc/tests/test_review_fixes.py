@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog_testdata import KET_HON, MIGRATIONS, demo_procedure
 from lxml import etree
 
 from catalog_svc.app import create_app
@@ -13,6 +12,7 @@ from catalog_svc.loader import _validation_rejections
 from catalog_svc.procedure.schemas import ProcedureCreate
 from catalog_svc.settings import Settings
 from catalog_svc.stats.render import weekly_svg
+from catalog_testkit import KET_HON, MIGRATIONS, demo_procedure
 from devkit.testing import reset_jetstream, running
 
 URL = "/api/v1/catalog/procedures"

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from catalog_testdata import DEMO
 from sqlalchemy import text
 
 from catalog_svc.text import fold
+from catalog_testkit import DEMO
 
 
 async def search(client: Any, **params: Any) -> dict[str, Any]:

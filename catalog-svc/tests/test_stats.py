@@ -7,7 +7,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import nats
-from stats_golden import (
+from catalog_stats_golden import (
     EXPECTED_A_INDICATORS,
     EXPECTED_A_P1,
     EXPECTED_A_P2,

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import httpx
-import nats
 from argon2 import PasswordHasher
 
 from contracts import CloudEvent
 from contracts.interop import SystemRegistered, SystemRevoked
+from devkit.events import publish
 from devkit.testing import eventually
 from gateway.settings import Settings
-from servicekit.bus import ensure_streams
-
-
-async def publish(url: str, event: CloudEvent) -> None:
-    nc = await nats.connect(url)
-    js = nc.jetstream()
-    await ensure_streams(js)
-    await js.publish(event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
-    await nc.close()
 
 
 async def test_client_credentials_follow_interop_events(client: httpx.AsyncClient, gateway_settings: Settings) -> None:

@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from devkit.devstack import free_port
-from devkit.testing import running
+from devkit.testing import running, serving
 from gateway.app import create_app
 from gateway.settings import Settings
 
@@ -53,14 +52,8 @@ def upstream_app() -> FastAPI:
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(upstream_app(), host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serving(upstream_app()) as url:
+        yield url
 
 
 @pytest.fixture

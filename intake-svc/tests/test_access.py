@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_helpers import PDF_BYTES, Env, dossier_body
 
-from contracts import CloudEvent
 from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import HandoffCompleted, HandoffRequested
+from devkit import events
 from devkit.testing import eventually, running
 from intake_svc.access.handlers import on_processing
+from intake_testkit import PDF_BYTES, Env, dossier_body
 
 BIRTH = "1.000689.000.02.30.H19"  # liên thông khai sinh: UBND phường Trảng Dài, partners Công an tỉnh and BHXH tỉnh
 LEAD, PARTNER, THIRD = "000.02.30.H19", "000.00.91.H19", "000.00.15.H19"
@@ -167,7 +167,7 @@ async def _is(env: Env, url: str, headers: dict[str, str], status: int) -> bool:
 
 
 async def _handle(env: Env, payload: Any) -> None:
-    event = CloudEvent.of(payload, source="/workflow-svc", subject=payload.code)
+    event = events.event(payload)
     async with env.app.state.sessionmaker() as session, session.begin():
         await on_processing(event, session)
 

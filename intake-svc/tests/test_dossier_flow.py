@@ -7,15 +7,14 @@ import re
 from datetime import datetime
 from typing import Any
 
-import nats
 import pytest
-from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env
 
-from contracts import CloudEvent
 from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierProcessingStarted, DossierResultReady
+from devkit import events
 from devkit.testing import eventually
 from intake_svc.dossier.status import derive
+from intake_testkit import AGENCY, LLTP, PDF_BYTES, Env
 
 
 @pytest.fixture
@@ -24,12 +23,7 @@ def background() -> bool:
 
 
 async def _publish(nats_url: str, payload: Any) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        event = CloudEvent.of(payload, source="/workflow-svc", subject=payload.code)
-        await nc.jetstream().publish(event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
-    finally:
-        await nc.close()
+    await events.publish(nats_url, events.event(payload))
 
 
 async def test_full_front_office_path(env: Env, stack: Any) -> None:

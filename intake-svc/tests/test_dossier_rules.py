@@ -6,15 +6,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from intake_helpers import AGENCY, LEVEL2, LLTP, Clock, Env, dossier_body
 from sqlalchemy.exc import DBAPIError
 
 from contracts.vocabulary import VN_TZ as VN
 from devkit.testing import running
 from intake_svc.app import create_app
 from intake_svc.dossier.service import DossierService
+from intake_testkit import AGENCY, LEVEL2, LLTP, Clock, Env, dossier_body
 from vncalendar import WorkCalendar
 
 
@@ -201,7 +200,7 @@ async def test_action_log_rejects_update_and_delete(env: Env) -> None:
 
 
 async def test_catalog_unreachable_is_503_and_writes_nothing(stack: Any, tokens: Any, tmp_path: Path) -> None:
-    from intake_helpers import intake_settings_for
+    from intake_testkit import intake_settings_for
 
     settings = intake_settings_for(stack, tokens, tmp_path, catalog_url="http://127.0.0.1:9", catalog_timeout=0.5)
     app = create_app(settings, clock=Clock())
@@ -254,8 +253,6 @@ async def test_catalog_revision_is_pinned(env: Env) -> None:
     rows = await env.sql("SELECT procedure->'processing_time'->>'value' FROM dossiers")
     assert rows[0][0] in ("10", "10.0")
 
-
-_ = httpx  # the in-process catalog goes through httpx.ASGITransport (see conftest)
 
 
 async def test_hostile_form_data_and_text_are_422_not_500(env: Env) -> None:

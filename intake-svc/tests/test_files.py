@@ -6,7 +6,8 @@ import zipfile
 from typing import Any
 
 import pytest
-from intake_helpers import PDF_BYTES, Env
+
+from intake_testkit import PDF_BYTES, Env
 
 
 def _zip(entries: dict[str, bytes], *, mimetype_first: bool = True) -> bytes:

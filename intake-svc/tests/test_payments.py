@@ -17,20 +17,18 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
-from intake_helpers import AGENCY, LLTP, PDF_BYTES, Clock, Env, dossier_body, intake_settings_for
 from reportlab.pdfgen import canvas
 
-from contracts import CloudEvent
 from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierResultReady
+from devkit import events
 from devkit.devstack import free_port
 from devkit.payprovider import PaymentProvider, secure_hash
-from devkit.testing import running
+from devkit.testing import running, serving
 from intake_svc.app import create_app
 from intake_svc.dossier.handlers import ResultFiles, on_result_ready
 from intake_svc.payment.jobs import expire_payments_once
+from intake_testkit import AGENCY, LLTP, PDF_BYTES, Clock, Env, dossier_body, intake_settings_for
 
 NOTARY_OFFICE = "1.001877.000.00.15.H19"  # level 3, fee 1 000 000 đ, four required documents
 TMN = "DVCDN001"
@@ -65,7 +63,7 @@ def provider(tmp_path: Path) -> Iterator[PaymentProvider]:
 
 
 @pytest.fixture
-async def pay(stack: Any, tokens: Any, tmp_path: Path, catalog_app: FastAPI, provider: PaymentProvider,
+async def pay(stack: Any, tokens: Any, tmp_path: Path, fake_catalog_url: str, provider: PaymentProvider,
               signing_dir: Path) -> AsyncIterator[PayEnv]:
     """intake-svc served on a real local port so the provider's IPN is a real HTTP call."""
     port = free_port()
@@ -73,20 +71,13 @@ async def pay(stack: Any, tokens: Any, tmp_path: Path, catalog_app: FastAPI, pro
     settings = intake_settings_for(
         stack, tokens, tmp_path, payment_url=provider.url, payment_tmn_code=TMN,
         payment_hash_secret=provider.secret, payment_ipn_url=f"{base}/api/v1/payments/ipn",
-        public_url=PORTAL, signing_dir=str(signing_dir))  # the default return URL: the portal's page
+        public_url=PORTAL, signing_dir=str(signing_dir),  # the default return URL: the portal's page
+        catalog_url=fake_catalog_url)
     clock = Clock()
-    app = create_app(settings, catalog_transport=httpx.ASGITransport(app=catalog_app), clock=clock)
-    async with running(app) as client:
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
-        try:
-            yield PayEnv(client=client, app=app, clock=clock, tokens=tokens, provider=provider, base_url=base,
-                         secret=provider.secret)
-        finally:
-            server.should_exit = True
-            await task
+    app = create_app(settings, clock=clock)
+    async with running(app) as client, serving(app, port=port, lifespan="off"):
+        yield PayEnv(client=client, app=app, clock=clock, tokens=tokens, provider=provider, base_url=base,
+                     secret=provider.secret)
 
 
 def result_pdf(text: str = "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1") -> bytes:
@@ -112,7 +103,7 @@ async def result_ready(env: PayEnv, code: str, docs: list[dict[str, str]]) -> No
     now = datetime.now(VN)
     payload = DossierResultReady(code=code, procedure_code=LLTP, agency_code=AGENCY, at=now, finished_at=now,
                                  actor_name="Giám đốc Sở", result_documents=docs)
-    event = CloudEvent.of(payload, source="/workflow-svc", subject=code)
+    event = events.event(payload, subject=code)
     async with env.app.state.sessionmaker() as session, session.begin():
         await on_result_ready(event, session, ResultFiles(env.app.state.storage, env.app.state.signer))
 

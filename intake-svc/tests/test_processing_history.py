@@ -8,8 +8,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
-
 from contracts import CloudEvent
 from contracts.interop import CounterDossierReceived, StatusReported
 from contracts.vocabulary import VN_TZ as VN
@@ -22,6 +20,7 @@ from contracts.workflow import (
     HandoffCompleted,
     HandoffRequested,
 )
+from devkit import events
 from intake_svc.dossier.handlers import (
     on_counter_dossier,
     on_forwarded,
@@ -34,6 +33,7 @@ from intake_svc.dossier.handlers import (
     on_step_changed,
 )
 from intake_svc.dossier.status import derive
+from intake_testkit import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
 
 INTERAGENCY = "1.000689.000.02.30.H19"  # liên thông khai sinh – thường trú – BHYT, UBND phường Trảng Dài
 
@@ -41,11 +41,6 @@ INTERAGENCY = "1.000689.000.02.30.H19"  # liên thông khai sinh – thường t
 async def _handle(env: Env, handler: Any, event: CloudEvent, *extra: Any) -> None:
     async with env.app.state.sessionmaker() as session, session.begin():
         await handler(event, session, *extra)
-
-
-def _event(payload: Any, source: str = "/workflow-svc") -> CloudEvent:
-    code = getattr(payload, "code", None) or payload.dossier_code
-    return CloudEvent.of(payload, source=source, subject=code)
 
 
 async def _accepted(env: Env) -> str:
@@ -61,26 +56,26 @@ async def test_history_shows_every_processing_step(env: Env) -> None:
     code = await _accepted(env)
     common = {"code": code, "procedure_code": LLTP, "agency_code": AGENCY}
     t1, t2, t3 = (datetime(2026, 12, 1, h, 0, tzinfo=VN) for h in (9, 10, 11))
-    forwarded = _event(DossierForwarded(**common, at=t1, actor_name="Hệ thống", from_step="reception",
+    forwarded = events.event(DossierForwarded(**common, at=t1, actor_name="Hệ thống", from_step="reception",
                                         to_step="specialist", department="Phòng Hành chính tư pháp"))
     await _handle(env, on_forwarded, forwarded)
     # the same move reported as a step change too: one row; the same event twice: one row
-    await _handle(env, on_step_changed, _event(DossierStepChanged(
+    await _handle(env, on_step_changed, events.event(DossierStepChanged(
         **common, at=t1, from_step="reception", to_step="specialist", role="specialist")))
     await _handle(env, on_forwarded, forwarded)
-    await _handle(env, on_processing_started, _event(DossierProcessingStarted(
+    await _handle(env, on_processing_started, events.event(DossierProcessingStarted(
         **common, at=t1, actor_name="Chuyên viên Hòa", step="specialist")))
-    step = _event(DossierStepChanged(**common, at=t2, actor_id="sp-1", actor_name="Chuyên viên Hòa",
+    step = events.event(DossierStepChanged(**common, at=t2, actor_id="sp-1", actor_name="Chuyên viên Hòa",
                                      from_step="specialist", to_step="leader", role="leader", action="propose"))
     await _handle(env, on_step_changed, step)
     await _handle(env, on_step_changed, step)
-    await _handle(env, on_handoff_requested, _event(HandoffRequested(
+    await _handle(env, on_handoff_requested, events.event(HandoffRequested(
         **common, at=t2, actor_name="Lãnh đạo Sở", target_agency="000.00.91.H19", handoff_id="h-1")))
-    await _handle(env, on_handoff_completed, _event(HandoffCompleted(
+    await _handle(env, on_handoff_completed, events.event(HandoffCompleted(
         **common, at=t3, actor_name="Cán bộ Công an", target_agency="000.00.91.H19", handoff_id="h-1",
         outcome="completed")))
     assert (await env.client.get(f"/api/v1/tracking/{code}")).json()["status"] == "processing"
-    await _handle(env, on_result_ready, _event(DossierResultReady(
+    await _handle(env, on_result_ready, events.event(DossierResultReady(
         **common, at=t3, finished_at=t3, actor_name="Lãnh đạo Sở", note="Đã ký phiếu lý lịch tư pháp")))
 
     history = (await env.client.get(f"/api/v1/dossiers/{code}/history", headers=citizen)).json()
@@ -111,7 +106,7 @@ async def test_history_shows_every_processing_step(env: Env) -> None:
 async def test_refused_after_processing_by_the_renamed_event(env: Env) -> None:
     code = await _accepted(env)
     at = datetime(2026, 12, 1, 9, 0, tzinfo=VN)
-    event = _event(DossierRefused(code=code, procedure_code=LLTP, agency_code=AGENCY, at=at, finished_at=at,
+    event = events.event(DossierRefused(code=code, procedure_code=LLTP, agency_code=AGENCY, at=at, finished_at=at,
                                   reason="Không đủ điều kiện cấp phiếu", actor_name="Lãnh đạo Sở"))
     assert event.type == "workflow.dossier.refused.v1"
     await _handle(env, on_rejected, event)
@@ -125,13 +120,13 @@ async def test_counter_dossier_from_one_stop_software(env: Env) -> None:
     code = f"{AGENCY}-261201-9001"
     received = datetime(2026, 12, 1, 8, 30, tzinfo=VN)
     due = datetime(2026, 12, 15, 8, 30, tzinfo=VN)
-    event = _event(CounterDossierReceived(
+    event = events.event(CounterDossierReceived(
         message_id="msg-1", dossier_code=code, procedure_code=LLTP, agency_code=AGENCY,
-        applicant_name="Trần Thị Quầy", received_at=received, due_at=due, national_status=2), "/interop-svc")
+        applicant_name="Trần Thị Quầy", received_at=received, due_at=due, national_status=2))
     await _handle(env, on_counter_dossier, event, env.app.state.catalog)
-    await _handle(env, on_counter_dossier, _event(CounterDossierReceived(  # another message, same dossier
+    await _handle(env, on_counter_dossier, events.event(CounterDossierReceived(  # another message, same dossier
         message_id="msg-2", dossier_code=code, procedure_code=LLTP, agency_code=AGENCY,
-        applicant_name="Trần Thị Quầy", received_at=received, due_at=due, national_status=2), "/interop-svc"),
+        applicant_name="Trần Thị Quầy", received_at=received, due_at=due, national_status=2)),
         env.app.state.catalog)
 
     tracked = await env.client.get(f"/api/v1/tracking/{code}")
@@ -154,8 +149,8 @@ async def test_counter_dossier_from_one_stop_software(env: Env) -> None:
 
     # its one-stop software reports the statuses (no workflow): 4, then a new appointment, 9, 10
     def report(n: int, status: int, at: datetime, **kw: Any) -> CloudEvent:
-        return _event(StatusReported(message_id=f"st-{n}", dossier_code=code, agency_code=AGENCY,
-                                     national_status=status, at=at, **kw), "/interop-svc")
+        return events.event(StatusReported(message_id=f"st-{n}", dossier_code=code, agency_code=AGENCY,
+                                     national_status=status, at=at, **kw))
 
     processing = report(1, 4, datetime(2026, 12, 2, 9, 0, tzinfo=VN), officer="Chuyên viên Bình",
                         department="Phòng Hành chính tư pháp")
@@ -185,18 +180,18 @@ async def test_counter_status_mapping_and_online_dossiers_untouched(env: Env) ->
     # an unknown procedure: recorded with its code as the name; refused (3) at the counter
     code = f"{AGENCY}-261201-9002"
     at = datetime(2026, 12, 1, 8, 0, tzinfo=VN)
-    await _handle(env, on_counter_dossier, _event(CounterDossierReceived(
+    await _handle(env, on_counter_dossier, events.event(CounterDossierReceived(
         message_id="m", dossier_code=code, procedure_code="9.999999.000.00.15.H19", agency_code=AGENCY,
-        applicant_name="Lê Văn C", received_at=at, national_status=1), "/interop-svc"), env.app.state.catalog)
+        applicant_name="Lê Văn C", received_at=at, national_status=1)), env.app.state.catalog)
     assert (await env.client.get(f"/api/v1/tracking/{code}")).json()["procedure_name"] == "9.999999.000.00.15.H19"
-    await _handle(env, on_status_reported, _event(StatusReported(
-        message_id="s", dossier_code=code, agency_code=AGENCY, national_status=7, at=at), "/interop-svc"))
+    await _handle(env, on_status_reported, events.event(StatusReported(
+        message_id="s", dossier_code=code, agency_code=AGENCY, national_status=7, at=at)))
     assert (await env.client.get(f"/api/v1/tracking/{code}")).json()["status"] == "withdrawn"
 
     # an online dossier moves through workflow only: a one-stop status report does not touch it
     online = await _accepted(env)
-    await _handle(env, on_status_reported, _event(StatusReported(
-        message_id="s2", dossier_code=online, agency_code=AGENCY, national_status=10, at=at), "/interop-svc"))
+    await _handle(env, on_status_reported, events.event(StatusReported(
+        message_id="s2", dossier_code=online, agency_code=AGENCY, national_status=10, at=at)))
     assert (await env.client.get(f"/api/v1/tracking/{online}")).json()["status"] == "accepted"
 
 

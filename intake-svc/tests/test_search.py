@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from intake_helpers import AGENCY, LLTP, Env
-
 from contracts.vocabulary import VN_TZ as VN
 from intake_svc.search.service import words_of
+from intake_testkit import AGENCY, LLTP, Env
 from servicekit.vntext import fold
 
 KARAOKE = "1.001029.000.00.30.H19"  # UBND thành phố Biên Hòa, level 3, TP1 and TP2 required

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from intake_helpers import AGENCY, LLTP, Env
-
-from contracts import CloudEvent
 from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierExtended, DossierProcessingStarted, DossierRefused
+from devkit import events
 from intake_svc.dossier.handlers import on_extended, on_processing_started, on_rejected
+from intake_testkit import AGENCY, LLTP, Env
 
 
 async def _handle(env: Env, handler, payload) -> None:  # type: ignore[no-untyped-def]
-    event = CloudEvent.of(payload, source="/workflow-svc", subject=payload.code)
+    event = events.event(payload)
     async with env.app.state.sessionmaker() as session, session.begin():
         await handler(event, session)
 

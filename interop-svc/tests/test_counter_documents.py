@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from interop_helpers import AGENCY, PLATFORM, T0, Env, accepted, counter_dossier, dossier_code, status_update
 from sqlalchemy import select
 
-from contracts import CloudEvent
 from contracts.intake import DossierAccepted, DossierSubmitted, DossierSupplemented
+from devkit import events
 from devkit.testing import running
 from interop_svc.app import create_app
 from interop_svc.dossier.handlers import on_intake_event
@@ -34,6 +33,17 @@ from interop_svc.xml import (
     parse_untrusted,
     validate,
     verify_envelope,
+)
+from interop_testkit import (
+    AGENCY,
+    PLATFORM,
+    T0,
+    Env,
+    accepted,
+    counter_dossier,
+    dossier_code,
+    interop_settings,
+    status_update,
 )
 
 XML = {"Content-Type": "application/xml"}
@@ -122,7 +132,7 @@ async def test_refusal_needs_a_reason_and_results_pass_through(env: Env, system_
 
 async def deliver(env: Env, payload: Any) -> None:
     async with env.app.state.sessionmaker() as session, session.begin():
-        await on_intake_event(CloudEvent.of(payload, source="/test", subject=payload.code), session)
+        await on_intake_event(events.event(payload), session)
 
 
 async def test_feed_carries_documents_and_form_data(env: Env, system_identity: SigningIdentity) -> None:
@@ -179,8 +189,6 @@ def closed_port() -> int:
 async def test_unreachable_catalog_is_503_and_nothing_written(
     stack: Any, tokens: Any, platform_identity: SigningIdentity, system_identity: SigningIdentity
 ) -> None:
-    from conftest import interop_settings
-
     settings = interop_settings(stack, tokens, run_background=False,
                                 catalog_url=f"http://127.0.0.1:{closed_port()}", catalog_timeout_seconds=1.0)
     app = create_app(settings, signing_identity=platform_identity)

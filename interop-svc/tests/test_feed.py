@@ -6,7 +6,10 @@ import uuid
 from typing import Any
 
 import pytest
-from interop_helpers import (
+
+from interop_svc.dossier.service import DossierService
+from interop_svc.xml import DossierFeedPage, parse_dossier_feed, parse_untrusted, validate, verify_envelope
+from interop_testkit import (
     AGENCY,
     OTHER_AGENCY,
     Env,
@@ -16,9 +19,6 @@ from interop_helpers import (
     processing,
     submitted,
 )
-
-from interop_svc.dossier.service import DossierService
-from interop_svc.xml import DossierFeedPage, parse_dossier_feed, parse_untrusted, validate, verify_envelope
 
 
 async def pull(env: Env, system: Registered, since: str | None = None, limit: int = 3) -> DossierFeedPage:

@@ -3,9 +3,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from interop_helpers import AGENCY, Env, dossier_code
-
-from contracts import CloudEvent
 from contracts.intake import DossierAccepted, DossierSubmitted
 from contracts.workflow import (
     DossierExtended,
@@ -14,9 +11,11 @@ from contracts.workflow import (
     DossierRefused,
     DossierResultReady,
 )
+from devkit import events
 from interop_svc.dossier.handlers import on_intake_event, on_workflow_event
 from interop_svc.dossier.service import DossierService
 from interop_svc.xml import VN_TZ, parse_dossier_feed, parse_untrusted, validate, verify_envelope
+from interop_testkit import AGENCY, Env, dossier_code
 
 T = datetime(2026, 11, 27, 8, 0, tzinfo=VN_TZ)
 CODE = dossier_code(5)
@@ -25,7 +24,7 @@ COMMON: dict[str, Any] = {"code": CODE, "procedure_code": "1.001612", "agency_co
 
 async def deliver(env: Env, payload: Any) -> None:
     # through the wire form, as the bus hands it over: the handler decodes the payload class from the type
-    event = CloudEvent.model_validate_json(CloudEvent.of(payload, source="/test", subject=CODE).model_dump_json())
+    event = events.wire(events.event(payload, subject=CODE))
     handler = on_intake_event if event.type.startswith("intake.") else on_workflow_event
     async with env.app.state.sessionmaker() as session, session.begin():
         await handler(event, session)

@@ -9,21 +9,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from interop_helpers import (
-    AGENCY,
-    OTHER_AGENCY,
-    Env,
-    Registered,
-    accepted,
-    counter_dossier,
-    dossier_code,
-    status_update,
-)
 from lxml import etree
 from sqlalchemy import select
 
-from contracts import CloudEvent
 from contracts.intake import DossierAccepted
+from devkit import events
 from devkit.testing import eventually
 from interop_svc.message.models import InboundMessage
 from interop_svc.xml import (
@@ -37,6 +27,16 @@ from interop_svc.xml import (
     verify_envelope,
 )
 from interop_svc.xml.schema import DS_NS
+from interop_testkit import (
+    AGENCY,
+    OTHER_AGENCY,
+    Env,
+    Registered,
+    accepted,
+    counter_dossier,
+    dossier_code,
+    status_update,
+)
 
 XML = {"Content-Type": "application/xml"}
 
@@ -199,7 +199,7 @@ async def test_through_the_bus(env: Env, system_identity: SigningIdentity, stack
         received_at="2026-11-27T08:00:00+07:00", due_at="2026-12-02T17:00:00+07:00", processing_time_value=3,
         processing_time_unit="working_days", return_method="online", level=3,
     )
-    event = CloudEvent.of(payload, source="/intake-svc", subject=code)
+    event = events.event(payload, subject=code)
     nc = await nats.connect(stack.nats.url)
     try:
         js = nc.jetstream()

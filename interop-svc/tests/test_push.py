@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from interop_helpers import AGENCY, Env, accepted, dossier_code, processing
 from sqlalchemy import select
 
 from devkit.testing import eventually
@@ -23,6 +22,7 @@ from interop_svc.xml import (
     validate,
     verify_envelope,
 )
+from interop_testkit import AGENCY, Env, accepted, dossier_code, processing
 
 
 @pytest.fixture

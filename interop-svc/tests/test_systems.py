@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from interop_helpers import AGENCY, Env, accepted, dossier_code, status_update
 
 from interop_svc.platform.identity import load_platform_identity
 from interop_svc.settings import Settings
@@ -18,6 +17,7 @@ from interop_svc.xml import (
     load_certificate_pem,
 )
 from interop_svc.xml.keys import _self_signed
+from interop_testkit import AGENCY, Env, accepted, dossier_code, status_update
 
 
 async def test_schemas_and_certificate_are_public(env: Env, platform_identity: SigningIdentity) -> None:

@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from notify_helpers import Env, notify_settings
-
 from devkit.testing import Stack, Tokens, reset_jetstream, running
 from notify_svc.app import create_app
+from notify_testkit import Env, notify_settings
 
 
 @pytest.fixture

@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from notify_helpers import (
-    AGENCY,
-    Env,
-    body,
-    common,
-    emails_to,
-    event,
-    new_applicant,
-    new_code,
-    publish,
-    sms_to,
-    submitted,
-)
 from sqlalchemy import select
 
 from contracts import intake as i
 from contracts import workflow as w
+from devkit.events import event, publish
 from devkit.testing import eventually
 from notify_svc.delivery.models import Delivery
+from notify_testkit import AGENCY, Env, body, common, emails_to, new_applicant, new_code, sms_to, submitted
 
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05 in Đồng Nai
 DUE = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 04/12/2026 17:00

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from notify_helpers import AGENCY, Env, emails_to, event, new_applicant, new_code, publish, submitted
-
 from contracts import workflow as w
 from contracts.gateway import UserRegistered
+from devkit.events import event, publish
 from devkit.testing import eventually
+from notify_testkit import AGENCY, Env, emails_to, new_applicant, new_code, submitted
 
 OTHER_AGENCY = "000.00.16.H19"
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)

@@ -14,22 +14,11 @@ from email.generator import BytesGenerator
 from email.message import EmailMessage
 
 import pytest
-from notify_helpers import (
-    AGENCY,
-    Env,
-    body,
-    common,
-    emails_to,
-    event,
-    new_applicant,
-    notify_settings,
-    publish,
-    submitted,
-)
 from pydantic import ValidationError
 
 from contracts import intake as i
 from contracts.gateway import UserRegistered
+from devkit.events import event, publish
 from devkit.testing import Stack, Tokens, eventually, reset_jetstream, running
 from notify_svc.app import create_app
 from notify_svc.delivery.mail import as_bytes, encode_words
@@ -37,6 +26,7 @@ from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.sender import Sender
 from notify_svc.delivery.templates import DEFAULT_DIR, Templates
 from notify_svc.settings import Settings
+from notify_testkit import AGENCY, Env, body, common, emails_to, new_applicant, notify_settings, submitted
 
 # each of these came out of Python's own folding without a space ("tỉnhĐồng Nai", "bổ sung,hoàn thiện")
 SUBJECTS = [

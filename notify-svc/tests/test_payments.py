@@ -6,24 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from notify_helpers import (
-    AGENCY,
-    Applicant,
-    Env,
-    body,
-    common,
-    emails_to,
-    event,
-    new_applicant,
-    new_code,
-    publish,
-    sms_to,
-)
-
 from contracts import CloudEvent
 from contracts import intake as i
 from contracts import workflow as w
+from devkit.events import event, publish
 from devkit.testing import eventually
+from notify_testkit import AGENCY, Applicant, Env, body, common, emails_to, new_applicant, new_code, sms_to
 
 T0 = datetime(2026, 11, 30, 1, 5, tzinfo=UTC)  # 30/11/2026 08:05
 DUE = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # 04/12/2026 17:00

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from notify_helpers import Env, emails_to, new_applicant, new_code, notify_settings, publish, sms_to, submitted
 from sqlalchemy import select
 
 from devkit import devstack
+from devkit.events import publish
 from devkit.testing import Stack, Tokens, eventually, reset_jetstream, running
 from notify_svc.app import create_app
 from notify_svc.delivery.models import Delivery
+from notify_testkit import Env, emails_to, new_applicant, new_code, notify_settings, sms_to, submitted
 from servicekit.db import OutboxRow
 
 ADMIN = {"sub": "admin-1", "roles": ("admin",), "agency_code": "000.00.00.H19"}

@@ -3,9 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from workflow_testkit import Env
-
 from workflow_svc.definition.defaults import DEFAULT_DEFINITION
+from workflow_testkit import Env
 
 URL = "/api/v1/workflow/definitions"
 

@@ -4,11 +4,10 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from workflow_testkit import LEAD, OTHER, Env
-
 from contracts.intake import DossierWithdrawn
 from contracts.interop import StatusReported
 from devkit.testing import eventually
+from workflow_testkit import LEAD, OTHER, Env
 
 
 async def test_withdrawn_dossier_stops_processing(env: Env) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workflow_testkit import LEAD, OTHER, Env, accepted, new_code
-
 from contracts.gateway import OfficerSaved
 from contracts.intake import DossierSupplemented
 from devkit.testing import eventually
 from vncalendar import default_calendar
+from workflow_testkit import LEAD, OTHER, Env, accepted, new_code
 
 OFFICERS = [
     OfficerSaved(user_id="u-an", username="chuyenvien.an", full_name="Nguyễn Văn An", roles=["specialist"],

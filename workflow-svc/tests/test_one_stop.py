@@ -7,10 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from workflow_testkit import LEAD, OTHER, THIRD, Env
-
 from contracts.interop import StatusReported, SystemRegistered, SystemRevoked
 from devkit.testing import eventually
+from workflow_testkit import LEAD, OTHER, THIRD, Env
 
 
 def report(code: str, status: int, agency: str = OTHER, **kw: Any) -> StatusReported:
@@ -90,11 +89,11 @@ async def test_registered_system_takes_the_dossier_and_drives_it_to_result_ready
 
 async def test_configured_agency_system_refuses_with_reasons(stack: Any, tokens: Any) -> None:
     import nats
-    from workflow_testkit import make_settings
 
     from devkit.testing import reset_jetstream, running
     from servicekit.bus import ensure_streams
     from workflow_svc.app import create_app
+    from workflow_testkit import make_settings
 
     settings = make_settings(stack, tokens, external_agencies=f"{THIRD}, {OTHER}")
     await reset_jetstream(stack.nats.url)

@@ -3,9 +3,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from workflow_testkit import LEAD, OTHER, THIRD, Env, later
-
 from devkit.testing import eventually
+from workflow_testkit import LEAD, OTHER, THIRD, Env, later
 
 
 async def test_auto_forward_then_leader_approves_and_result_ready_is_published(env: Env) -> None:

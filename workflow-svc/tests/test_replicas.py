@@ -17,7 +17,6 @@ import httpx
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from workflow_testkit import accepted, make_settings, new_code
 
 from devkit.testing import Stack, Tokens, eventually
 from servicekit.db import make_engine, make_sessionmaker
@@ -25,6 +24,7 @@ from workflow_svc.dossier.models import Dossier
 from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
 from workflow_svc.timer.models import Timer
+from workflow_testkit import accepted, make_settings, new_code
 
 N = 1000
 SRC = Path(__file__).resolve().parents[1] / "src"

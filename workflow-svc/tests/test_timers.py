@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from workflow_testkit import accepted, make_settings, new_code
 
 from devkit.testing import Stack, Tokens, eventually
 from servicekit.db import make_engine, make_sessionmaker
@@ -16,6 +15,7 @@ from workflow_svc.dossier.service import DossierService
 from workflow_svc.settings import Settings
 from workflow_svc.timer.durations import Delay
 from workflow_svc.timer.runner import TimerRunner
+from workflow_testkit import accepted, make_settings, new_code
 
 N = 60
 

@@ -1,4 +1,4 @@
-"""Helpers of workflow-svc tests (a unique module name: test folders share sys.path)."""
+"""workflow-svc's test kit: helpers its tests share (importable through the pytest ``pythonpath`` setting)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from contracts import CloudEvent, EventData
+from contracts import EventData
 from contracts.intake import DossierAccepted
+from devkit import events
 from devkit.testing import Stack, Tokens, eventually
 from vncalendar import default_calendar
 from workflow_svc.settings import Settings
@@ -58,7 +59,7 @@ class Env:
                                   department=department, name=name or f"Cán bộ {role}")
 
     async def publish(self, payload: EventData, *, event_id: str | None = None) -> None:
-        event = CloudEvent.of(payload, source="/test", subject=getattr(payload, "code", None), id=event_id)
+        event = events.event(payload, id=event_id)
         js = self.nc.jetstream()
         await js.publish(event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
 

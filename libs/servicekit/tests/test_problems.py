@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from devkit.devstack import free_port
+from devkit.testing import serving
 from servicekit.problems import install_problem_handlers
 
 
@@ -45,14 +44,8 @@ def make_app(engine: AsyncEngine) -> FastAPI:
 
 @pytest.fixture
 async def base(engine: AsyncEngine) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="critical"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serving(make_app(engine), log_level="critical") as url:
+        yield url
 
 
 async def test_a_500_is_problem_json_and_keeps_the_connection(base: str) -> None:

@@ -142,6 +142,16 @@ class Platform:
                 stderr=log,
             )
 
+    def start(self, timeout: float = 90) -> dict[str, str]:
+        """Infrastructure, migrations, every service, then waits until the gateway reports all of it ready;
+        returns the environment the services were started with (their URLs, the databases')."""
+        self.start_infrastructure()
+        env = self.service_env()
+        self.migrate(env)
+        self.start_services(env)
+        self.wait_ready(timeout)
+        return env
+
     def wait_ready(self, timeout: float = 90) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.gateway_port}/readyz"
         deadline = time.monotonic() + timeout
@@ -194,11 +204,7 @@ def main() -> None:
             print(f"Error: port {port} is already in use; set GATEWAY_PORT to another port.", file=sys.stderr)
             sys.exit(1)
     try:
-        platform.start_infrastructure()
-        env = platform.service_env()
-        platform.migrate(env)
-        platform.start_services(env)
-        platform.wait_ready()
+        platform.start()
         base = f"http://127.0.0.1:{port}"
         print(
             f"\nReady: {base}\n  API docs     {base}/docs\n  readiness    {base}/readyz\n"

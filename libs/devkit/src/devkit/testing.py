@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -131,6 +131,37 @@ def tokens(stack: Stack) -> Tokens:
     path = stack.root / "token.pub.pem"
     path.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     return Tokens(key, path)
+
+
+@pytest.fixture(scope="session")
+def fake_catalog_url() -> Iterator[str]:
+    """The base URL of a stand-in catalog-svc over real HTTP (``devkit.fakecatalog``), for the services that
+    read procedures and agencies; catalog-svc's contract test keeps it answering like the real one."""
+    from devkit.fakecatalog import fake_catalog
+
+    with fake_catalog() as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, *, port: int | None = None, lifespan: Literal["auto", "on", "off"] = "auto",
+                  log_level: str = "warning") -> AsyncIterator[str]:
+    """Serves an ASGI app over real HTTP on a loopback port (a free one unless given) while the block runs;
+    yields its base URL. For tests where something else must call the app: a proxy, a provider's IPN."""
+    import uvicorn
+
+    port = port or devstack.free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level=log_level))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), interval=0.01)
+    if not server.started:
+        await task  # it stopped before serving (the port taken…): its error, not a silent hang
+        raise RuntimeError(f"the test server on port {port} did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @contextlib.asynccontextmanager

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 from fastapi import FastAPI
 
-from contracts import CloudEvent, EventData
+from contracts import CloudEvent
 from contracts import intake as i
+from devkit.events import event
 from devkit.testing import Stack, Tokens
 from notify_svc.settings import Settings
-from servicekit import bus
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 AGENCY = "000.00.15.H19"
@@ -29,23 +28,6 @@ class Env:
     stack: Stack
     tokens: Tokens
     settings: Settings
-
-
-async def publish(nats_url: str, *events: CloudEvent, msg_id: str | None = None) -> None:
-    """What intake-svc's and workflow-svc's outbox relays do: a CloudEvent on its subject."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        await bus.ensure_streams(js)
-        for e in events:
-            await js.publish(e.type, e.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or e.id})
-    finally:
-        await nc.close()
-
-
-def event(payload: EventData, *, id: str | None = None) -> CloudEvent:
-    source = "/" + payload.event_type.split(".", 1)[0]
-    return CloudEvent.of(payload, source=source, subject=getattr(payload, "code", None), id=id)
 
 
 @dataclass

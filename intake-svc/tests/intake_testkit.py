@@ -1,4 +1,4 @@
-"""Shared helpers of intake-svc tests (a unique module name: every service has a conftest)."""
+"""intake-svc's test kit: helpers its tests share (importable through the pytest ``pythonpath`` setting)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "migrations"
-CATALOG_MIGRATIONS = ROOT.parent / "catalog-svc" / "migrations"
 
 AGENCY = "000.00.15.H19"  # Sở Tư pháp
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp: level 4, TP1 and TP2 required, 10 working days

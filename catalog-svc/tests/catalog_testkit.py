@@ -1,4 +1,4 @@
-"""Helpers shared by catalog-svc tests (a unique module name: every service's tests share sys.path)."""
+"""catalog-svc's test kit: helpers its tests share (importable through the pytest ``pythonpath`` setting)."""
 
 from __future__ import annotations
 

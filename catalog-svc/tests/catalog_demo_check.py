@@ -2,7 +2,7 @@
 
 Standard library only. Run from the repository root:
 
-    .venv/bin/python catalog-svc/tests/demo_catalog_check.py
+    .venv/bin/python catalog-svc/tests/catalog_demo_check.py
 
 `test_demo_catalog.py` runs it with the tests; it lives here, not in the installed package.
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from interop_svc.dossier.service import DossierFacts, DossierService
 from interop_svc.message.models import InboundMessage
+from interop_svc.settings import Settings
 from interop_svc.xml import (
     VN_TZ,
     CounterDossier,
@@ -28,11 +29,15 @@ from interop_svc.xml import (
 from servicekit.db import OutboxRow
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
-CATALOG_MIGRATIONS = Path(__file__).resolve().parents[2] / "catalog-svc" / "migrations"
 PLATFORM = "000.00.00.H19"
 AGENCY = "000.00.15.H19"
 OTHER_AGENCY = "000.00.16.H19"
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=VN_TZ)
+
+
+def interop_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
+    return Settings(database_url=stack.fresh_database("interop", MIGRATIONS), nats_url=stack.nats.url,
+                    auth_public_key_file=str(tokens.public_key_file), **kw)
 
 
 @dataclass
