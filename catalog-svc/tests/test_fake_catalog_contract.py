@@ -18,7 +18,7 @@ from devkit.fakecatalog import load_data
 
 # what intake-svc pins from a procedure (intake_svc.catalog.client.Procedure) and reads of an agency
 PROCEDURE_FIELDS_READ = ("code", "name", "level", "agency_code", "revision", "processing_time", "documents", "fees",
-                         "fee_timing", "interagency")
+                         "fee_timing", "interagency", "agencies", "form_schema")
 
 
 def shape(value: Any) -> Any:

@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from devkit.testing import reset_jetstream, running
 from intake_svc.app import create_app
-from intake_testkit import Clock, Env, intake_settings_for
+from intake_testkit import CATALOG_MIGRATIONS, Clock, Env, intake_settings_for
 
 
 @pytest.fixture
@@ -35,3 +36,17 @@ async def env(stack: Any, tokens: Any, tmp_path: Path, fake_catalog_url: str, ba
                                          catalog_url=fake_catalog_url), clock=clock)
     async with running(app) as client:
         yield Env(client=client, app=app, clock=clock, tokens=tokens)
+
+
+@pytest.fixture
+async def catalog_app(stack: Any, tokens: Any) -> AsyncIterator[FastAPI]:
+    """The real catalog-svc in-process, only for test_form_data.py, which revises a procedure's form (the fake
+    catalog serves fixed answers); every other intake test reads the fake catalog (``fake_catalog_url``)."""
+    from catalog_svc.app import create_app as create_catalog
+    from catalog_svc.settings import Settings as CatalogSettings
+
+    app = create_catalog(CatalogSettings(
+        database_url=stack.fresh_database("catalog", CATALOG_MIGRATIONS), nats_url=stack.nats.url,
+        auth_public_key_file=str(tokens.public_key_file), demo=True, run_background=False))
+    async with running(app):
+        yield app

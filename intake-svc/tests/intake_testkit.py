@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "migrations"
+CATALOG_MIGRATIONS = ROOT.parent / "catalog-svc" / "migrations"  # test_form_data.py only
 
 AGENCY = "000.00.15.H19"  # Sở Tư pháp
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp: level 4, TP1 and TP2 required, 10 working days

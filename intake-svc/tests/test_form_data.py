@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from intake_helpers import LLTP, LLTP_FORM, Clock, Env, dossier_body, intake_settings_for
 
 from devkit.testing import running
 from intake_svc.app import create_app
+from intake_testkit import LLTP, LLTP_FORM, Clock, Env, dossier_body, intake_settings_for
 
 
 @pytest.fixture
