@@ -1,7 +1,7 @@
 """catalog: sectors, agencies, procedures with revisions, form templates, Vietnamese search
 
 Revision ID: catalog_0002
-Revises: catalog_0001
+Revises:
 Create Date: 2026-11-29
 
 Search folds text with ``catalog_fold`` — our own IMMUTABLE function (servicekit.vntext.fold_function_sql:
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from servicekit.vntext import fold_function_sql
 
 revision = "catalog_0002"
-down_revision = "catalog_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 

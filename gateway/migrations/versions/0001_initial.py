@@ -1,4 +1,4 @@
-"""users, one-stop clients, kit tables
+"""users, one-stop clients (the kit tables: servicekit's own migrations)
 
 Revision ID: 0001
 Revises:
@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from servicekit.migrations import create_kit_tables
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -17,7 +15,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_kit_tables(op)
     op.create_table(
         "users",
         sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),

@@ -1,7 +1,7 @@
 """files, dossiers, the append-only action log, per-agency daily counters
 
 Revision ID: intake_0002
-Revises: intake_0001
+Revises:
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "intake_0002"
-down_revision = "intake_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 

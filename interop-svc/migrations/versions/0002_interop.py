@@ -1,7 +1,7 @@
 """systems and certificates, dossier read model, change log with its sequence, inbound messages
 
 Revision ID: interop_0002
-Revises: interop_0001
+Revises:
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "interop_0002"
-down_revision = "interop_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 

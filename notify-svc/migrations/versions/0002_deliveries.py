@@ -1,7 +1,7 @@
 """deliveries
 
 Revision ID: notify_0002
-Revises: notify_0001
+Revises:
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "notify_0002"
-down_revision = "notify_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 

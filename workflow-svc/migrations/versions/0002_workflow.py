@@ -1,7 +1,7 @@
 """workflow tables: definitions, dossiers, append-only action log, hand-offs, consultations, timers
 
 Revision ID: workflow_0002
-Revises: workflow_0001
+Revises:
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "workflow_0002"
-down_revision = "workflow_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 

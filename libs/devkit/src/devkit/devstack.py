@@ -321,7 +321,6 @@ class SmsSink:
 # ------------------------------------------------------------------------------------------------- helpers
 def create_database(admin_url: str, name: str, template: str | None = None) -> None:
     """CREATE DATABASE if it does not exist (psycopg-free: asyncpg in a private loop)."""
-    import asyncio
 
     import asyncpg
 
@@ -335,7 +334,9 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> N
         finally:
             await conn.close()
 
-    asyncio.run(go()) if not _in_loop() else _run_in_thread(go)
+    from servicekit.migrations import run_blocking
+
+    run_blocking(go)
 
 
 @contextlib.contextmanager
@@ -354,34 +355,6 @@ def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-") -> Ite
     finally:
         pg.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _in_loop() -> bool:
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-        return True
-    except RuntimeError:
-        return False
-
-
-def _run_in_thread(fn: Any) -> None:
-    import asyncio
-
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(fn())
-        except BaseException as exc:
-            errors.append(exc)
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
 
 
 def database_url_for(server_url: str, database: str) -> str:

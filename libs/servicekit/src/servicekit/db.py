@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Identity, Integer, MetaData, String, Text, func
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, MetaData, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -40,13 +40,15 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 class KitBase(DeclarativeBase):
-    """The outbox and inbox tables; every service's migrations create them (see migrations.py)."""
+    """The kit's tables (outbox, inbox, idempotency), migrated by the kit's own branch (see migrations.py)."""
 
     metadata = MetaData(naming_convention=NAMING)
 
 
 class OutboxRow(KitBase):
     __tablename__ = "kit_outbox"
+    # the relay reads unsent rows in order: a partial index over exactly those (kit_0001 creates it)
+    __table_args__ = (Index("ix_kit_outbox_unsent", "seq", postgresql_where=text("sent_at IS NULL")),)
 
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -54,7 +56,7 @@ class OutboxRow(KitBase):
     body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

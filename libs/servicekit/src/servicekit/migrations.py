@@ -1,51 +1,27 @@
-"""Alembic helpers shared by every service: the kit tables and a programmatic upgrade."""
+"""Alembic helpers shared by every service, and the kit's own migration branch.
+
+The kit's tables (``kit_outbox``, ``kit_inbox``, ``kit_idempotency``) are migrated by the kit itself
+(``kit_migrations/``, version table ``kit_alembic_version``), before the service's own migrations
+(``<svc>/migrations``, version table ``alembic_version``) on the same database. A change to a kit table is
+a new kit migration; no service migration mentions them."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
-from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
 from servicekit.db import async_url, make_engine
 
-
-def create_kit_tables(op: Operations) -> None:
-    """Called from each service's first migration: the transactional outbox and the consumer inbox."""
-    op.create_table(
-        "kit_outbox",
-        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), primary_key=True),
-        sa.Column("event_id", sa.String(64), nullable=False, unique=True),
-        sa.Column("subject", sa.String(200), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("headers", sa.dialects.postgresql.JSONB, nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("sent_at", sa.DateTime(timezone=True)),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("last_error", sa.Text),
-    )
-    op.create_index("ix_kit_outbox_unsent", "kit_outbox", ["seq"], postgresql_where=sa.text("sent_at IS NULL"))
-    op.create_table(
-        "kit_inbox",
-        sa.Column("consumer", sa.String(100), primary_key=True),
-        sa.Column("event_id", sa.String(64), primary_key=True),
-        sa.Column("event_type", sa.String(200), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_table(
-        "kit_idempotency",
-        sa.Column("scope", sa.String(300), primary_key=True),
-        sa.Column("key", sa.String(200), primary_key=True),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status", sa.Integer, nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    )
+KIT_MIGRATIONS = Path(__file__).resolve().parent / "kit_migrations"
+KIT_VERSION_TABLE = "kit_alembic_version"
+KIT_TABLE_PREFIX = "kit_"
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
@@ -56,16 +32,31 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 
 def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
+    """The kit's tables to their head, then the service's migrations to ``revision``."""
+    command.upgrade(alembic_config(KIT_MIGRATIONS, database_url), "head")
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
-def run_env(target_metadata: Any) -> None:
-    """The body of every service's ``migrations/env.py``: online migrations on the async engine."""
+def run_env(target_metadata: Any, *, version_table: str = "alembic_version") -> None:
+    """The body of every ``migrations/env.py``: online migrations on the async engine. The kit's branch and a
+    service's each see only their own tables (autogenerate never proposes the other's)."""
     url = context.config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not set"
+    kit = version_table == KIT_VERSION_TABLE
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        if type_ != "table" or name is None:
+            return True
+        return name.startswith(KIT_TABLE_PREFIX) == kit and name not in (KIT_VERSION_TABLE, "alembic_version")
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            version_table=version_table,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
 
@@ -75,23 +66,27 @@ def run_env(target_metadata: Any) -> None:
             await conn.run_sync(do_run)
         await engine.dispose()
 
+    run_blocking(run)
+
+
+def run_blocking(fn: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Runs ``fn()`` to completion from synchronous code, also when called inside a running event loop
+    (tests, async benches): there in a fresh thread's loop, whose exception is raised here."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(run())
-    else:  # called from inside a running loop (tests): run in a fresh thread's loop
-        import threading
+        asyncio.run(fn())
+        return
+    errors: list[BaseException] = []
 
-        errors: list[BaseException] = []
+    def target() -> None:
+        try:
+            asyncio.run(fn())
+        except BaseException as exc:
+            errors.append(exc)
 
-        def target() -> None:
-            try:
-                asyncio.run(run())
-            except BaseException as exc:
-                errors.append(exc)
-
-        t = threading.Thread(target=target)
-        t.start()
-        t.join()
-        if errors:
-            raise errors[0]
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
