@@ -8,7 +8,7 @@ from catalog_svc.agency.schemas import AgencyCreate, AgencyRead
 from catalog_svc.agency.service import AgencyService
 from catalog_svc.deps import SessionDep
 from servicekit.auth import Principal, require_roles
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -23,12 +23,11 @@ async def list_agencies(
 
 
 @router.post("/agencies", status_code=201, response_model=AgencyRead)
-async def create_agency(
+async def create_agency(idem: IdempotencyDep,
     body: AgencyCreate, request: Request, session: SessionDep,
     admin: Annotated[Principal, require_roles("admin")],
 ) -> AgencyRead | Response:
-    idem = Idempotency(session, request, admin.id, body.model_dump())
-    if (replay := await idem.replay()) is not None:
+    if (replay := await idem.start(body.model_dump())) is not None:
         return replay
     agency = await AgencyService(session).create(body)
     read = AgencyRead.model_validate(agency)

@@ -15,7 +15,6 @@ from catalog_svc.procedure.schemas import (
     Change,
     FormRef,
     OnlineClass,
-    Page,
     ProcedureCreate,
     ProcedureRead,
     ProcedureSummary,
@@ -24,7 +23,8 @@ from catalog_svc.procedure.schemas import (
 )
 from catalog_svc.procedure.service import Actor, ProcedureService
 from servicekit.auth import Principal, require_roles
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep
+from servicekit.pagination import Page
 
 router = APIRouter(prefix="/api/v1/catalog/procedures", tags=["catalog"])
 Editor = Annotated[Principal, require_roles("catalog_editor", "admin")]
@@ -54,11 +54,10 @@ async def list_procedures(
 
 
 @router.post("", status_code=201, response_model=ProcedureRead)
-async def create_procedure(
+async def create_procedure(idem: IdempotencyDep,
     body: ProcedureCreate, request: Request, session: SessionDep, editor: Editor,
 ) -> Any:
-    idem = Idempotency(session, request, editor.id, body.model_dump(mode="json"))
-    if (replay := await idem.replay()) is not None:
+    if (replay := await idem.start(body.model_dump(mode="json"))) is not None:
         return replay
     service = ProcedureService(session)
     procedure = await service.create(body, Actor.of(editor), event_id=idem.event_id)
@@ -112,7 +111,7 @@ _UPLOAD_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"mu
 
 
 @router.post("/{code}/forms", status_code=201, response_model=FormRef, openapi_extra=_UPLOAD_DOC)
-async def upload_form(code: Code, request: Request, session: SessionDep, editor: Editor) -> Any:
+async def upload_form(idem: IdempotencyDep, code: Code, request: Request, session: SessionDep, editor: Editor) -> Any:
     """Multipart ``file`` and ``name``; the body is parsed here so an oversized upload is refused up front."""
     max_bytes: int = request.app.state.settings.form_max_bytes
     declared = request.headers.get("content-length")
@@ -132,8 +131,7 @@ async def upload_form(code: Code, request: Request, session: SessionDep, editor:
     content = await upload.read(max_bytes + 1)
     await upload.close()
     sha = hashlib.sha256(content).hexdigest()
-    idem = Idempotency(session, request, editor.id, {"name": name, "sha256": sha})
-    if (replay := await idem.replay()) is not None:
+    if (replay := await idem.start({"name": name, "sha256": sha})) is not None:
         return replay
     saved = await FormService(session, max_bytes=max_bytes).attach(
         code, name, upload.filename or "mau-don", content, Actor.of(editor))

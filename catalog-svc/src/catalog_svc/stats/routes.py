@@ -20,7 +20,7 @@ from catalog_svc.stats.report import build_report, parse_period
 from catalog_svc.stats.schemas import Format, ProcedureStats, ReportJobCreate, ReportJobRead
 from catalog_svc.stats.service import StatsReader
 from servicekit.auth import Principal, require_roles
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep
 
 public_router = APIRouter(prefix="/api/v1/catalog/procedures", tags=["statistics"])
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -81,13 +81,12 @@ def _job_read(job: dict[str, Any]) -> ReportJobRead:
 
 
 @router.post("/jobs", status_code=202, response_model=ReportJobRead)
-async def create_report_job(
+async def create_report_job(idem: IdempotencyDep,
     body: ReportJobCreate, request: Request, session: SessionDep, principal: CurrentUser,
 ) -> Any:
     check_reader(principal, body.agency, ("body", "agency"))
     parse_period(body.period, ("body", "period"))
-    idem = Idempotency(session, request, principal.id, body.model_dump())
-    if (replay := await idem.replay()) is not None:
+    if (replay := await idem.start(body.model_dump())) is not None:
         return replay
     job_id = await jobs.submit(request.app, "report", body.model_dump(), principal.id)
     job = await StatsReader(session).job(job_id)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from intake_svc.audit.service import ReadLog
 from intake_svc.deps import SessionDep
 from servicekit.auth import Principal, require_roles
+from servicekit.pagination import Page
 from servicekit.timefmt import VNDateTime
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -28,11 +29,8 @@ class ReadEntryOut(BaseModel):
     file_name: str | None
 
 
-class ReadPage(BaseModel):
-    items: list[ReadEntryOut]
-    total: int
-    page: int
-    size: int
+class ReadPage(Page[ReadEntryOut]):
+    """The read log (its own name in the OpenAPI schema)."""
 
 
 @router.get("/reads", response_model=ReadPage, summary="Nhật ký truy cập dữ liệu cá nhân của người nộp hồ sơ")

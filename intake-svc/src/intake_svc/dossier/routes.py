@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
@@ -27,18 +27,13 @@ from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
 from intake_svc.receipt.service import current_documents, receipt_pdf
 from servicekit.auth import Principal, require_roles
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep, IdempotentAction
 from servicekit.timefmt import vn_times
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 
 Citizen = Annotated[Principal, require_roles("citizen")]
 Reception = Annotated[Principal, require_roles("reception")]
-
-
-async def _idempotency(session: SessionDep, request: Request, principal: Principal, body: Any) -> Idempotency:
-    # the same key twice at once: ``replay`` makes the second wait for the first, then replays its answer
-    return Idempotency(session, request, principal.id, body)
 
 
 async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
@@ -58,17 +53,17 @@ async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
     )
 
 
-async def _answer(session: SessionDep, idem: Idempotency, dossier: Dossier, status: int) -> JSONResponse:
+async def _answer(session: SessionDep, idem: IdempotentAction, dossier: Dossier, status: int) -> JSONResponse:
     body = jsonable_encoder(await _read(session, dossier))
     idem.store(status, body)
     return JSONResponse(body, status_code=status)
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierRead)
-async def submit_dossier(body: DossierCreate, request: Request, principal: Citizen, session: SessionDep,
+async def submit_dossier(idem: IdempotencyDep,
+                         body: DossierCreate, request: Request, principal: Citizen, session: SessionDep,
                          catalog: CatalogDep, calendar: CalendarDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     service = DossierService(session, calendar=calendar, catalog=catalog, now=now)
     dossier = await service.submit(principal, body, event_id=idem.event_id)
@@ -94,10 +89,10 @@ async def read_history(code: str, principal: CurrentUser, session: SessionDep,
 
 
 @router.post("/dossiers/{code}/reception", response_model=DossierRead)
-async def decide_reception(code: str, body: ReceptionDecision, request: Request, principal: Reception,
+async def decide_reception(idem: IdempotencyDep,
+                           code: str, body: ReceptionDecision, request: Request, principal: Reception,
                            session: SessionDep, calendar: CalendarDep, catalog: CatalogDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).decide(
         principal, code, body, event_id=idem.event_id)
@@ -105,10 +100,10 @@ async def decide_reception(code: str, body: ReceptionDecision, request: Request,
 
 
 @router.post("/dossiers/{code}/supplements", response_model=DossierRead)
-async def supplement_dossier(code: str, body: SupplementCreate, request: Request, principal: Citizen,
+async def supplement_dossier(idem: IdempotencyDep,
+                             code: str, body: SupplementCreate, request: Request, principal: Citizen,
                              session: SessionDep, calendar: CalendarDep, catalog: CatalogDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).supplement(
         principal, code, body, event_id=idem.event_id)
@@ -116,10 +111,9 @@ async def supplement_dossier(code: str, body: SupplementCreate, request: Request
 
 
 @router.post("/dossiers/{code}/withdraw", response_model=DossierRead)
-async def withdraw_dossier(code: str, body: WithdrawCreate, request: Request, principal: Citizen,
+async def withdraw_dossier(idem: IdempotencyDep, code: str, body: WithdrawCreate, request: Request, principal: Citizen,
                            session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     dossier = await DossierService(session, calendar=calendar, now=now).withdraw(
         principal, code, body, event_id=idem.event_id)
@@ -127,10 +121,9 @@ async def withdraw_dossier(code: str, body: WithdrawCreate, request: Request, pr
 
 
 @router.post("/dossiers/{code}/delivery", response_model=DossierRead)
-async def deliver_result(code: str, body: DeliveryCreate, request: Request, principal: Reception,
+async def deliver_result(idem: IdempotencyDep, code: str, body: DeliveryCreate, request: Request, principal: Reception,
                          session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     dossier = await DossierService(session, calendar=calendar, now=now).deliver(
         principal, code, body, event_id=idem.event_id)

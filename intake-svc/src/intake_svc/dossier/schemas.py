@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.validators import OptionalEmail, Phone, is_cccd, normalize_cccd
 from contracts.vocabulary import ReturnMethod
+from servicekit.pagination import Page
 from servicekit.timefmt import VNDateTime
 
 TAX_CODE = re.compile(r"^\d{10}(?:-\d{3})?$")
@@ -204,11 +205,9 @@ class DossierSummary(BaseModel):
     received_at: VNDateTime | None = None
 
 
-class DossierPage(BaseModel):
-    items: list[DossierSummary]
-    total: int
-    page: int
-    size: int
+class DossierPage(Page[DossierSummary]):
+    """Officer search results (its own name in the OpenAPI schema)."""
+
     total_exact: bool = Field(default=True, description="false: more match than ``total`` (the count stops there)")
 
 

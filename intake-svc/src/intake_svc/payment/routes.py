@@ -8,7 +8,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from intake_svc.deps import CalendarDep, CurrentUser, GatewayDep, NowDep, SessionDep, SettingsDep
-from intake_svc.dossier.routes import _idempotency
 from intake_svc.payment.models import Payment
 from intake_svc.payment.schemas import (
     CounterPaymentCreate,
@@ -20,6 +19,7 @@ from intake_svc.payment.schemas import (
 )
 from intake_svc.payment.service import STATUS_VI, PaymentService
 from servicekit.auth import Principal, require_roles
+from servicekit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -43,10 +43,9 @@ def _read(p: Payment) -> PaymentRead:
 
 
 @router.post("/dossiers/{code}/payments", status_code=201, response_model=PaymentCreated)
-async def request_payment(code: str, request: Request, principal: Citizen, session: SessionDep,
+async def request_payment(idem: IdempotencyDep, code: str, request: Request, principal: Citizen, session: SessionDep,
                           calendar: CalendarDep, now: NowDep, gateway: GatewayDep, settings: SettingsDep) -> Response:
-    idem = await _idempotency(session, request, principal, {"code": code})
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start({"code": code})) is not None:
         return replayed
     service = PaymentService(session, calendar=calendar, now=now, gateway=gateway, ttl=settings.payment_ttl)
     payment = await service.request_online(principal, code, client_ip=_client_ip(request), event_id=idem.event_id)
@@ -76,10 +75,10 @@ async def read_payment(code: str, payment_id: uuid.UUID, principal: CurrentUser,
 
 
 @router.post("/dossiers/{code}/payments/counter", status_code=201, response_model=PaymentRead)
-async def record_counter_payment(code: str, body: CounterPaymentCreate, request: Request, principal: Reception,
+async def record_counter_payment(idem: IdempotencyDep,
+                                 code: str, body: CounterPaymentCreate, request: Request, principal: Reception,
                                  session: SessionDep, calendar: CalendarDep, now: NowDep) -> Response:
-    idem = await _idempotency(session, request, principal, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     payment = await PaymentService(session, calendar=calendar, now=now).counter(
         principal, code, body, event_id=idem.event_id)

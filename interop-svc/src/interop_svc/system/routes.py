@@ -18,7 +18,7 @@ from interop_svc.system.schemas import (
 )
 from interop_svc.system.service import SystemService
 from servicekit.auth import Principal, require_roles
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/api/v1/interop/systems", tags=["interop: systems"])
 Admin = Annotated[Principal, require_roles("admin")]
@@ -46,9 +46,9 @@ def system_read(system: System) -> SystemRead:
 
 
 @router.post("", status_code=201, response_model=SystemCreated)
-async def register_system(data: SystemCreate, request: Request, session: SessionDep, admin: Admin) -> Response:
-    idem = Idempotency(session, request, admin.id, data.model_dump())
-    if (replayed := await idem.replay()) is not None:
+async def register_system(idem: IdempotencyDep,
+                          data: SystemCreate, request: Request, session: SessionDep, admin: Admin) -> Response:
+    if (replayed := await idem.start(data.model_dump())) is not None:
         return replayed
     registration = await _service(request, session).register(data, admin)
     body = SystemCreated(**system_read(registration.system).model_dump(), client_secret=registration.client_secret)

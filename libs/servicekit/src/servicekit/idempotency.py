@@ -1,20 +1,29 @@
 """``Idempotency-Key`` on every POST that creates or acts: the same key and body replays the first
-answer; another body with the same key is a 409. Stored in the caller's transaction."""
+answer; another body with the same key is a 409. Stored in the caller's transaction.
+
+In a route, take the :data:`IdempotencyDep` dependency::
+
+    if (replay := await idem.start(body.model_dump(mode="json"))) is not None:
+        return replay
+    ...  # the action, with event_id=idem.event_id
+    idem.store(201, read.model_dump(mode="json"))
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import DateTime, Integer, String, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicekit.db import KitBase
+from servicekit.auth import CurrentUser, Principal
+from servicekit.db import KitBase, SessionDep
 from servicekit.problems import Conflict, Invalid
 
 MAX_KEY = 200
@@ -79,3 +88,35 @@ class Idempotency:
                 body=json.dumps(body, ensure_ascii=False, default=str),
             )
         )
+
+
+class IdempotentAction:
+    """One request's key, bound to its session, request and caller; ``start(body)`` hashes the body and
+    replays a stored answer (or waits for a concurrent request with the same key, then replays its answer)."""
+
+    def __init__(self, session: AsyncSession, request: Request, principal: Principal) -> None:
+        self.session, self.request, self.principal = session, request, principal
+        self._idem: Idempotency | None = None
+
+    async def start(self, body: Any) -> Response | None:
+        self._idem = Idempotency(self.session, self.request, self.principal.id, body)
+        return await self._idem.replay()
+
+    @property
+    def event_id(self) -> str | None:
+        return self._started.event_id
+
+    def store(self, status: int, body: Any) -> None:
+        self._started.store(status, body)
+
+    @property
+    def _started(self) -> Idempotency:
+        assert self._idem is not None, "call start(body) first"
+        return self._idem
+
+
+async def _idempotent_action(session: SessionDep, request: Request, principal: CurrentUser) -> IdempotentAction:
+    return IdempotentAction(session, request, principal)
+
+
+IdempotencyDep = Annotated[IdempotentAction, Depends(_idempotent_action)]

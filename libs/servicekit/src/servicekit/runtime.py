@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
+import stamina
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -29,32 +30,31 @@ log = logging.getLogger(__name__)
 Hook = Callable[[FastAPI], Awaitable[None]]
 
 
+def _retry_unless_cancelling(exc: Exception) -> bool:
+    """stamina's predicate: retry any error, except one nats-py made out of our own cancellation."""
+    bus.raise_if_cancelling()
+    return True
+
+
 async def _ensure_streams_forever(js: Any) -> None:
-    delay = 0.2
-    while True:
-        try:
+    """Until JetStream answers: exponential backoff from 0.2 s up to 5 s (stamina logs each retry)."""
+    async for attempt in stamina.retry_context(on=_retry_unless_cancelling, attempts=None, timeout=None,
+                                               wait_initial=0.2, wait_max=5.0, wait_jitter=0.2):
+        with attempt:
             await bus.ensure_streams(js)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            bus.raise_if_cancelling()
-            log.warning("JetStream not ready (%s); retrying in %.1fs", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
 
 async def load_verifier(settings: ServiceSettings) -> TokenVerifier | None:
     if settings.auth_public_key_file:
         return TokenVerifier.from_pem_file(settings.auth_public_key_file, issuer=settings.auth_issuer)
     if settings.auth_jwks_url:
-        for attempt in range(30):
-            try:
-                return await TokenVerifier.from_jwks_url(settings.auth_jwks_url, issuer=settings.auth_issuer)
-            except Exception as exc:
-                log.warning("JWKS not reachable (%s), try %d", exc, attempt + 1)
-                await asyncio.sleep(1)
-        raise RuntimeError(f"could not load JWKS from {settings.auth_jwks_url}")
+        try:  # the gateway may start after us: 30 tries, one second apart
+            async for attempt in stamina.retry_context(on=Exception, attempts=30, timeout=None, wait_initial=1.0,
+                                                       wait_max=1.0, wait_jitter=0.0, wait_exp_base=1.0):
+                with attempt:
+                    return await TokenVerifier.from_jwks_url(settings.auth_jwks_url, issuer=settings.auth_issuer)
+        except Exception as exc:
+            raise RuntimeError(f"could not load JWKS from {settings.auth_jwks_url}") from exc
     return None
 
 

@@ -11,9 +11,10 @@ from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.service import DeliveryLog
 from notify_svc.deps import CurrentUser, SessionDep
 from notify_svc.notification.models import Notification
-from notify_svc.notification.schemas import DeliveryRead, NotificationRead, Page
+from notify_svc.notification.schemas import DeliveryRead, NotificationRead
 from notify_svc.notification.service import InboxService
 from servicekit.auth import Principal, require_roles
+from servicekit.pagination import Page
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 

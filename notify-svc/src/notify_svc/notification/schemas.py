@@ -1,20 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from servicekit.timefmt import VNDateTime
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    size: int
 
 
 class NotificationRead(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from servicekit.idempotency import Idempotency
+from servicekit.idempotency import IdempotencyDep
 from workflow_svc.deps import CurrentUser, SessionDep
 from workflow_svc.dossier.schemas import ActionRequest, ActionResult, ControlSheet, DossierRead, TaskPage
 from workflow_svc.dossier.service import DossierService
@@ -38,11 +38,10 @@ async def get_dossier(code: DossierCode, request: Request, session: SessionDep, 
 
 
 @router.post("/dossiers/{code}/actions", response_model=ActionResult)
-async def act_on_dossier(
+async def act_on_dossier(idem: IdempotencyDep,
     code: DossierCode, body: ActionRequest, request: Request, session: SessionDep, user: CurrentUser,
 ) -> Response:
-    idem = Idempotency(session, request, user.id, body.model_dump(mode="json"))
-    if (replayed := await idem.replay()) is not None:
+    if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     result = await _service(request, session).act(code, user, body, idem.event_id)
     payload = result.model_dump(mode="json")

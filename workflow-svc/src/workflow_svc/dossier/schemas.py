@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator
 
+from servicekit.pagination import Page
 from servicekit.timefmt import VNDateTime, vn_times
 
 ActionName = Literal[
@@ -155,11 +156,8 @@ class TaskRead(BaseModel):
     step_overdue: bool
 
 
-class TaskPage(BaseModel):
-    items: list[TaskRead]
-    total: int
-    page: int
-    size: int
+class TaskPage(Page[TaskRead]):
+    """A task list (its own name in the OpenAPI schema)."""
 
 
 class ControlSheetRow(BaseModel):
