@@ -12,13 +12,12 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
-from servicekit.timefmt import VN
+from servicekit.pdfpage import a5_form, heading, when
 
 
 @dataclass
@@ -47,11 +46,6 @@ class ReceiptData:
     officer: str | None
 
 
-def _when(dt: datetime) -> str:
-    local = dt.astimezone(VN)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
-
-
 def render(data: ReceiptData) -> bytes:
     register_fonts()
     base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11.5)
@@ -59,38 +53,11 @@ def render(data: ReceiptData) -> bytes:
     title = ParagraphStyle("title", parent=center, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=4)
     small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A5,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=f"Giấy tiếp nhận hồ sơ {data.code}",
-        author="Cổng Dịch vụ công tỉnh Đồng Nai",
-        subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP",
-    )
+    doc = a5_form(buf, title=f"Giấy tiếp nhận hồ sơ {data.code}", author="Cổng Dịch vụ công tỉnh Đồng Nai",
+                  subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")
     e = escape
-    header = Table(
-        [
-            [
-                Paragraph(
-                    f"<b>{e((data.agency_name or f'Cơ quan {data.agency_code}').upper())}</b><br/>"
-                    "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
-                    f"Số: {e(data.code)}",
-                    center,
-                ),
-                Paragraph(
-                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
-                    f"<i>Đồng Nai, ngày {data.received_at.astimezone(VN):%d} tháng "
-                    f"{data.received_at.astimezone(VN):%m} năm {data.received_at.astimezone(VN):%Y}</i>",
-                    center,
-                ),
-            ]
-        ],
-        colWidths=[50 * mm, 74 * mm],
-    )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    header = heading(data.agency_name or f"Cơ quan {data.agency_code}", data.code, data.received_at,
+                     (50 * mm, 74 * mm), center, unit="BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")
     story = [
         header,
         Paragraph("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", title),
@@ -128,8 +95,8 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 2 * mm),
         Paragraph(f"2. Số lượng hồ sơ: {data.sets} (bộ)", base),
         Paragraph(f"3. Thời gian giải quyết hồ sơ theo quy định là: {e(data.processing_time)}", base),
-        Paragraph(f"4. Thời gian nhận hồ sơ: {_when(data.received_at)}", base),
-        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_when(data.due_at)}</b>", base),
+        Paragraph(f"4. Thời gian nhận hồ sơ: {when(data.received_at)}", base),
+        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{when(data.due_at)}</b>", base),
         Paragraph(f"6. Đăng ký nhận kết quả tại: {e(data.collect_at)}", base),
         Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: ……… Số thứ tự: ………", base),
         Spacer(1, 4 * mm),

@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 
+from servicekit.pdfpage import a5_form, heading, styles, when
 from servicekit.timefmt import VN
-from workflow_svc.forms.common import heading, styles, when
 
 
 class Dossierlike(Protocol):
@@ -58,19 +57,10 @@ def render(form: dict[str, Any]) -> bytes:
     issued = datetime.fromisoformat(form["issued_at"])
     agency = form.get("agency_name") or f"Cơ quan {form.get('agency_code', '')}"
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A5,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {form['code']}",
-        author=agency,
-        subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP",
-    )
+    doc = a5_form(buf, title=f"Phiếu xin lỗi và hẹn lại ngày trả kết quả {form['code']}", author=agency,
+                  subject="Mẫu số 04 - Thông tư 01/2018/TT-VPCP")
     story = [
-        heading(agency, form["code"], issued, (50 * mm, 74 * mm), st),
+        heading(agency, form["code"], issued, (50 * mm, 74 * mm), st.center),
         Paragraph("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", st.title),
         Spacer(1, 3 * mm),
         Paragraph(f"Kính gửi: Ông/Bà <b>{e(form.get('applicant_name') or '')}</b>", base),

@@ -15,9 +15,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from servicekit.pdfpage import heading, styles, when
 from workflow_svc.dossier.rules import RESULT_LABELS
 from workflow_svc.dossier.schemas import ControlSheet
-from workflow_svc.forms.common import heading, styles, when
 
 
 def render(sheet: ControlSheet, *, agency_name: str | None, now: datetime | None = None) -> bytes:
@@ -31,7 +31,7 @@ def render(sheet: ControlSheet, *, agency_name: str | None, now: datetime | None
         subject="Mẫu số 05 - Thông tư 01/2018/TT-VPCP",
     )
     story: list = [
-        heading(agency, sheet.code, now or datetime.now(UTC), (70 * mm, 110 * mm), st),
+        heading(agency, sheet.code, now or datetime.now(UTC), (70 * mm, 110 * mm), st.center),
         Paragraph("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", st.title),
         Spacer(1, 3 * mm),
         Paragraph(f"Mã hồ sơ: <b>{e(sheet.code)}</b>", st.base),

@@ -1,14 +1,19 @@
-"""What forms 04 and 05 share: the fonts, the styles and the national heading of an administrative paper."""
+"""What every administrative paper the services print shares (forms 01, 04, 05 and the reports): the
+paragraph styles in the Vietnamese font, the national heading, the long Vietnamese date and time, and an A5
+form page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
 from servicekit.timefmt import VN
@@ -38,19 +43,28 @@ def when(value: str | datetime) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
 
 
-def heading(agency: str, number: str, issued: datetime, widths: tuple[float, float], s: Styles) -> Table:
-    """The agency and the paper's number on the left; the national motto and place, date on the right."""
+def heading(agency: str, number: str, issued: datetime, widths: tuple[float, float], center: ParagraphStyle,
+            *, unit: str | None = None) -> Table:
+    """The agency (and its ``unit``) and the paper's number on the left; the national motto and the place and
+    date of issue on the right."""
     local = issued.astimezone(VN)
+    left = f"<b>{escape(agency.upper())}</b><br/>" + (f"{escape(unit)}<br/>" if unit else "") + f"Số: {escape(number)}"
     table = Table(
         [[
-            Paragraph(f"<b>{escape(agency.upper())}</b><br/>Số: {escape(number)}", s.center),
+            Paragraph(left, center),
             Paragraph(
                 "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
                 f"<i>Đồng Nai, ngày {local:%d} tháng {local:%m} năm {local:%Y}</i>",
-                s.center,
+                center,
             ),
         ]],
         colWidths=list(widths),
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
+
+
+def a5_form(buf: IO[bytes], *, title: str, author: str, subject: str, **kwargs: Any) -> SimpleDocTemplate:
+    """An A5 page with the margins of the counter's forms (01, 04)."""
+    return SimpleDocTemplate(buf, pagesize=A5, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,
+                             bottomMargin=10 * mm, title=title, author=author, subject=subject, **kwargs)
