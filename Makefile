@@ -2,17 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/formschema gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc
+PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/formschema gateway catalog-svc intake-svc workflow-svc notify-svc interop-svc portal
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint fmt check migrate bench asyncapi clean
+.PHONY: install run test lint fmt check migrate bench asyncapi clean browser
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -c constraints.txt pip setuptools wheel
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
-	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy xmlsec
+	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy xmlsec \
+		playwright axe-playwright-python
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,7 +21,14 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m devkit.stackrun
 
-test: install
+# The portal's browser tests drive Debian's Chromium; installed here when missing and we may (root with apt),
+# otherwise those tests are skipped with one line saying how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "Chromium not installed: the portal's browser tests will be skipped (apt-get install chromium)"; }
+
+test: install browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: install

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-# The gateway's folder and its Python package share a name; importing the real package first keeps
-# pytest's importlib mode from shadowing it with the folder when it collects gateway/tests.
+# The gateway's and the portal's folders and their Python packages share a name; importing the real packages
+# first keeps pytest's importlib mode from shadowing them with the folders when it collects their tests.
 import gateway  # noqa: F401
+import portal  # noqa: F401
 
 SERVER_FIXTURES = frozenset({"stack"})
 

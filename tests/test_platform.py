@@ -9,8 +9,6 @@ import email.policy
 import hashlib
 import io
 import json
-import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -22,7 +20,7 @@ import pytest
 
 from contracts.vocabulary import VN_TZ
 from devkit import devstack
-from devkit.stackrun import Platform
+from devkit.stackrun import Platform, running_platform
 from devkit.testing import eventually
 from interop_svc.xml import (
     CounterDossier,
@@ -50,6 +48,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
+<<<<<<< HEAD
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     saved = dict(os.environ)
     os.environ["WORKFLOW_AUTO_FORWARD_AFTER"] = "1s"
@@ -58,12 +57,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     p = Platform(root, services, demo=True, gateway_port=devstack.free_port())
     try:
         p.start(timeout=120)
+=======
+def platform() -> Iterator[Platform]:
+    with running_platform(ROOT / "deploy" / "services.json", env={"WORKFLOW_AUTO_FORWARD_AFTER": "1s"}) as p:
+>>>>>>> cdae945 (Citizen portal, first slice: a new portal service (server-rendered Vietnamese HTML over the gateway's public API) at the gateway's root)
         yield p
-    finally:
-        p.stop()
-        shutil.rmtree(root, ignore_errors=True)
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @pytest.fixture

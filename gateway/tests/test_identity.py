@@ -31,6 +31,10 @@ async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, s
         "roles": ["citizen"],
         "agency_code": None,
         "department": None,
+        # the account's contact data, for a frontend to prefill an applicant
+        "id_number": "075190001234",
+        "phone": "0912345678",
+        "email": "lan.nguyen@example.vn",
     }
 
 

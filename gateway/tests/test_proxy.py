@@ -34,6 +34,10 @@ def upstream_app() -> FastAPI:
             "auth": request.headers.get("authorization"),
         }
 
+    @app.get("/echo")
+    async def page(request: Request) -> dict[str, str]:
+        return {"query": str(request.url.query)}
+
     @app.get("/api/v1/catalog/big")
     async def big() -> StreamingResponse:
         async def gen() -> AsyncIterator[bytes]:
@@ -61,6 +65,7 @@ async def proxied(gateway_settings: Settings, upstream: str) -> AsyncIterator[ht
     settings = gateway_settings.model_copy(
         update={
             "catalog_url": upstream,
+            "portal_url": upstream,
             "intake_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
             "upstream_timeout": 1.0,
             "max_body_bytes": 3 * 1024 * 1024,
@@ -123,9 +128,18 @@ async def test_body_over_the_limit_is_413(proxied: httpx.AsyncClient) -> None:
 
 
 async def test_security_headers_and_unknown_paths(proxied: httpx.AsyncClient) -> None:
-    r = await proxied.get("/no/such/path")
+    r = await proxied.get("/api/v1/no/such/path")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-request-id"]
+
+
+async def test_web_pages_go_to_the_portal_and_the_api_stays(proxied: httpx.AsyncClient) -> None:
+    # every path outside /api/, /interop/, the docs and the probes is a web page of the portal
+    r = await proxied.get("/echo?q=1")
+    assert r.status_code == 200 and r.json()["query"] == "q=1"
+    assert (await proxied.get("/healthz")).json() == {"status": "ok"}
+    assert (await proxied.get("/.well-known/jwks.json")).json()["keys"]
+    assert (await proxied.get("/api/echo")).status_code == 404  # never a page: /api/ is the API's
 
 
 async def test_readyz_reports_each_service(proxied: httpx.AsyncClient) -> None:

@@ -29,6 +29,9 @@ ROUTES: dict[str, list[str]] = {
     "notify": ["/api/v1/notifications"],
     "interop": ["/api/v1/interop", "/interop/v1"],
 }
+# What the gateway answers itself; every other path that is not under /api/ or /interop/ is a web page
+# and goes to the portal (docs/api.md, "Web pages").
+OWN_PATHS = ("/api/", "/interop/", "/.well-known/", "/docs", "/openapi.json", "/healthz", "/readyz")
 
 
 def upstreams(settings: Settings) -> dict[str, str]:
@@ -38,6 +41,7 @@ def upstreams(settings: Settings) -> dict[str, str]:
         "workflow": settings.workflow_url,
         "notify": settings.notify_url,
         "interop": settings.interop_url,
+        "portal": settings.portal_url,
     }
 
 
@@ -86,7 +90,8 @@ def create_app(settings: Settings | None = None) -> Any:
     async def merged_openapi(request: Request) -> JSONResponse:
         cached = spec_cache.fresh()
         if cached is None:
-            specs = await fetch_specs(request.app.state.proxy.session, upstreams(settings))
+            apis = {k: v for k, v in upstreams(settings).items() if k in ROUTES}
+            specs = await fetch_specs(request.app.state.proxy.session, apis)
             cached = merge(app.openapi(), specs, ROUTES)
             if len(specs) == len(ROUTES):
                 spec_cache.put(cached)
@@ -116,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Any:
         timeout=settings.upstream_timeout,
         pool_size=settings.upstream_pool_size,
         cors_origins=settings.cors_origins,
+        fallback="portal",
+        own_paths=OWN_PATHS,
     )
     proxy.state = app.state  # type: ignore[attr-defined]
     return proxy

@@ -103,8 +103,12 @@ class Proxy:
         timeout: float,
         pool_size: int,
         cors_origins: list[str] | None = None,
+        fallback: str | None = None,
+        own_paths: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        self.fallback = fallback
+        self.own_paths = own_paths
         self.cors_origins = {o.rstrip("/").encode() for o in cors_origins or []}
         self.routes = sorted(routes, key=lambda r: -len(r.prefix))
         self.upstreams = {k: v.rstrip("/") for k, v in upstreams.items()}
@@ -136,6 +140,8 @@ class Proxy:
                 or (r.prefix.endswith("/") and path.startswith(r.prefix))
             ):
                 return self.upstreams.get(r.service)
+        if self.fallback is not None and not path.startswith(self.own_paths):
+            return self.upstreams.get(self.fallback)
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

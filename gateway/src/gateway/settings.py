@@ -29,6 +29,7 @@ class Settings(ServiceSettings):
     workflow_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
     interop_url: str = "http://127.0.0.1:8005"
+    portal_url: str = "http://127.0.0.1:8006"
     upstream_connect_timeout: float = 2.0
     upstream_timeout: float = 60.0
     upstream_pool_size: int = 200

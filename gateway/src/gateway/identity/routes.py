@@ -92,7 +92,8 @@ async def issue_token(
 
 
 @router.get("/api/v1/auth/me", response_model=Me)
-async def read_me(principal: CurrentUser) -> Me:
+async def read_me(principal: CurrentUser, session: SessionDep) -> Me:
+    user = await IdentityService(session).contact(principal.id)
     return Me(
         id=principal.id,
         username=principal.username,
@@ -100,6 +101,9 @@ async def read_me(principal: CurrentUser) -> Me:
         roles=list(principal.roles),
         agency_code=principal.agency_code,
         department=principal.department,
+        id_number=user.id_number if user else None,
+        phone=user.phone if user else None,
+        email=user.email if user else None,
     )
 
 

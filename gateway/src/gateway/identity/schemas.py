@@ -95,6 +95,10 @@ class Me(BaseModel):
     roles: list[str]
     agency_code: str | None
     department: str | None
+    # the account's own contact data, so a frontend can prefill an applicant (never in the token)
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
 
 
 class TokenResponse(BaseModel):

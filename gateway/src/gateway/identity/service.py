@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -116,6 +117,13 @@ class IdentityService:
             source="/gateway",
             subject=str(user.id),
         )
+
+    async def contact(self, user_id: str) -> User | None:
+        """The account's own contact data (a client-credentials principal has none)."""
+        try:
+            return await self.users.by_id(uuid.UUID(user_id))
+        except ValueError:
+            return None
 
     async def password_grant(self, issuer: TokenIssuer, username: str, password: str, ttl: int) -> str:
         user = await self.users.by_username(username.strip().lower())

@@ -9,14 +9,18 @@ URLs and demo accounts, and stops everything cleanly on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +181,29 @@ class Platform:
                 proc.kill()
         for stop in reversed(self.stoppers):
             stop()
+
+
+@contextlib.contextmanager
+def running_platform(services_file: Path, *, env: dict[str, str] | None = None,
+                     timeout: float = 120) -> Iterator[Platform]:
+    """The whole platform in demo mode in a temporary folder (tests and benchmarks): started, ready, then
+    stopped and removed; ``env`` is set for the services and restored afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    root = Path(tempfile.mkdtemp(prefix="dvc-"))
+    platform = Platform(root, json.loads(services_file.read_text()), demo=True, gateway_port=devstack.free_port())
+    try:
+        platform.start_infrastructure()
+        service_env = platform.service_env()
+        platform.migrate(service_env)
+        platform.start_services(service_env)
+        platform.wait_ready(timeout=timeout)
+        yield platform
+    finally:
+        platform.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def main() -> None:

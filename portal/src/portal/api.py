@@ -1,0 +1,98 @@
+"""The portal's only way into the platform: the gateway's public REST API, as any other frontend uses it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class ApiError(Exception):
+    """A problem+json answer (or a transport failure, status 503) from the gateway."""
+
+    status: int
+    detail: str = ""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    title: str = ""
+
+    @classmethod
+    def from_response(cls, r: httpx.Response) -> ApiError:
+        try:
+            body = r.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        listed = body.get("errors")
+        errors: list[Any] = listed if isinstance(listed, list) else []
+        return cls(status=r.status_code, detail=str(body.get("detail") or body.get("title") or ""),
+                   errors=[e for e in errors if isinstance(e, dict)], title=str(body.get("title") or ""))
+
+    def field_errors(self) -> dict[str, str]:
+        """``errors[].loc`` → the last meaningful name in it (``body.applicant.phone`` → ``applicant.phone``)."""
+        out: dict[str, str] = {}
+        for e in self.errors:
+            loc = [str(p) for p in e.get("loc", []) if p not in ("body", "query", "path")]
+            if loc:
+                out.setdefault(".".join(loc), str(e.get("msg", "")))
+        return out
+
+
+class Api:
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            follow_redirects=False,
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def request(self, method: str, path: str, *, token: str | None = None, idempotent: bool = False,
+                      **kwargs: Any) -> httpx.Response:
+        headers: dict[str, str] = dict(kwargs.pop("headers", None) or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if idempotent:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        try:
+            r = await self.client.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(503, "Hệ thống tạm thời không trả lời, vui lòng thử lại sau ít phút.") from exc
+        if r.status_code >= 400:
+            raise ApiError.from_response(r)
+        return r
+
+    async def get(self, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
+        return (await self.request("GET", path, token=token, **kwargs)).json()
+
+    async def post(self, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
+        r = await self.request("POST", path, token=token, idempotent=True, **kwargs)
+        return r.json() if r.content else None
+
+
+class TTLCache:
+    """Public catalog data that changes rarely (sectors, agencies, a procedure) reused for a short while:
+    the home and search pages stay fast under load without going stale for long."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    async def get(self, key: str, load: Any) -> Any:
+        hit = self._items.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        value = await load()
+        if self.seconds > 0:
+            if len(self._items) > 2000:
+                self._items.clear()
+            self._items[key] = (now, value)
+        return value

@@ -1,0 +1,77 @@
+"""What goes wrong in a page and how the person sees it: HTML pages in Vietnamese, never JSON, never a 500 trace."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from portal.api import ApiError
+
+log = logging.getLogger(__name__)
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+class PageNotFound(Exception):
+    pass
+
+
+def install_page_errors(app: FastAPI) -> None:
+    from portal.web.render import redirect, render
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return redirect(request, "/dang-nhap?tiep=" + quote(exc.next_path, safe="/"),
+                        flash="Vui lòng đăng nhập để tiếp tục.")
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        return render(request, "errors/csrf.html", status=403, title="Yêu cầu không hợp lệ")
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return render(request, "errors/not_found.html", status=404, title="Không tìm thấy trang")
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return await not_found(request, exc)
+        if exc.status_code == 405:
+            return render(request, "errors/generic.html", {"message": "Địa chỉ này không nhận yêu cầu như vậy."},
+                          status=405, title="Yêu cầu không hợp lệ")
+        return render(request, "errors/generic.html", {"message": str(exc.detail)}, status=exc.status_code,
+                      title="Có lỗi xảy ra")
+
+    async def bad_request(request: Request, exc: Exception) -> Response:
+        return render(request, "errors/generic.html",
+                      {"message": "Địa chỉ hoặc dữ liệu gửi lên không hợp lệ."}, status=400,
+                      title="Yêu cầu không hợp lệ")
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        if exc.status == 401:
+            return redirect(request, "/dang-nhap?tiep=" + quote(request.url.path, safe="/"),
+                            flash="Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.")
+        if exc.status == 404:
+            return await not_found(request, exc)
+        status = exc.status if exc.status in (403, 409, 413, 415, 422, 429, 503, 504) else 502
+        return render(request, "errors/generic.html",
+                      {"message": exc.detail or "Hệ thống chưa xử lý được yêu cầu, vui lòng thử lại sau."},
+                      status=status, title="Chưa thực hiện được")
+
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(PageNotFound, not_found)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, bad_request)
+    app.add_exception_handler(ApiError, api_error)

@@ -1,0 +1,35 @@
+"""What the portal's tests share: test data and the officers' side of a path, done through the API."""
+
+from __future__ import annotations
+
+import httpx
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MARRIAGE = "1.000894.000.01.30.H19"  # Đăng ký kết hôn, UBND phường Tân Phong, level 3
+
+
+def api_token(base_url: str, username: str, password: str) -> dict[str, str]:
+    r = httpx.post(f"{base_url}/api/v1/auth/token",
+                   data={"grant_type": "password", "username": username, "password": password}, timeout=30)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def officer(base_url: str, agency_code: str, role: str = "reception") -> dict[str, str]:
+    """An officer of ``agency_code`` created through the admin API, logged in."""
+    admin = api_token(base_url, "admin", "Admin@2026")
+    username = f"{role}.{agency_code.replace('.', '').lower()}"
+    r = httpx.post(f"{base_url}/api/v1/admin/users", headers=admin, timeout=30, json={
+        "username": username, "password": "CanBo@2026x", "full_name": "Cán bộ Một cửa", "roles": [role],
+        "agency_code": agency_code})
+    assert r.status_code in (201, 409), r.text
+    return api_token(base_url, username, "CanBo@2026x")
+
+
+def accept(base_url: str, code: str, agency_code: str) -> dict[str, object]:
+    headers = {**officer(base_url, agency_code), "Idempotency-Key": f"accept-{code}"}
+    r = httpx.post(f"{base_url}/api/v1/dossiers/{code}/reception", headers=headers,
+                   json={"decision": "accept", "note": "Hồ sơ đầy đủ"}, timeout=30)
+    assert r.status_code == 200, r.text
+    body: dict[str, object] = r.json()
+    return body
