@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from contracts.vocabulary import VN_TZ
-from devkit import devstack
 from devkit.stackrun import Platform, running_platform
 from devkit.testing import eventually
 from interop_svc.xml import (

@@ -33,3 +33,31 @@ def accept(base_url: str, code: str, agency_code: str) -> dict[str, object]:
     assert r.status_code == 200, r.text
     body: dict[str, object] = r.json()
     return body
+
+
+LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (Sở Tư pháp), level 4 with a fee
+
+
+def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str) -> str:
+    """A citizen (registered through the API) files a dossier through the API; returns its code."""
+    r = httpx.post(f"{base_url}/api/v1/auth/register", json=person, timeout=30)
+    assert r.status_code == 201, r.text
+    token = api_token(base_url, person["username"], person["password"])
+    p = httpx.get(f"{base_url}/api/v1/catalog/procedures/{procedure_code}", timeout=30).json()
+    documents = []
+    for d in p["documents"]:
+        if d.get("required", True):
+            key = {"Idempotency-Key": f"f-{d['code']}-{person['username']}"}
+            f = httpx.post(f"{base_url}/api/v1/files", headers={**token, **key},
+                           files={"file": (f"{d['code']}.pdf", PDF, "application/pdf")}, timeout=30)
+            assert f.status_code == 201, f.text
+            documents.append({"requirement_code": d["code"], "file_id": f.json()["id"]})
+    r = httpx.post(f"{base_url}/api/v1/dossiers", headers={**token, "Idempotency-Key": f"d-{person['username']}"},
+                   timeout=30, json={
+                       "procedure_code": procedure_code, "documents": documents, "return_method": "online",
+                       "applicant": {"full_name": person["full_name"], "id_number": person["id_number"],
+                                     "phone": person["phone"], "email": person["email"],
+                                     "address": "5 Phan Trung, Biên Hòa"}})
+    assert r.status_code == 201, r.text
+    code: str = r.json()["code"]
+    return code

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from portal_testing import MARRIAGE, PDF, accept
+from portal_testing import LLTP, MARRIAGE, PDF, accept, citizen_dossier
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ if CHROMIUM is None:
                 allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 AXE = Axe()
 
@@ -189,5 +189,155 @@ def test_new_citizen_files_online_and_downloads_the_receipt(browser: Browser, ba
         code = walk_citizen_path(v, base_url, tmp_path)
         download_receipt(v, base_url, code)
         assert v.other_origins() == []
+    finally:
+        v.close()
+
+
+def log_in(v: Visit, person: dict[str, str]) -> None:
+    v.page.goto("/dang-nhap")
+    v.page.get_by_label("Tên đăng nhập").fill(person["username"])
+    v.page.get_by_label("Mật khẩu").fill(person["password"])
+    v.page.get_by_role("button", name="Đăng nhập").click()
+    expect(v.page.get_by_role("link", name="Hồ sơ của tôi")).to_be_visible()
+
+
+def register_through_api(base_url: str) -> dict[str, str]:
+    person = new_citizen()
+    r = httpx.post(f"{base_url}/api/v1/auth/register", json=person, timeout=30)
+    assert r.status_code == 201, r.text
+    return person
+
+
+def tab_to(page: Page, target: Locator, limit: int = 120) -> None:
+    """Presses Tab until ``target`` has the focus, as a keyboard user does; the focus must always be visible."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        visible = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; }""")
+        assert visible, f"no visible focus on {page.evaluate('document.activeElement.outerHTML')[:200]}"
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def follow(page: Page, key: str) -> None:
+    """Presses a key that opens another page (a link, a submit button) and waits for that page."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def test_the_path_with_the_keyboard_only(browser: Browser, base_url: str, tmp_path: Path) -> None:
+    v = Visit(browser, base_url)
+    page, kb = v.page, v.page.keyboard
+    person = register_through_api(base_url)
+    try:
+        page.goto("/")
+        kb.press("Tab")
+        expect(page.get_by_role("link", name="Bỏ qua, đến nội dung chính")).to_be_focused()
+        tab_to(page, page.get_by_label("Tìm thủ tục hành chính"))
+        kb.type("dang ky ket hon")
+        follow(page, "Enter")
+        tab_to(page, page.get_by_role("link", name="Đăng ký kết hôn", exact=True))
+        follow(page, "Enter")
+        tab_to(page, page.get_by_role("link", name="Nộp hồ sơ trực tuyến"))
+        follow(page, "Enter")
+        tab_to(page, page.get_by_label("Tên đăng nhập"))
+        kb.type(person["username"])
+        kb.press("Tab")
+        kb.type(person["password"])
+        follow(page, "Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thông tin người nộp hồ sơ")
+        tab_to(page, page.get_by_label("Địa chỉ liên hệ"))
+        kb.type("8 Võ Thị Sáu, Biên Hòa")
+        tab_to(page, page.get_by_label("Nhận trực tuyến"))
+        kb.press("ArrowDown")  # radios: the arrow keys move the choice
+        expect(page.get_by_label("Nhận tại Bộ phận Một cửa")).to_be_checked()
+        tab_to(page, page.get_by_role("button", name="Tiếp tục"))
+        follow(page, "Enter")
+        if page.get_by_role("heading", level=1, name="Tờ khai trực tuyến").count():
+            fill_online_form(page)  # the schema decides the fields; the buttons below are still reached by Tab
+            tab_to(page, page.get_by_role("button", name="Tiếp tục"))
+            follow(page, "Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Giấy tờ kèm theo")
+        for i, doc in enumerate(documents_of(base_url, MARRIAGE)):
+            tab_to(page, page.get_by_label(doc["name"]))
+            with page.expect_file_chooser() as chooser:
+                kb.press("Space")
+            chooser.value.set_files(file_path(tmp_path, f"ban-phim-{i}.pdf"))
+        tab_to(page, page.get_by_role("button", name="Tiếp tục"))
+        follow(page, "Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra lại trước khi nộp")
+        tab_to(page, page.get_by_role("button", name="Nộp hồ sơ"))
+        follow(page, "Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Đã nộp hồ sơ")
+        code = page.locator(".code").inner_text().strip()
+        tab_to(page, page.get_by_role("link", name="Xem hồ sơ"))
+        follow(page, "Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {code}")
+    finally:
+        v.close()
+
+
+def test_leaving_the_wizard_and_coming_back_restores_everything(browser: Browser, base_url: str,
+                                                                tmp_path: Path) -> None:
+    person = register_through_api(base_url)
+    wizard = f"/nop-ho-so/{MARRIAGE}"
+    first = Visit(browser, base_url)
+    try:
+        log_in(first, person)
+        page = first.page
+        page.goto(f"{wizard}/thong-tin")
+        page.get_by_label("Số điện thoại di động").fill("0934567890")
+        page.get_by_label("Địa chỉ liên hệ").fill("27 Đồng Khởi, phường Tân Phong")
+        page.get_by_label("Nhận qua bưu chính").check()
+        page.get_by_role("button", name="Tiếp tục").click()
+        expect(page.get_by_role("heading", level=1)).not_to_have_text("Thông tin người nộp hồ sơ")
+        page.goto(f"{wizard}/giay-to")
+        doc = documents_of(base_url, MARRIAGE)[0]
+        page.get_by_label(doc["name"]).set_input_files(file_path(tmp_path, "to-khai-ket-hon.pdf"))
+        page.get_by_role("button", name="Lưu nháp").click()
+        expect(page.get_by_role("status").first).to_contain_text("Đã lưu nháp")
+        # typed but never submitted: the page's script saves it as the person types
+        page.goto(f"{wizard}/thong-tin")
+        page.get_by_label("Email").fill("dang.do@example.vn")
+        expect(page.locator("#trang-thai-nhap")).to_have_text("Đã tự động lưu nháp.")
+    finally:
+        first.close()
+    # another browser, another day: log in again and everything typed is there
+    later = Visit(browser, base_url, javascript=False)
+    try:
+        log_in(later, person)
+        page = later.page
+        page.goto(f"{wizard}/thong-tin")
+        expect(page.get_by_label("Số điện thoại di động")).to_have_value("0934567890")
+        expect(page.get_by_label("Địa chỉ liên hệ")).to_have_value("27 Đồng Khởi, phường Tân Phong")
+        expect(page.get_by_label("Email")).to_have_value("dang.do@example.vn")
+        expect(page.get_by_label("Nhận qua bưu chính")).to_be_checked()
+        page.goto(f"{wizard}/giay-to")
+        expect(page.get_by_text("Đã tải lên: to-khai-ket-hon.pdf")).to_be_visible()
+    finally:
+        later.close()
+
+
+def test_paying_a_fee_returns_to_a_portal_page_that_says_it_is_paid(browser: Browser, base_url: str) -> None:
+    person = new_citizen()
+    code = citizen_dossier(base_url, person, LLTP)
+    accept(base_url, code, "000.00.15.H19")
+    v = Visit(browser, base_url)
+    try:
+        log_in(v, person)
+        page = v.page
+        page.goto(f"/ho-so/{code}")
+        expect(page.get_by_text("Phải nộp: 200.000 đồng")).to_be_visible()
+        page.get_by_role("button", name="Thanh toán trực tuyến").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thanh toán trực tuyến")
+        v.axe("thanh toán")
+        page.get_by_role("link", name="Tiếp tục đến cổng thanh toán").click()
+        # the provider (another origin, the only one) approves and sends the person back to the portal
+        page.wait_for_url(re.compile(re.escape(base_url) + r"/thanh-toan/ket-qua\?"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Đã thanh toán")
+        v.axe("đã thanh toán")
+        page.get_by_role("link", name=f"Về trang hồ sơ {code}").click()
+        expect(page.get_by_text("Đã thanh toán đủ phí, lệ phí.")).to_be_visible()
     finally:
         v.close()
