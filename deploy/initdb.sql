@@ -5,3 +5,4 @@ CREATE DATABASE dvc_intake;
 CREATE DATABASE dvc_workflow;
 CREATE DATABASE dvc_notify;
 CREATE DATABASE dvc_interop;
+CREATE DATABASE dvc_portal;

@@ -7,7 +7,9 @@
 4. Statistics: a month's report over a generated year of dossiers (2 million by default).
 5. Officer search (GET /api/v1/dossiers through intake-svc's code) over 2 million dossiers: p50/p95 per kind
    of search, with the indexes each one uses (intake-svc/bench/search_bench.py).
-Also catalog search through the gateway with 10,000 procedures loaded (catalog-svc/bench/search_bench.py).
+Also catalog search through the gateway with 10,000 procedures loaded (catalog-svc/bench/search_bench.py),
+and the portal's home, search and procedure pages: p95 TTFB at 32 visitors and page weight
+(portal/bench/pages_bench.py).
 
 The platform is started exactly as ``make run`` does (real PostgreSQL, NATS and service processes);
 the load generator is an aiohttp client in this process. Results go to stdout and .data/bench/.
@@ -237,6 +239,18 @@ async def main() -> None:
                 f"    {search['rps']:.0f} req/s  p50 {search['p50_ms']:.1f} ms  p95 {search['p95_ms']:.1f} ms  "
                 f"errors {search['errors']} ({search['requests']} requests)"
             )
+        pages_bench = ROOT / "portal" / "bench" / "pages_bench.py"
+        if pages_bench.exists():
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("pages_bench", pages_bench)
+            assert spec and spec.loader
+            pages = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(pages)
+            print(f"1c/4 portal pages through the gateway: TTFB at {args.concurrency} concurrent visitors, "
+                  f"{args.seconds}s each; first-visit weight")
+            results["portal_pages"] = await pages.run(base, seconds=args.seconds, concurrency=args.concurrency)
+            print(pages.report(results["portal_pages"]))
         print(f"2/4 dossier submission through the gateway: {args.dossiers} dossiers, 16 at a time")
         sub = await submissions(base, count=args.dossiers, concurrency=16)
         results["submission"] = sub

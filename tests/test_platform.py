@@ -47,7 +47,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-<<<<<<< HEAD
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     saved = dict(os.environ)
     os.environ["WORKFLOW_AUTO_FORWARD_AFTER"] = "1s"
@@ -57,9 +56,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     try:
         p.start(timeout=120)
 =======
-def platform() -> Iterator[Platform]:
-    with running_platform(ROOT / "deploy" / "services.json", env={"WORKFLOW_AUTO_FORWARD_AFTER": "1s"}) as p:
->>>>>>> cdae945 (Citizen portal, first slice: a new portal service (server-rendered Vietnamese HTML over the gateway's public API) at the gateway's root)
+    with running_platform(ROOT / "deploy" / "services.json", env={"WORKFLOW_AUTO_FORWARD_AFTER": "1s"},
+                          timeout=180) as p:
+>>>>>>> 5b79848 (portal: the owner's payment page the provider may return to (/ho-so/{code}/thanh-toan), supplement and withdraw tested from the dossier page, pages bench in make bench, the portal in the image and compose; test_platform reads the payment's state after the provider's redirect to the portal)
         yield p
 
 

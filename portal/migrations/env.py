@@ -1,6 +1,6 @@
-from portal.models import Base, import_all
+from portal.models import Base, load_all
 from servicekit.db import KitBase
 from servicekit.migrations import run_env
 
-import_all()
+load_all()  # registers every table
 run_env([Base.metadata, KitBase.metadata])

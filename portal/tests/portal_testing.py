@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -38,6 +40,24 @@ def accept(base_url: str, code: str, agency_code: str) -> dict[str, object]:
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (Sở Tư pháp), level 4 with a fee
 
 
+def answers(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Plausible answers to the required fields of a procedure's online form (none when it has no form)."""
+    out: dict[str, Any] = {}
+    for name in (schema or {}).get("required", []):
+        spec = schema["properties"][name]  # type: ignore[index]
+        if spec.get("enum"):
+            out[name] = spec["enum"][0]
+        elif spec["type"] in ("integer", "number"):
+            out[name] = spec.get("minimum", 1)
+        elif spec["type"] == "boolean":
+            out[name] = False
+        elif spec.get("format") == "date":
+            out[name] = "1990-05-20"
+        else:
+            out[name] = "Bổ sung hồ sơ xin việc"
+    return out
+
+
 def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str) -> str:
     """A citizen (registered through the API) files a dossier through the API; returns its code."""
     r = httpx.post(f"{base_url}/api/v1/auth/register", json=person, timeout=30)
@@ -55,6 +75,7 @@ def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str) 
     r = httpx.post(f"{base_url}/api/v1/dossiers", headers={**token, "Idempotency-Key": f"d-{person['username']}"},
                    timeout=30, json={
                        "procedure_code": procedure_code, "documents": documents, "return_method": "online",
+                       "form_data": answers(p.get("form_schema")),
                        "applicant": {"full_name": person["full_name"], "id_number": person["id_number"],
                                      "phone": person["phone"], "email": person["email"],
                                      "address": "5 Phan Trung, Biên Hòa"}})

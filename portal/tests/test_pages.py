@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from portal_testing import MARRIAGE
+from portal_testing import LLTP, MARRIAGE, PDF, citizen_dossier, officer
 
 from portal.app import PAGES
 
@@ -139,3 +139,38 @@ def test_tracking_page_has_no_personal_data(web: httpx.Client, base_url: str) ->
     assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in missing.text
     bad = web.get("/tra-cuu", params={"ma": "<script>"})
     assert bad.status_code == 422 and "&lt;script&gt;" in bad.text
+
+
+def test_supplement_and_withdraw_from_the_dossier_page(web: httpx.Client, base_url: str) -> None:
+    n = uuid.uuid4().int
+    person = {"username": f"bs{n % 10**8}", "password": "MatKhau@2026", "full_name": "Lê Văn Tâm",
+              "id_number": f"0753{n % 10**8:08d}", "phone": f"09{n % 10**8:08d}", "email": f"tam{n % 10**6}@example.vn"}
+    code = citizen_dossier(base_url, person, LLTP)
+    reception = {**officer(base_url, "000.00.15.H19"), "Idempotency-Key": f"bs-{code}"}
+    r = httpx.post(f"{base_url}/api/v1/dossiers/{code}/reception", headers=reception, timeout=30,
+                   json={"decision": "request_supplement", "note": "Ảnh chụp mờ",
+                         "missing_items": ["Bản sao CCCD rõ nét"]})
+    assert r.status_code == 200, r.text
+    page = web.get("/dang-nhap")
+    r = web.post("/dang-nhap", data={"username": person["username"], "password": person["password"],
+                                     "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303
+    page = web.get(f"/ho-so/{code}")
+    assert page.status_code == 200 and "Bổ sung hồ sơ" in page.text and "Bản sao CCCD rõ nét" in page.text
+    token = csrf_of(page.text)
+    # a file whose content is not an accepted type: the error at its field, the dossier unchanged
+    bad = web.post(f"/ho-so/{code}/bo-sung", data={"csrf_token": token, "note": "Gửi lại"},
+                   files={"documents.TP2": ("cccd.pdf", b"MZ\x90\x00not a pdf at all", "application/pdf")})
+    assert bad.status_code == 422 and 'id="f-documents-TP2-error"' in bad.text and ">Gửi lại</textarea>" in bad.text
+    good = web.post(f"/ho-so/{code}/bo-sung", data={"csrf_token": token, "note": "Gửi lại"},
+                    files={"documents.TP2": ("cccd.pdf", PDF, "application/pdf")})
+    assert good.status_code == 303, good.text
+    page = web.get(f"/ho-so/{code}")
+    assert "Bổ sung hồ sơ" not in page.text and "Mới đăng ký" in page.text
+    empty = web.post(f"/ho-so/{code}/rut", data={"csrf_token": token, "reason": ""})
+    assert empty.status_code == 422 and "Nhập lý do rút hồ sơ." in empty.text
+    assert web.post(f"/ho-so/{code}/rut", data={"csrf_token": token, "reason": "Nộp nhầm"}).status_code == 303
+    page = web.get(f"/ho-so/{code}")
+    assert "Đã rút hồ sơ" in page.text and "Rút hồ sơ</button>" not in page.text
+    inbox = web.get("/thong-bao")
+    assert inbox.status_code == 200 and "<h1>Thông báo</h1>" in inbox.text

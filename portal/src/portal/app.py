@@ -12,7 +12,7 @@ from portal.catalog.routes import router as catalog_router
 from portal.dossier.routes import router as dossier_router
 from portal.errors import PageNotFound, install_page_errors
 from portal.info.routes import router as info_router
-from portal.models import import_all
+from portal.models import load_all
 from portal.notification.routes import router as notification_router
 from portal.settings import Settings
 from portal.web.security import PageHeaders
@@ -41,7 +41,7 @@ def font_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
-    import_all()
+    load_all()
 
     async def start(app: FastAPI) -> None:
         app.state.api = Api(settings.api_url, settings.api_timeout)

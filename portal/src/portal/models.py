@@ -10,7 +10,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def import_all() -> None:
-    """Registers every table on ``Base.metadata`` (migrations/env.py calls it)."""
+def load_all() -> None:
+    """Imports every ORM module so the metadata is complete (migrations, tests)."""
     from portal.account import models as _account  # noqa: F401
     from portal.draft import models as _draft  # noqa: F401

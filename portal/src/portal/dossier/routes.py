@@ -303,6 +303,29 @@ async def pay(request: Request, code: str, visitor: CitizenDep, api: ApiDep) -> 
     return render(request, "pages/pay.html", {"payment": payment, "code": code}, title="Thanh toán trực tuyến")
 
 
+@router.get("/ho-so/{code}/thanh-toan")
+async def dossier_payment(request: Request, code: str, visitor: CitizenDep, api: ApiDep) -> Response:
+    """Where the payment provider sends the owner back (intake's default return URL): the payment's state as the
+    API knows it (changed only by the provider's signed server-to-server notification, never by this visit)."""
+    listed = await api.get(f"/api/v1/dossiers/{q(code)}/payments", token=visitor.token)
+    txn = (request.query_params.get("vnp_TxnRef") or "").replace("-", "").lower()
+    items = listed.get("items", [])
+    if txn:
+        payment = next((p for p in items if str(p["payment_id"]).replace("-", "") == txn), None)
+    else:
+        payment = items[-1] if items else None
+    if payment is None:
+        raise PageNotFound()
+    paid = payment["status"] == "paid"
+    message = ("Thanh toán thành công. Cảm ơn bạn." if paid else
+               "Giao dịch chưa hoàn tất hoặc đã bị hủy. Bạn có thể thanh toán lại từ trang hồ sơ."
+               if request.query_params.get("vnp_ResponseCode") not in (None, "00") else
+               "Hệ thống đang chờ xác nhận từ cổng thanh toán; trang hồ sơ sẽ cập nhật trong ít phút.")
+    answer = {"status": payment["status"], "message": message, "dossier_code": code, "amount": payment["amount"]}
+    return render(request, "pages/payment_result.html", {"a": answer},
+                  title="Đã thanh toán" if paid else "Kết quả thanh toán")
+
+
 @router.get("/thanh-toan/ket-qua")
 async def payment_return(request: Request, visitor: VisitorDep, api: ApiDep) -> Response:
     """Where the payment provider sends the person back: the API checks the signature and says what happened."""
