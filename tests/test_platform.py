@@ -92,6 +92,7 @@ async def test_ready_register_token_me_and_welcome_email(gw: httpx.AsyncClient, 
         "workflow": "ok",
         "notify": "ok",
         "interop": "ok",
+        "portal": "ok",
     }
     address = f"e2e-{uuid.uuid4().hex[:8]}@example.vn"
     r = await gw.post(

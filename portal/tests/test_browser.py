@@ -75,21 +75,37 @@ def documents_of(base_url: str, code: str) -> list[dict[str, Any]]:
     return [d for d in p["documents"] if d.get("required", True)]
 
 
-def fill_online_form(page: Page) -> None:
-    """Fills whatever the procedure's form schema asks (text, number, date, choices) with plausible answers."""
+def fill_online_form(page: Page, *, keyboard: bool = False) -> None:
+    """Fills whatever the procedure's form schema asks (text, number, date, choices) with plausible answers,
+    with the mouse or with the keyboard alone."""
     form = page.locator("form[action$='/to-khai']")
-    for field in form.locator("input:not([type=hidden]):not([type=radio]), textarea, select").all():
+    for field in form.locator("input:not([type=hidden]), textarea, select").all():
         kind = field.get_attribute("type") or field.evaluate("e => e.tagName.toLowerCase()")
-        if kind == "date":
-            field.fill("1990-05-20")
-        elif kind == "select":
-            field.select_option(index=1)
-        elif field.get_attribute("inputmode") in ("numeric", "decimal"):
-            field.fill("1")
+        if kind == "radio":
+            if field.evaluate("e => e.closest('fieldset').querySelector('input') !== e"):
+                continue  # a group is answered once, by its first choice
+            if keyboard:
+                tab_to(page, field)
+                page.keyboard.press("Space")
+            else:
+                field.check()
+            continue
+        if kind == "select":
+            if keyboard:
+                tab_to(page, field)
+                page.keyboard.press("ArrowDown")
+            else:
+                field.select_option(index=1)
+            continue
+        hint = field.get_attribute("aria-describedby") or ""
+        hint_text = " ".join(page.locator(f"#{h}").inner_text() for h in hint.split() if h)
+        value = ("20/05/1990" if "Ngày/tháng/năm" in hint_text
+                 else "1" if field.get_attribute("inputmode") in ("numeric", "decimal") else "Nội dung khai")
+        if keyboard:
+            tab_to(page, field)
+            page.keyboard.type(value)
         else:
-            field.fill("Nội dung khai")
-    for group in form.locator("fieldset").all():
-        group.get_by_role("radio").first.check()
+            field.fill(value)
 
 
 def file_path(tmp: Path, name: str) -> Path:
@@ -255,7 +271,7 @@ def test_the_path_with_the_keyboard_only(browser: Browser, base_url: str, tmp_pa
         tab_to(page, page.get_by_role("button", name="Tiếp tục"))
         follow(page, "Enter")
         if page.get_by_role("heading", level=1, name="Tờ khai trực tuyến").count():
-            fill_online_form(page)  # the schema decides the fields; the buttons below are still reached by Tab
+            fill_online_form(page, keyboard=True)
             tab_to(page, page.get_by_role("button", name="Tiếp tục"))
             follow(page, "Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text("Giấy tờ kèm theo")

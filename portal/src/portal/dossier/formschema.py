@@ -4,10 +4,14 @@ choice, yes/no, required, Vietnamese title and description) turned into page fie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 PREFIX = "form_data."
+# dates are typed as people write them (dd/mm/yyyy, the Vietnamese convention): no date picker to fight with
+VN_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 
 
 @dataclass
@@ -82,6 +86,19 @@ def to_form_data(fields: list[FormField], values: dict[str, str]) -> dict[str, A
                 data[f.key] = int(number) if f.kind == "integer" or number.is_integer() else number
             except ValueError:
                 data[f.key] = raw
+        elif f.kind == "date":
+            data[f.key] = iso_date(raw)
         else:
             data[f.key] = raw
     return data
+
+
+def iso_date(raw: str) -> str:
+    """``20/5/1990`` → ``1990-05-20``; anything else is passed on as typed, for the API to name the field."""
+    m = VN_DATE.match(raw)
+    if m is None:
+        return raw
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+    except ValueError:
+        return raw
