@@ -55,10 +55,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     p = Platform(root, services, demo=True, gateway_port=devstack.free_port())
     try:
         p.start(timeout=120)
-=======
-    with running_platform(ROOT / "deploy" / "services.json", env={"WORKFLOW_AUTO_FORWARD_AFTER": "1s"},
-                          timeout=180) as p:
->>>>>>> 5b79848 (portal: the owner's payment page the provider may return to (/ho-so/{code}/thanh-toan), supplement and withdraw tested from the dossier page, pages bench in make bench, the portal in the image and compose; test_platform reads the payment's state after the provider's redirect to the portal)
         yield p
 
 
