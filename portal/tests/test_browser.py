@@ -247,7 +247,7 @@ def test_the_path_with_the_keyboard_only(browser: Browser, base_url: str, tmp_pa
     page, kb = v.page, v.page.keyboard
     # listening from the start turns the file dialog into an event before any key is pressed
     choosers: list[FileChooser] = []
-    page.on("filechooser", choosers.append)
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
     person = register_through_api(base_url)
     try:
         page.goto("/")
