@@ -9,6 +9,8 @@ import email.policy
 import hashlib
 import io
 import json
+import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -19,7 +21,8 @@ import httpx
 import pytest
 
 from contracts.vocabulary import VN_TZ
-from devkit.stackrun import Platform, running_platform
+from devkit import devstack
+from devkit.stackrun import Platform
 from devkit.testing import eventually
 from interop_svc.xml import (
     CounterDossier,
@@ -56,6 +59,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     try:
         p.start(timeout=120)
         yield p
+    finally:
+        p.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture
