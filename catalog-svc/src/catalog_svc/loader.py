@@ -202,8 +202,8 @@ async def load_demo_on_startup(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------------------------------------- files
 _JSON_CELLS = ("documents", "fees", "processing_time", "interagency", "steps", "requirements", "legal_basis",
-               "form_names", "form_schema")
-_LIST_CELLS = ("steps", "requirements", "legal_basis", "form_names", "interagency")
+               "form_names", "form_schema", "agencies")
+_LIST_CELLS = ("steps", "requirements", "legal_basis", "form_names", "interagency", "agencies")
 
 
 def _csv_record(row: dict[str, str | None]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from intake_svc.result.routes import router as result_router
 from intake_svc.result.signing import AgencySigner
 from intake_svc.search.routes import router as search_router
 from intake_svc.settings import Settings
+from intake_svc.workflow.client import WorkflowClient
 from servicekit.runtime import create_service_app
 from vncalendar import default_calendar
 
@@ -41,9 +42,11 @@ def create_app(
     settings: Settings | None = None,
     *,
     catalog_transport: httpx.AsyncBaseTransport | None = None,
+    workflow_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
-    """``catalog_transport`` lets tests run the real catalog app in-process; ``clock`` lets them pin time."""
+    """``catalog_transport`` / ``workflow_transport`` let tests run the real catalog and workflow apps in-process;
+    ``clock`` lets them pin time."""
     settings = settings or Settings()  # type: ignore[call-arg]
     results = ResultFiles()
     catalog_ref = CatalogRef()
@@ -53,12 +56,14 @@ def create_app(
         app.state.calendar = default_calendar()
         app.state.catalog = CatalogClient(settings.catalog_url, ttl=settings.catalog_cache_ttl,
                                           timeout=settings.catalog_timeout, transport=catalog_transport)
+        app.state.workflow = WorkflowClient(settings.workflow_url, transport=workflow_transport)
         app.state.signer = AgencySigner(settings.signing_dir, generate=settings.signing_generate)
         results.storage, results.signer = app.state.storage, app.state.signer
         catalog_ref.client = app.state.catalog
 
     async def stop(app: FastAPI) -> None:
         await app.state.catalog.aclose()
+        await app.state.workflow.aclose()
 
     app = create_service_app(
         settings=settings, title="intake-svc — Tiếp nhận hồ sơ",

@@ -12,6 +12,7 @@ from intake_svc.catalog.client import CatalogClient
 from intake_svc.file.storage import LocalStorage
 from intake_svc.payment.vnpay import Gateway
 from intake_svc.settings import Settings
+from intake_svc.workflow.client import WorkflowClient
 from servicekit.auth import CurrentUser, OptionalUser
 from servicekit.db import SessionDep
 from vncalendar import WorkCalendar
@@ -27,6 +28,10 @@ def get_storage(request: Request) -> LocalStorage:
 
 def get_catalog(request: Request) -> CatalogClient:
     return request.app.state.catalog  # type: ignore[no-any-return]
+
+
+def get_workflow(request: Request) -> WorkflowClient:
+    return request.app.state.workflow  # type: ignore[no-any-return]
 
 
 def get_calendar(request: Request) -> WorkCalendar:
@@ -45,9 +50,10 @@ def get_now(request: Request) -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[LocalStorage, Depends(get_storage)]
 CatalogDep = Annotated[CatalogClient, Depends(get_catalog)]
+WorkflowDep = Annotated[WorkflowClient, Depends(get_workflow)]
 CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
 NowDep = Annotated[datetime, Depends(get_now)]
 GatewayDep = Annotated[Gateway | None, Depends(get_gateway)]
 
 __all__ = ["CalendarDep", "CatalogDep", "CurrentUser", "GatewayDep", "NowDep", "OptionalUser", "SessionDep",
-           "SettingsDep", "StorageDep"]
+           "SettingsDep", "StorageDep", "WorkflowDep"]

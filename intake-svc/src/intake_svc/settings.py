@@ -31,6 +31,12 @@ class Settings(ServiceSettings):
         # GATEWAY_CATALOG_URL: the dev stack (make run) hands every service the gateway's upstream URLs
         validation_alias=AliasChoices("INTAKE_CATALOG_URL", "DVC_CATALOG_URL", "GATEWAY_CATALOG_URL", "catalog_url"),
     )
+    workflow_url: str = Field(
+        default="http://127.0.0.1:8003",
+        validation_alias=AliasChoices("INTAKE_WORKFLOW_URL", "DVC_WORKFLOW_URL", "GATEWAY_WORKFLOW_URL",
+                                      "workflow_url"),
+        description="workflow-svc, for the applicant's form 04 (read with the applicant's own token)",
+    )
     catalog_cache_ttl: float = Field(default=30.0, ge=0, description="seconds a procedure read stays cached")
     catalog_timeout: float = Field(default=3.0, gt=0)
 

@@ -33,6 +33,8 @@ class Procedure(Base):
         "|| coalesce(body->>'applicants', ''))", persisted=True))
     interagency: Mapped[list[str]] = mapped_column(JSONB, Computed(
         "coalesce(body->'interagency', '[]'::jsonb)", persisted=True))
+    agencies: Mapped[list[str]] = mapped_column(JSONB, Computed(
+        "coalesce(body->'agencies', '[]'::jsonb)", persisted=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -82,7 +82,8 @@ class ProcedureRepository:
         if sector:
             filters.append(Procedure.sector_code == sector)
         if agency:
-            filters.append(or_(Procedure.agency_code == agency, Procedure.interagency.contains([agency])))
+            filters.append(or_(Procedure.agency_code == agency, Procedure.interagency.contains([agency]),
+                               Procedure.agencies.contains([agency])))
         if level:
             filters.append(Procedure.level == level)
         if online_class:

@@ -24,7 +24,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 CONTENT_FIELDS = (
     "name", "sector_code", "level", "online_class", "agency_code", "steps", "method", "documents",
     "processing_time", "applicants", "result", "fees", "form_names", "forms", "requirements", "legal_basis",
-    "effective_date", "online_registration", "guide", "interagency", "form_schema",
+    "effective_date", "online_registration", "guide", "interagency", "form_schema", "agencies",
 )
 
 
@@ -110,6 +110,10 @@ class ProcedureContent(BaseModel):
     form_schema: FormSchema | None = Field(
         default=None, description="the online form (tờ khai điện tử): a JSON Schema subset for a dossier's form_data "
                                   "(libs/formschema); null: the procedure has no online form")
+    agencies: list[str] | None = Field(
+        default=None, max_length=500,
+        description="the agencies that carry the procedure out (where it may be filed, e.g. every commune); "
+                    "default [agency_code]")
 
     @field_validator("requirements", mode="before")
     @classmethod
@@ -131,6 +135,16 @@ class ProcedureContent(BaseModel):
             raise ValueError("Danh sách cơ quan liên thông có mã trùng nhau.")
         return out
 
+    @field_validator("agencies")
+    @classmethod
+    def _agencies(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        out = [check_agency_code(c.strip()) for c in v]
+        if len(set(out)) != len(out):
+            raise ValueError("Danh sách cơ quan thực hiện (agencies) có mã trùng nhau.")
+        return out
+
     @model_validator(mode="after")
     def _consistent(self) -> ProcedureContent:
         codes = [d.code for d in self.documents]
@@ -148,6 +162,8 @@ class ProcedureContent(BaseModel):
             raise ValueError("Thủ tục mức độ 3–4 phải có hướng dẫn sử dụng (guide).")
         if self.agency_code in self.interagency:
             raise ValueError("Cơ quan thực hiện không được nằm trong danh sách cơ quan liên thông.")
+        if not self.agencies:
+            self.agencies = [self.agency_code]
         return self
 
 
@@ -206,6 +222,7 @@ class ProcedureRead(BaseModel):
     guide: str
     interagency: list[str]
     form_schema: dict[str, Any] | None = None
+    agencies: list[str]
     revision: int
     updated_at: VNDateTime
     latest_revision: int

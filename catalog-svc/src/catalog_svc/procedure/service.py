@@ -77,7 +77,7 @@ class ProcedureService:
                 errors.append({"loc": ["body", "sector_code"], "msg": f"Không có lĩnh vực mã {data.sector_code}."})
             else:
                 self._sectors.add(data.sector_code)
-        wanted = {data.agency_code, *data.interagency} - self._agencies
+        wanted = {data.agency_code, *data.interagency, *(data.agencies or ())} - self._agencies
         self._agencies |= await AgencyRepository(self.session).existing(wanted)
         if data.agency_code not in self._agencies:
             errors.append({"loc": ["body", "agency_code"], "msg": f"Không có cơ quan mã {data.agency_code}."})
@@ -85,6 +85,13 @@ class ProcedureService:
         if missing:
             errors.append({"loc": ["body", "interagency"],
                            "msg": f"Không có cơ quan liên thông mã {', '.join(missing)}."})
+        unknown = sorted(set(data.agencies or ()) - self._agencies - {data.agency_code})
+        if unknown:
+            errors.append({"loc": ["body", "agencies"],
+                           "msg": f"Không có cơ quan thực hiện mã {', '.join(unknown)}."})
+        elif data.agencies and data.agency_code not in data.agencies:
+            errors.append({"loc": ["body", "agencies"],
+                           "msg": f"Danh sách cơ quan thực hiện phải gồm cơ quan chủ trì {data.agency_code}."})
         if errors:
             raise Invalid("; ".join(e["msg"].rstrip(".") for e in errors) + ".", errors=errors)
 
@@ -212,6 +219,8 @@ class ProcedureService:
                 raise NotFound(f"Thủ tục {code} không có phiên bản {revision} (phiên bản mới nhất: "
                                f"{procedure.revision}).")
             body, number, at = old.body, old.revision, old.changed_at
+        if not body.get("agencies"):
+            body = {**body, "agencies": [body["agency_code"]]}  # stored before procedures listed their agencies
         if body.get("level", 0) < FORMS_MIN_LEVEL and body.get("forms"):
             body = {**body, "forms": []}  # not downloadable below level 2, so not listed
         sector_name, agency_name = await self.repo.names(body["sector_code"], body["agency_code"])

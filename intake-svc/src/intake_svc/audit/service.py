@@ -18,7 +18,7 @@ from intake_svc.dossier.models import Dossier
 from intake_svc.file.models import StoredFile
 from servicekit.auth import Principal
 
-What = Literal["dossier", "file", "receipt"]
+What = Literal["dossier", "file", "receipt", "form"]
 
 
 class ReadLog:

@@ -41,6 +41,8 @@ class Procedure:
     fees: tuple[dict[str, Any], ...]
     form: FormSchema | None  # parsed once per catalog read, not once per submission
     raw: dict[str, Any]
+    # the agencies that carry the procedure out (where it may be filed); the first is ``agency_code``
+    agencies: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Procedure:
@@ -59,6 +61,7 @@ class Procedure:
             # checked here, once per read: a form the catalog should never have stored makes it unreadable
             form=FormSchema.model_validate(data["form_schema"]) if data.get("form_schema") else None,
             raw=data,
+            agencies=tuple(str(a) for a in data.get("agencies") or ()) or (str(data["agency_code"]),),
         )
 
     def snapshot(self) -> dict[str, Any]:
@@ -74,6 +77,7 @@ class Procedure:
             "interagency": [str(a) for a in self.raw.get("interagency") or ()],
             # the online form of this revision: supplements are checked against it, whatever the catalog says later
             "form_schema": self.form.model_dump(mode="json") if self.form else None,
+            "agencies": list(self.agencies),
         }
 
 

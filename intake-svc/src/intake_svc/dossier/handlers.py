@@ -19,6 +19,7 @@ from contracts.workflow import (
     DossierStepChanged,
     HandoffCompleted,
     HandoffRequested,
+    SupplementRequested,
 )
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.dossier.service import DossierService
@@ -136,6 +137,13 @@ async def on_handoff_completed(event: CloudEvent, session: AsyncSession) -> None
         event_id=event.id)
 
 
+async def on_supplement_requested(event: CloudEvent, session: AsyncSession) -> None:
+    e = SupplementRequested.model_validate(event.data)
+    await _service(session).processing_supplement_requested(
+        e.code, at=e.at, actor_id=e.actor_id, actor_name=e.actor_name or e.requested_by, items=e.items,
+        note=e.note, event_id=event.id)
+
+
 async def on_counter_dossier(event: CloudEvent, session: AsyncSession, catalog: CatalogClient | None = None) -> None:
     e = CounterDossierReceived.model_validate(event.data)
     await _service(session, catalog).record_counter_dossier(
@@ -177,6 +185,8 @@ def subscriptions(results: ResultFiles | None = None, catalog: CatalogRef | None
                      handler=on_handoff_requested),
         Subscription(name="intake-handoff-completed", event_types=[HandoffCompleted.event_type],
                      handler=on_handoff_completed),
+        Subscription(name="intake-supplement-requested", event_types=[SupplementRequested.event_type],
+                     handler=on_supplement_requested),
         Subscription(name="intake-counter-dossier", event_types=[CounterDossierReceived.event_type],
                      handler=counter_dossier),
         Subscription(name="intake-status-reported", event_types=[StatusReported.event_type],

@@ -57,6 +57,15 @@ class Dossier(Base):
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supplement_round: Mapped[int] = mapped_column(Integer, default=0)
     supplement_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "processing" while processing (workflow) waits on the applicant; None when the desk asked (or nobody)
+    supplement_stage: Mapped[str | None] = mapped_column(String(20))
+    # an online dossier must be checked within 8 working hours of its arrival (Decree 45/2020)
+    reception_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the desk's first decision (accept, supplement request or refusal)
+    reception_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def reception_overdue(self, now: datetime) -> bool:
+        return reception_overdue_of(self.status, self.reception_due_at, self.reception_decided_at, now)
     # office time spent waiting for the applicant's supplements: on-time statistics exclude it
     waiting_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -69,6 +78,15 @@ class Dossier(Base):
     search_words: Mapped[list[str] | None] = mapped_column(ARRAY(Text), Computed(SEARCH_WORDS_SQL, persisted=True))
     applicant_id_number: Mapped[str | None] = mapped_column(Text, Computed(ID_NUMBER_SQL, persisted=True))
     applicant_phone: Mapped[str | None] = mapped_column(Text, Computed(PHONE_SQL, persisted=True))
+
+
+def reception_overdue_of(status: str, due: datetime | None, decided: datetime | None, now: datetime) -> bool:
+    """Past the reception limit: still undecided after it, or first decided after it."""
+    if due is None:
+        return False
+    if decided is None:
+        return status == "submitted" and now > due
+    return decided > due
 
 
 class DossierDocument(Base):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -8,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from intake_svc.audit.service import ReadLog
-from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep
+from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep, WorkflowDep
 from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.schemas import (
     TRACKING_CODE,
@@ -25,7 +26,7 @@ from intake_svc.dossier.schemas import (
 from intake_svc.dossier.service import DossierReader, DossierService
 from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
-from intake_svc.receipt.service import current_documents, receipt_pdf
+from intake_svc.receipt.service import current_documents, letter_pdf, receipt_pdf
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import IdempotencyDep, IdempotentAction
 from servicekit.timefmt import vn_times
@@ -34,9 +35,11 @@ router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 
 Citizen = Annotated[Principal, require_roles("citizen")]
 Reception = Annotated[Principal, require_roles("reception")]
+# citizens file online; reception officers register counter and postal dossiers on an applicant's behalf
+Filer = Annotated[Principal, require_roles("citizen", "reception")]
 
 
-async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
+async def _read(session: SessionDep, dossier: Dossier, now: datetime) -> DossierRead:
     docs = await DossierReader(session).documents(dossier)
     return DossierRead(
         code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
@@ -45,7 +48,9 @@ async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
         national_status=dossier.national_status, applicant=dossier.applicant, form_data=dossier.form_data,
         documents=[DocumentRead(requirement_code=d.requirement_code, name=d.name, file_id=d.file_id,
                                 original=d.original, copies=d.copies, round=d.round) for d in docs],
-        return_method=dossier.return_method, submitted_at=dossier.submitted_at, received_at=dossier.received_at,
+        return_method=dossier.return_method, channel=dossier.channel, submitted_at=dossier.submitted_at,
+        reception_due_at=dossier.reception_due_at, reception_overdue=dossier.reception_overdue(now),
+        received_at=dossier.received_at,
         due_at=dossier.due_at, completed_at=dossier.completed_at, returned_at=dossier.returned_at,
         supplement_round=dossier.supplement_round, waiting_seconds=dossier.waiting_seconds, version=dossier.version,
         fees_due=dossier.fees_due, fees_paid=dossier.fees_paid or 0, fee_lines=dossier.fee_lines or [],
@@ -53,21 +58,22 @@ async def _read(session: SessionDep, dossier: Dossier) -> DossierRead:
     )
 
 
-async def _answer(session: SessionDep, idem: IdempotentAction, dossier: Dossier, status: int) -> JSONResponse:
-    body = jsonable_encoder(await _read(session, dossier))
+async def _answer(session: SessionDep, idem: IdempotentAction, dossier: Dossier, status: int,
+                  now: datetime) -> JSONResponse:
+    body = jsonable_encoder(await _read(session, dossier, now))
     idem.store(status, body)
     return JSONResponse(body, status_code=status)
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierRead)
 async def submit_dossier(idem: IdempotencyDep,
-                         body: DossierCreate, request: Request, principal: Citizen, session: SessionDep,
+                         body: DossierCreate, request: Request, principal: Filer, session: SessionDep,
                          catalog: CatalogDep, calendar: CalendarDep, now: NowDep) -> Response:
     if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
     service = DossierService(session, calendar=calendar, catalog=catalog, now=now)
     dossier = await service.submit(principal, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 201)
+    return await _answer(session, idem, dossier, 201, now)
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead)
@@ -75,7 +81,7 @@ async def read_dossier(code: str, principal: CurrentUser, session: SessionDep, c
                        now: NowDep) -> DossierRead:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     ReadLog(session, now).record(principal, dossier, "dossier")
-    return await _read(session, dossier)
+    return await _read(session, dossier, now)
 
 
 @router.get("/dossiers/{code}/history", response_model=list[HistoryEntry])
@@ -96,7 +102,7 @@ async def decide_reception(idem: IdempotencyDep,
         return replayed
     dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).decide(
         principal, code, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 200)
+    return await _answer(session, idem, dossier, 200, now)
 
 
 @router.post("/dossiers/{code}/supplements", response_model=DossierRead)
@@ -107,7 +113,7 @@ async def supplement_dossier(idem: IdempotencyDep,
         return replayed
     dossier = await DossierService(session, calendar=calendar, catalog=catalog, now=now).supplement(
         principal, code, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 200)
+    return await _answer(session, idem, dossier, 200, now)
 
 
 @router.post("/dossiers/{code}/withdraw", response_model=DossierRead)
@@ -117,7 +123,7 @@ async def withdraw_dossier(idem: IdempotencyDep, code: str, body: WithdrawCreate
         return replayed
     dossier = await DossierService(session, calendar=calendar, now=now).withdraw(
         principal, code, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 200)
+    return await _answer(session, idem, dossier, 200, now)
 
 
 @router.post("/dossiers/{code}/delivery", response_model=DossierRead)
@@ -127,7 +133,20 @@ async def deliver_result(idem: IdempotencyDep, code: str, body: DeliveryCreate, 
         return replayed
     dossier = await DossierService(session, calendar=calendar, now=now).deliver(
         principal, code, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 200)
+    return await _answer(session, idem, dossier, 200, now)
+
+
+async def _receipt(session: SessionDep, catalog: CatalogDep, dossier: Dossier) -> bytes:
+    docs = await DossierReader(session).documents(dossier)
+    actions = await DossierReader(session).actions(dossier)
+    officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
+    agency_name = await catalog.agency_name(dossier.agency_code)
+    return await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name)
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
 @router.get("/dossiers/{code}/receipt", response_class=Response,
@@ -139,14 +158,42 @@ async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, c
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
                        slug="not-received")
     ReadLog(session, now).record(principal, dossier, "receipt")
-    docs = await DossierReader(session).documents(dossier)
+    return _pdf(await _receipt(session, catalog, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
+
+
+FORM_FILES = {"01": "giay-tiep-nhan", "02": "phieu-yeu-cau-bo-sung", "03": "phieu-tu-choi-tiep-nhan",
+              "04": "phieu-xin-loi-hen-lai"}
+
+
+@router.get("/dossiers/{code}/forms/{form}", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}},
+                             "description": "Mẫu số 01, 02, 03 (Thông tư 01/2018/TT-VPCP); 04 cho chủ hồ sơ"}})
+async def read_form(code: str, form: str, request: Request, principal: CurrentUser, session: SessionDep,
+                    calendar: CalendarDep, catalog: CatalogDep, workflow: WorkflowDep, now: NowDep) -> Response:
+    """404 when that form does not exist for the dossier (not received, never asked to supplement, not refused)."""
+    dossier = await DossierService(session, calendar=calendar).visible(principal, code)
+    missing = NotFound(f"Hồ sơ chưa có mẫu số {form}.")
+    if form not in FORM_FILES:
+        raise missing
+    filename = f"{FORM_FILES[form]}-{dossier.code}.pdf"
+    if form == "01":
+        if dossier.received_at is None or dossier.due_at is None:
+            raise missing
+        ReadLog(session, now).record(principal, dossier, "receipt")
+        return _pdf(await _receipt(session, catalog, dossier), filename)
     actions = await DossierReader(session).actions(dossier)
-    officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
+    if form == "04":
+        # issued with an extension (workflow's apology and new appointment); workflow lets the owner read it, so
+        # it is asked with the owner's own token
+        if dossier.owner_id != principal.id or not any(a.action == "extended" for a in actions):
+            raise missing
+        return _pdf(await workflow.form(dossier.code, "04", request.headers.get("Authorization", "")), filename)
     agency_name = await catalog.agency_name(dossier.agency_code)
-    pdf = await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name)
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="giay-tiep-nhan-{dossier.code}.pdf"',
-        "Cache-Control": "private, no-store"})
+    pdf = await asyncio.to_thread(letter_pdf, dossier, form, actions, agency_name)
+    if pdf is None:
+        raise missing
+    ReadLog(session, now).record(principal, dossier, "form")  # the applicant's name, address and phone
+    return _pdf(pdf, filename)
 
 
 @router.get("/tracking/{code}", response_model=TrackingRead, tags=["tracking"])

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from contracts.validators import OptionalEmail, Phone, is_cccd, normalize_cccd
+from contracts.validators import OptionalEmail, OptionalPhone, is_cccd, normalize_cccd
 from contracts.vocabulary import ReturnMethod
 from servicekit.pagination import Page
 from servicekit.timefmt import VNDateTime
@@ -24,7 +24,8 @@ class Applicant(BaseModel):
 
     full_name: str = Field(min_length=2, max_length=200)
     id_number: str = Field(max_length=20, description="12-digit CCCD for citizens; tax code for organisations")
-    phone: Phone
+    # a walk-in applicant may give no phone (the desk types the applicant in); online applicants must give one
+    phone: OptionalPhone = None
     email: OptionalEmail = None
     address: str = Field(min_length=3, max_length=500)
     type: ApplicantType = "citizen"
@@ -90,6 +91,10 @@ class DossierCreate(BaseModel):
     _form = field_validator("form_data")(check_form_data)
     documents: list[DocumentRef] = Field(default_factory=list, max_length=100)
     return_method: ReturnMethod = ReturnMethod.COUNTER
+    channel: Literal["online", "counter", "postal"] | None = Field(
+        default=None, description="reception officers: counter (default) or postal; citizens: online")
+    agency_code: str | None = Field(
+        default=None, max_length=20, description="one of the procedure's agencies; default its agency_code")
 
 
 class FeeChoice(BaseModel):
@@ -176,7 +181,12 @@ class DossierRead(BaseModel):
     form_data: dict[str, Any]
     documents: list[DocumentRead]
     return_method: str
+    channel: str
     submitted_at: VNDateTime
+    reception_due_at: VNDateTime | None = Field(
+        description="online dossiers: the end of the 8 working hours the desk has to check it (Decree 45/2020)")
+    reception_overdue: bool = Field(description="still waiting for the desk past reception_due_at, or decided "
+                                                "after it")
     received_at: VNDateTime | None
     due_at: VNDateTime | None
     completed_at: VNDateTime | None
@@ -199,6 +209,8 @@ class DossierSummary(BaseModel):
     status: str
     national_status: int
     submitted_at: VNDateTime
+    reception_due_at: VNDateTime | None = None
+    reception_overdue: bool = False
     due_at: VNDateTime | None
     version: int
     channel: str = "online"

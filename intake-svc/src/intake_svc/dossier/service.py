@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "/intake-svc"
 MIN_ONLINE_LEVEL = 3
+RECEPTION_LIMIT = timedelta(hours=8)  # working hours (Decree 45/2020, Art. 15)
 
 ACTION_VI = {
     "accept": "tiếp nhận", "request_supplement": "yêu cầu bổ sung", "refuse": "từ chối tiếp nhận",
@@ -192,12 +193,12 @@ class DossierService:
     async def _agency_name(self, code: str) -> str | None:
         return await self.catalog.agency_name(code) if self.catalog is not None else None
 
-    async def _procedure(self, code: str) -> Procedure:
+    async def _procedure(self, code: str, *, online: bool = True) -> Procedure:
         assert self.catalog is not None
         procedure = await self.catalog.procedure(code)
         if procedure is None:
             raise Invalid.field(("body", "procedure_code"), f"Không tìm thấy thủ tục {code} trong danh mục.")
-        if procedure.level < MIN_ONLINE_LEVEL:
+        if online and procedure.level < MIN_ONLINE_LEVEL:
             raise Invalid.field(
                 ("body", "procedure_code"),
                 f"Thủ tục này là dịch vụ công mức độ {procedure.level}: chưa nhận hồ sơ trực tuyến "
@@ -222,9 +223,40 @@ class DossierService:
         errors = form_errors(schema, form_data) + errors
         if errors:
             raise Invalid("Hồ sơ chưa hợp lệ: " + " ".join(e["msg"] for e in errors), errors=errors)
+    @staticmethod
+    def _filing_agency(principal: Principal, procedure: Procedure, body: DossierCreate, *, desk: bool) -> str:
+        """Where the dossier is filed: one of the procedure's agencies (the desk files at its own agency)."""
+        if desk:
+            agency = principal.agency_code or ""
+            if body.agency_code is not None and body.agency_code != agency:
+                raise Invalid.field(("body", "agency_code"),
+                                    f"Bộ phận một cửa chỉ tiếp nhận hồ sơ cho cơ quan của mình ({agency}).")
+            if agency not in procedure.agencies:
+                raise Invalid.field(("body", "procedure_code"),
+                                    f"Cơ quan {agency} không thực hiện thủ tục {procedure.code}.")
+            return agency
+        agency = body.agency_code or procedure.agency_code
+        if agency not in procedure.agencies:
+            raise Invalid.field(("body", "agency_code"),
+                                f"Thủ tục {procedure.code} không nộp tại cơ quan {agency}; chọn một trong các cơ "
+                                f"quan: {', '.join(procedure.agencies)}.")
+        return agency
 
     async def submit(self, principal: Principal, body: DossierCreate, *, event_id: str | None) -> Dossier:
-        procedure = await self._procedure(body.procedure_code)
+        """An applicant's online dossier, or (a reception officer) one brought to the counter or by post on
+        behalf of an applicant without an account: the officer types the applicant in and uploads the files."""
+        desk = principal.has("reception") and not principal.has("citizen")
+        if desk and body.channel == "online":
+            raise Invalid.field(("body", "channel"),
+                                "Bộ phận một cửa chỉ tiếp nhận hồ sơ trực tiếp (counter) hoặc qua bưu chính (postal).")
+        if not desk and body.channel not in (None, "online"):
+            raise Invalid.field(("body", "channel"), "Hồ sơ của công dân chỉ nộp trực tuyến (online).")
+        if not desk and not body.applicant.phone:
+            raise Invalid.field(("body", "applicant", "phone"), "Cần số điện thoại di động của người nộp hồ sơ.")
+        channel = (body.channel or "counter") if desk else "online"
+        # the counter receives every procedure; online filing needs level 3 or more
+        procedure = await self._procedure(body.procedure_code, online=not desk)
+        agency = self._filing_agency(principal, procedure, body, desk=desk)
         snapshot = procedure.snapshot()
         try:
             docs = await self._documents(principal, snapshot, body.documents, require_all=True)
@@ -236,18 +268,24 @@ class DossierService:
             raise Invalid.field(("body", "return_method"),
                                 "Chỉ thủ tục mức độ 4 mới trả kết quả trực tuyến; "
                                 "hãy chọn nhận tại quầy hoặc bưu chính.")
+        if body.return_method == "online" and desk:
+            raise Invalid.field(("body", "return_method"),
+                                "Người nộp không có tài khoản nên không nhận kết quả trực tuyến; "
+                                "hãy chọn nhận tại quầy hoặc bưu chính.")
 
         # The number is taken last, right before the inserts, so the counter row stays locked briefly.
         now = self.now
-        n = await self.repo.next_number(procedure.agency_code, now.astimezone(VN).date())
+        n = await self.repo.next_number(agency, now.astimezone(VN).date())
         dossier = Dossier(
-            id=uuid.uuid4(), code=dossier_code(procedure.agency_code, now, n), procedure_code=procedure.code,
+            id=uuid.uuid4(), code=dossier_code(agency, now, n), procedure_code=procedure.code,
             procedure_name=procedure.name, procedure_revision=procedure.revision, level=procedure.level,
-            procedure=snapshot, agency_code=procedure.agency_code, owner_id=principal.id,
+            procedure=snapshot, agency_code=agency, owner_id=None if desk else principal.id,
             applicant=body.applicant.model_dump(), form_data=body.form_data, return_method=body.return_method,
-            channel=Channel.ONLINE, status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
+            channel=channel, status=Status.SUBMITTED.value, national_status=NATIONAL[Status.SUBMITTED],
             submitted_at=now, supplement_round=0, waiting_seconds=0, version=1,
             fees_due=None, fees_paid=0, fee_lines=[], payment_pending=False,
+            # Decree 45/2020: the desk checks an online dossier within 8 working hours of its arrival
+            reception_due_at=self.calendar.add_working_time(now, RECEPTION_LIMIT) if not desk else None,
         )
         if snapshot.get("fee_timing") == "submission":
             # the procedure asks for its fees with the application: assessed (and payable) at once
@@ -257,12 +295,18 @@ class DossierService:
         for doc in docs:
             doc.dossier_id = dossier.id
             self.repo.add(doc)
-        self._log(dossier, "submit", None, Status.SUBMITTED, Actor.of(principal, "citizen"), None,
-                  {"procedure_revision": procedure.revision, "documents": [d.requirement_code for d in docs]},
-                  event_id)
+        data: dict[str, Any] = {"procedure_revision": procedure.revision,
+                                "documents": [d.requirement_code for d in docs], "channel": channel}
+        if dossier.reception_due_at is not None:
+            data["reception_due_at"] = dossier.reception_due_at.isoformat()
+        note = {"counter": "Tiếp nhận trực tiếp tại Bộ phận một cửa",
+                "postal": "Tiếp nhận hồ sơ gửi qua bưu chính"}.get(channel)
+        self._log(dossier, "submit", None, Status.SUBMITTED, Actor.of(principal, "reception" if desk else "citizen"),
+                  note, data, event_id)
         self._emit(dossier, DossierSubmitted, principal.id, event_id, procedure_name=procedure.name,
                    procedure_revision=procedure.revision, level=procedure.level,
-                   documents=await self._document_facts(principal, docs), form_data=dossier.form_data)
+                   documents=await self._document_facts(principal, docs), form_data=dossier.form_data,
+                   reception_due_at=dossier.reception_due_at)
         await self.repo.flush()
         return dossier
 
@@ -321,9 +365,11 @@ class DossierService:
                      event_id: str | None) -> Dossier:
         dossier = await self.for_reception(principal, code)
         actor = Actor.of(principal, "reception")
+        # the first decision ends the reception limit's clock (counted late when after reception_due_at)
+        first: dict[str, Any] = {"reception_decided_at": self.now} if dossier.reception_decided_at is None else {}
         if body.decision == "accept":
             due = self.appointment(self.now, dossier.procedure)
-            values: dict[str, Any] = {"received_at": self.now, "due_at": due}
+            values: dict[str, Any] = {"received_at": self.now, "due_at": due, **first}
             if dossier.fees_due is None or body.fees is not None:
                 lines, total = assess(dossier.procedure, [f.model_dump() for f in body.fees] if body.fees else None)
                 values |= {"fee_lines": lines, "fees_due": total}
@@ -348,7 +394,8 @@ class DossierService:
                       "contact_officer": actor.name, "round": round_no}
             await self._transition(dossier, "request_supplement", actor, note=body.note, event_id=event_id,
                                    expected_version=body.version, data=form02,
-                                   values={"supplement_round": round_no, "supplement_requested_at": self.now})
+                                   values={"supplement_round": round_no, "supplement_requested_at": self.now,
+                                           "supplement_stage": None, **first})
             self._emit(dossier, DossierSupplementRequested, principal.id, event_id, missing_items=items,
                        note=body.note, round=round_no)
         else:
@@ -357,12 +404,15 @@ class DossierService:
             form03 = {"form": "03", "applicant": dossier.applicant.get("full_name"),
                       "request": dossier.procedure_name, "reasons": reason, "officer": actor.name}
             await self._transition(dossier, "refuse", actor, note=body.note or reason, event_id=event_id,
-                                   expected_version=body.version, data=form03, values={"completed_at": self.now})
+                                   expected_version=body.version, data=form03,
+                                   values={"completed_at": self.now, **first})
             self._emit(dossier, DossierRefused, principal.id, event_id, reason=reason)
         return dossier
 
     async def supplement(self, principal: Principal, code: str, body: SupplementCreate, *,
                          event_id: str | None) -> Dossier:
+        """The applicant's supplement: back to the desk, or (asked during processing) back to the same step and
+        specialist, with the appointment moved by the office time waited (the clock stopped meanwhile)."""
         dossier = await self.owned(principal, code)
         if dossier.status != Status.SUPPLEMENT_REQUESTED:
             raise Conflict("Hồ sơ không ở trạng thái chờ bổ sung.", slug="invalid-transition",
@@ -376,14 +426,19 @@ class DossierService:
         requested = dossier.supplement_requested_at or self.now
         waited = self.calendar.working_time_between(requested, self.now)
         waited_s = max(0, int(waited / timedelta(seconds=1)))
+        processing = dossier.supplement_stage == "processing"
         values: dict[str, Any] = {"waiting_seconds": dossier.waiting_seconds + waited_s,
-                                  "supplement_requested_at": None}
+                                  "supplement_requested_at": None, "supplement_stage": None}
+        data: dict[str, Any] = {"round": dossier.supplement_round, "documents": [d.requirement_code for d in docs],
+                                "waited_seconds": waited_s, "requested_at": requested.isoformat()}
+        if processing and dossier.due_at is not None and waited > timedelta(0):
+            values["due_at"] = self.calendar.add_working_time(dossier.due_at, waited)
+            data |= {"old_due_at": dossier.due_at.isoformat(), "due_at": values["due_at"].isoformat()}
         if body.form_data is not None:
             values["form_data"] = {**dossier.form_data, **body.form_data}
         await self._transition(
-            dossier, "supplement", Actor.of(principal, "citizen"), note=body.note, event_id=event_id,
-            values=values, data={"round": dossier.supplement_round, "documents": [d.requirement_code for d in docs],
-                                 "waited_seconds": waited_s, "requested_at": requested.isoformat()},
+            dossier, "processing_supplement" if processing else "supplement", Actor.of(principal, "citizen"),
+            note=body.note, event_id=event_id, values=values, data=data,
         )
         for doc in docs:
             doc.dossier_id = dossier.id
@@ -391,8 +446,40 @@ class DossierService:
             self.repo.add(doc)
         self._emit(dossier, DossierSupplemented, principal.id, event_id, round=dossier.supplement_round,
                    documents=await self._document_facts(principal, docs),
-                   form_data=dossier.form_data if body.form_data is not None else None)
+                   form_data=dossier.form_data if body.form_data is not None else None,
+                   stage="processing" if processing else "reception",
+                   due_at=dossier.due_at if processing else None)
         return dossier
+
+    async def processing_supplement_requested(
+        self, code: str, *, at: datetime, actor_id: str | None, actor_name: str | None, items: list[str],
+        note: str | None, event_id: str | None,
+    ) -> bool:
+        """A specialist asked the applicant for more documents (workflow): the dossier waits on the applicant
+        (form 02 in its history, the applicant notified like a desk request); a repeat changes nothing."""
+        dossier = await self.repo.by_code(code)
+        if dossier is None:
+            log.warning("supplement request for unknown dossier %s", code)
+            return False
+        if event_id is not None and await self.repo.has_event(dossier.id, event_id):
+            return False
+        if next_status("processing_request_supplement", Status(dossier.status)) is None:
+            log.info("supplement request ignored: dossier %s is %s", code, dossier.status)
+            return False
+        self.now = at
+        round_no = dossier.supplement_round + 1
+        actor = Actor(actor_id, actor_name, "specialist")
+        form02 = {"form": "02", "stage": "processing", "applicant": dossier.applicant.get("full_name"),
+                  "request": dossier.procedure_name, "items": items, "reason": note,
+                  "contact_officer": actor.name, "round": round_no}
+        await self._transition(dossier, "processing_request_supplement", actor, note=note, data=form02,
+                               event_id=event_id, at=at,
+                               values={"supplement_round": round_no, "supplement_requested_at": at,
+                                       "supplement_stage": "processing"})
+        # a new event id: this is intake's own fact, not a copy of workflow's event
+        self._emit(dossier, DossierSupplementRequested, actor_id, None, missing_items=items, note=note,
+                   round=round_no, stage="processing")
+        return True
 
     async def withdraw(self, principal: Principal, code: str, body: WithdrawCreate, *,
                        event_id: str | None) -> Dossier:

@@ -26,6 +26,10 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "rejected": (frozenset({S.ACCEPTED, S.PROCESSING}), S.REJECTED),
     "extended": (frozenset({S.ACCEPTED, S.PROCESSING}), None),
     "deliver": (frozenset({S.RESULT_READY, S.REJECTED}), S.RETURNED),
+    # a specialist asks for more documents during processing (the clock stops); the applicant's supplement
+    # returns the dossier to processing, not to the desk
+    "processing_request_supplement": (frozenset({S.ACCEPTED, S.PROCESSING}), S.SUPPLEMENT_REQUESTED),
+    "processing_supplement": (frozenset({S.SUPPLEMENT_REQUESTED}), S.PROCESSING),
     # fees: they never change the status; a pending online payment shows as national status 6
     "payment_requested": (frozenset({S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.RESULT_READY}), None),
     # the provider's word or the desk's cash arrive whatever the dossier did meanwhile: always recorded

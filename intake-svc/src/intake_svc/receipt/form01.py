@@ -12,12 +12,13 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
-from servicekit.pdfpage import a5_form, heading, when
+from servicekit.timefmt import VN
 
 
 @dataclass
@@ -34,7 +35,7 @@ class ReceiptData:
     agency_name: str | None
     applicant_name: str
     address: str
-    phone: str
+    phone: str | None
     email: str | None
     request: str
     documents: list[ReceiptDocument]
@@ -46,27 +47,99 @@ class ReceiptData:
     officer: str | None
 
 
-def render(data: ReceiptData) -> bytes:
+def _when(dt: datetime) -> str:
+    local = dt.astimezone(VN)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+@dataclass(frozen=True)
+class Styles:
+    base: ParagraphStyle
+    center: ParagraphStyle
+    title: ParagraphStyle
+    small: ParagraphStyle
+
+
+def styles() -> Styles:
+    """The A5 paper forms' type: Be Vietnam Pro, registered (and embedded as a subset) on first use."""
     register_fonts()
     base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11.5)
     center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
     title = ParagraphStyle("title", parent=center, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=4)
     small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5)
-    buf = io.BytesIO()
-    doc = a5_form(buf, title=f"Giấy tiếp nhận hồ sơ {data.code}", author="Cổng Dịch vụ công tỉnh Đồng Nai",
-                  subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")
+    return Styles(base, center, title, small)
+
+
+def header(st: Styles, agency_code: str, agency_name: str | None, number: str, at: datetime) -> Table:
+    """The agency and its desk with the paper's number on the left, the national motto and the date on the right."""
     e = escape
-    header = heading(data.agency_name or f"Cơ quan {data.agency_code}", data.code, data.received_at,
-                     (50 * mm, 74 * mm), center, unit="BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")
-    story = [
-        header,
+    local = at.astimezone(VN)
+    table = Table(
+        [
+            [
+                Paragraph(
+                    f"<b>{e((agency_name or f'Cơ quan {agency_code}').upper())}</b><br/>"
+                    "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
+                    f"Số: {e(number)}",
+                    st.center,
+                ),
+                Paragraph(
+                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
+                    f"<i>Đồng Nai, ngày {local:%d} tháng {local:%m} năm {local:%Y}</i>",
+                    st.center,
+                ),
+            ]
+        ],
+        colWidths=[50 * mm, 74 * mm],
+    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def signatures(st: Styles, left: tuple[str, str | None], right: tuple[str, str | None]) -> Table:
+    """Two signature blocks: (title, name printed under the space for the signature)."""
+    e = escape
+    return Table(
+        [
+            [Paragraph(f"<b>{e(left[0])}</b><br/><i>(Ký và ghi rõ họ tên)</i>", st.center),
+             Paragraph(f"<b>{e(right[0])}</b><br/><i>(Ký và ghi rõ họ tên)</i>", st.center)],
+            [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
+            [Paragraph(e(left[1] or ""), st.center), Paragraph(e(right[1] or ""), st.center)],
+        ],
+        colWidths=[62 * mm, 62 * mm],
+    )
+
+
+def build(story: list[Flowable], *, title: str, subject: str) -> bytes:
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A5,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=title,
+        author="Cổng Dịch vụ công tỉnh Đồng Nai",
+        subject=subject,
+    )
+    doc.build(story)
+    return buf.getvalue()
+
+
+def render(data: ReceiptData) -> bytes:
+    st = styles()
+    base, center, title, small = st.base, st.center, st.title, st.small
+    e = escape
+    story: list[Flowable] = [
+        header(st, data.agency_code, data.agency_name, data.code, data.received_at),
         Paragraph("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", title),
         Paragraph(f"Mã hồ sơ: <b>{e(data.code)}</b>", center),
         Spacer(1, 3 * mm),
         Paragraph("Bộ phận tiếp nhận và trả kết quả đã tiếp nhận hồ sơ của:", base),
         Paragraph(f"Ông/Bà: <b>{e(data.applicant_name)}</b>", base),
         Paragraph(f"Địa chỉ: {e(data.address)}", base),
-        Paragraph(f"Số điện thoại: {e(data.phone)}&nbsp;&nbsp;&nbsp;Email: {e(data.email or '—')}", base),
+        Paragraph(f"Số điện thoại: {e(data.phone or '—')}&nbsp;&nbsp;&nbsp;Email: {e(data.email or '—')}", base),
         Paragraph(f"Nội dung yêu cầu giải quyết: {e(data.request)}", base),
         Spacer(1, 2 * mm),
         Paragraph("1. Thành phần hồ sơ nộp gồm:", base),
@@ -95,23 +168,11 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 2 * mm),
         Paragraph(f"2. Số lượng hồ sơ: {data.sets} (bộ)", base),
         Paragraph(f"3. Thời gian giải quyết hồ sơ theo quy định là: {e(data.processing_time)}", base),
-        Paragraph(f"4. Thời gian nhận hồ sơ: {when(data.received_at)}", base),
-        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{when(data.due_at)}</b>", base),
+        Paragraph(f"4. Thời gian nhận hồ sơ: {_when(data.received_at)}", base),
+        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_when(data.due_at)}</b>", base),
         Paragraph(f"6. Đăng ký nhận kết quả tại: {e(data.collect_at)}", base),
         Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: ……… Số thứ tự: ………", base),
         Spacer(1, 4 * mm),
+        signatures(st, ("NGƯỜI NỘP HỒ SƠ", data.applicant_name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", data.officer)),
     ]
-    signs = Table(
-        [
-            [
-                Paragraph("<b>NGƯỜI NỘP HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center),
-                Paragraph("<b>NGƯỜI TIẾP NHẬN HỒ SƠ</b><br/><i>(Ký và ghi rõ họ tên)</i>", center),
-            ],
-            [Spacer(1, 14 * mm), Spacer(1, 14 * mm)],
-            [Paragraph(e(data.applicant_name), center), Paragraph(e(data.officer or ""), center)],
-        ],
-        colWidths=[62 * mm, 62 * mm],
-    )
-    story.append(signs)
-    doc.build(story)
-    return buf.getvalue()
+    return build(story, title=f"Giấy tiếp nhận hồ sơ {data.code}", subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from contracts.vocabulary import ReturnMethod
-from intake_svc.dossier.models import Dossier, DossierDocument
+from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.receipt.form01 import ReceiptData, ReceiptDocument, render
+from intake_svc.receipt.letters import LetterData, render_letter
 
 UNITS_VI = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ làm việc", "months": "tháng"}
 
@@ -53,7 +54,7 @@ def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str
     return ReceiptData(
         code=dossier.code, agency_code=dossier.agency_code, agency_name=agency_name,
         applicant_name=applicant.get("full_name", ""),
-        address=applicant.get("address", ""), phone=applicant.get("phone", ""), email=applicant.get("email"),
+        address=applicant.get("address", ""), phone=applicant.get("phone"), email=applicant.get("email"),
         request=dossier.procedure_name,
         documents=[ReceiptDocument(d.name, d.original, d.copies) for d in docs],
         sets=1,
@@ -61,3 +62,24 @@ def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str
         received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier, agency_name),
         officer=officer,
     )
+
+
+# the history rows whose data holds a form's content (the latest one is printed)
+FORM_ACTIONS = {"02": ("request_supplement", "processing_request_supplement"), "03": ("refuse",)}
+
+
+def letter_pdf(dossier: Dossier, form: str, actions: Sequence[DossierAction],
+               agency_name: str | None = None) -> bytes | None:
+    """Form 02 or 03 as the desk (or the specialist) issued it; ``None`` when the dossier has no such form."""
+    row = next((a for a in reversed(actions) if a.action in FORM_ACTIONS.get(form, ())), None)
+    if row is None:
+        return None
+    data, applicant = row.data or {}, dossier.applicant
+    return render_letter(LetterData(
+        form=form, code=dossier.code, agency_code=dossier.agency_code, agency_name=agency_name, at=row.at,
+        applicant_name=applicant.get("full_name", ""), address=applicant.get("address", ""),
+        phone=applicant.get("phone"), email=applicant.get("email"), request=dossier.procedure_name,
+        officer=row.actor_name, items=[str(i) for i in data.get("items") or []],
+        reason=data.get("reasons") if form == "03" else data.get("reason"), round=data.get("round"),
+        processing=row.action == "processing_request_supplement",
+    ))

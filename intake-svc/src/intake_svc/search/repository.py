@@ -21,7 +21,7 @@ OPEN = ("accepted", "processing")
 
 SORTS: dict[str, Any] = {
     "submitted_at": Dossier.submitted_at, "received_at": Dossier.received_at, "due_at": Dossier.due_at,
-    "code": Dossier.code, "status": Dossier.status,
+    "code": Dossier.code, "status": Dossier.status, "reception_due_at": Dossier.reception_due_at,
 }
 
 
@@ -41,6 +41,7 @@ class Criteria:
     due_before: datetime | None = None
     due_from: datetime | None = None  # due within N working days: from now
     open_only: bool = False
+    reception_overdue_at: datetime | None = None  # still waiting for the desk past the reception limit
 
 
 def _where(c: Criteria) -> list[ColumnElement[bool]]:
@@ -76,6 +77,8 @@ def _where(c: Criteria) -> list[ColumnElement[bool]]:
         conds.append(Dossier.due_at >= c.due_from)
     if c.open_only:
         conds.append(Dossier.status.in_(OPEN))
+    if c.reception_overdue_at is not None:
+        conds += [Dossier.status == "submitted", Dossier.reception_due_at < c.reception_overdue_at]
     return conds
 
 
@@ -103,6 +106,7 @@ class SearchRepository:
             Dossier.code, Dossier.procedure_code, Dossier.procedure_name, Dossier.agency_code,
             Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
             Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
+            Dossier.reception_due_at, Dossier.reception_decided_at,
         ).where(*conds).order_by(*order).offset((page - 1) * size).limit(size)
         total = await self.count(conds, cap)
         exact = total <= cap

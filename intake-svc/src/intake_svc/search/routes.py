@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from intake_svc.deps import CalendarDep, CurrentUser, NowDep, SessionDep
+from intake_svc.dossier.models import reception_overdue_of
 from intake_svc.dossier.schemas import DossierPage, DossierSummary
 from intake_svc.search.service import SORT_KEYS, SearchQuery, SearchService
 
@@ -25,6 +26,8 @@ async def list_dossiers(
     due_before: Annotated[date | None, Query(description="hẹn trả đến hết ngày")] = None,
     due_within: Annotated[int | None, Query(ge=0, le=60, description="đến hạn trong N ngày làm việc tới")] = None,
     overdue: Annotated[bool, Query(description="chỉ hồ sơ đang xử lý đã quá hạn")] = False,
+    reception_overdue: Annotated[bool, Query(
+        description="chỉ hồ sơ trực tuyến chưa được kiểm tra quá 8 giờ làm việc (Nghị định 45/2020)")] = False,
     sort: Annotated[str, Query(max_length=30, description="một trong: " + ", ".join(SORT_KEYS))] = "-submitted_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DossierPage:
@@ -32,11 +35,14 @@ async def list_dossiers(
     ``total`` is exact up to 1,000 matches; beyond, it is 1,000 with ``total_exact: false`` (narrow the search)."""
     query = SearchQuery(q=q, procedure_code=procedure_code, status=status, channel=channel,
                         received_from=received_from, received_to=received_to, due_before=due_before,
-                        due_within=due_within, overdue=overdue, sort=sort)
+                        due_within=due_within, overdue=overdue, reception_overdue=reception_overdue, sort=sort)
     rows, total, exact = await SearchService(session, calendar=calendar, now=now).search(
         principal, query, page=page, size=size)
     items = [DossierSummary(code=r.code, procedure_code=r.procedure_code, procedure_name=r.procedure_name,
                             agency_code=r.agency_code, applicant_name=r.applicant_name or "", status=r.status,
                             national_status=r.national_status, submitted_at=r.submitted_at, due_at=r.due_at,
-                            version=r.version, channel=r.channel, received_at=r.received_at) for r in rows]
+                            version=r.version, channel=r.channel, received_at=r.received_at,
+                            reception_due_at=r.reception_due_at,
+                            reception_overdue=reception_overdue_of(r.status, r.reception_due_at,
+                                                                   r.reception_decided_at, now)) for r in rows]
     return DossierPage(items=items, total=total, page=page, size=size, total_exact=exact)

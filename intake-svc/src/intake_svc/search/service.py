@@ -36,6 +36,7 @@ class SearchQuery:
     due_before: date | None = None
     due_within: int | None = None
     overdue: bool = False
+    reception_overdue: bool = False
     sort: str = "-submitted_at"
 
 
@@ -107,7 +108,8 @@ class SearchService:
             **fields, procedure_code=s.procedure_code or None, status=s.status, channel=s.channel,
             received_from=_start_of(s.received_from) if s.received_from else None,
             received_before=_start_of(s.received_to + timedelta(days=1)) if s.received_to else None,
-            due_before=due_before, due_from=due_from, open_only=s.overdue or s.due_within is not None)
+            due_before=due_before, due_from=due_from, open_only=s.overdue or s.due_within is not None,
+            reception_overdue_at=self.now if s.reception_overdue else None)
 
     async def search(self, principal: Principal, s: SearchQuery, *, page: int,
                      size: int) -> tuple[list[Any], int, bool]:

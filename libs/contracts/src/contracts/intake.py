@@ -37,6 +37,8 @@ class DossierSubmitted(DossierEvent):
     level: int
     documents: list[DocumentRef] = []  # what one-stop software needs to process it
     form_data: dict[str, Any] = {}
+    # online dossiers: when the desk's 8 working hours to check it end (Decree 45/2020)
+    reception_due_at: datetime | None = None
 
 
 class DossierAccepted(DossierEvent):
@@ -60,6 +62,7 @@ class DossierSupplementRequested(DossierEvent):
     missing_items: list[str]
     note: str | None = None
     round: int
+    stage: str = "reception"  # reception (the desk, before acceptance) | processing (a specialist, after it)
 
 
 class DossierSupplemented(DossierEvent):
@@ -68,6 +71,8 @@ class DossierSupplemented(DossierEvent):
     round: int
     documents: list[DocumentRef] = []
     form_data: dict[str, Any] | None = None
+    stage: str = "reception"  # processing: back to the same step and specialist, the clock resumes
+    due_at: datetime | None = None  # processing: the appointment moved by the office time waited
 
 
 class DossierRefused(DossierEvent):
