@@ -436,3 +436,113 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
     ca = platform.root / "signing" / "ca.cert.pem"
     status = await async_validate_pdf_signature(sig, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))]))
     assert status.intact and status.valid and status.trusted
+
+
+# --- issue 13, the front office: counter dossiers typed in by the desk, one procedure at two communes -----------
+KHAI_SINH = "1.001193.000.01.30.H19"  # Đăng ký khai sinh: the wards Tân Phong and Trảng Dài
+TAN_PHONG, TRANG_DAI = "000.01.30.H19", "000.02.30.H19"
+
+
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+async def _counter_total(gw: httpx.AsyncClient, auditor: dict[str, str]) -> int:
+    period = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m")
+    r = await gw.get("/api/v1/reports/indicators", params={"period": period, "agency": "000.00.15.H19"},
+                     headers=auditor)
+    assert r.status_code == 200, r.text
+    return int(r.json()["totals"]["counter"])
+
+
+async def _act(gw: httpx.AsyncClient, who: dict[str, str], code: str, payload: dict[str, Any]) -> None:
+    r = await gw.post(f"/api/v1/workflow/dossiers/{code}/actions", json=payload, headers={**who, **_key()})
+    assert r.status_code == 200, r.text
+
+
+async def test_counter_dossier_is_processed_like_an_online_one_and_counted_as_counter(
+    gw: httpx.AsyncClient, platform: Platform,
+) -> None:
+    auditor = await login(gw, "thanhtra", "CanBo@2026")
+    before = await _counter_total(gw, auditor)
+    desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
+    address = f"walkin-{uuid.uuid4().hex[:8]}@example.vn"
+    body = {
+        "procedure_code": LLTP, "channel": "counter", "return_method": "counter",
+        "applicant": {"full_name": "Phan Văn Khách", "id_number": "075080009999", "email": address,
+                      "address": "Trảng Bom, Đồng Nai", "type": "citizen"},
+        "form_data": {"muc_dich": "Xin việc"},
+        "documents": [{"requirement_code": tp, "file_id": await upload(gw, desk, PDF + uuid.uuid4().bytes)}
+                      for tp in ("TP1", "TP2")],
+    }
+    r = await gw.post("/api/v1/dossiers", json=body, headers={**desk, **_key()})
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert code.startswith("000.00.15.H19-") and r.json()["channel"] == "counter"
+    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept"}, headers={**desk, **_key()})
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    form01 = await gw.get(f"/api/v1/dossiers/{code}/forms/01", headers=desk)
+    assert form01.status_code == 200 and form01.content.startswith(b"%PDF") and b"BeVietnamPro" in form01.content
+    # the applicant has no account: notified by email like anyone
+    await eventually(lambda: mails_to(platform, address), timeout=60)
+
+    specialist = await login(gw, "chuyenvien.stp", "CanBo@2026")
+
+    async def at_specialist() -> bool:
+        r = await gw.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
+        return r.status_code == 200 and r.json()["step"] == "specialist"
+
+    await eventually(at_specialist, timeout=90, interval=0.3)
+    draft = await upload(gw, specialist, PDF + b"du-thao-quay")
+    await _act(gw, specialist, code, {"action": "claim"})
+    await _act(gw, specialist, code, {"action": "propose", "comment": "Đủ điều kiện",
+                                      "documents": [{"name": "Phiếu lý lịch tư pháp", "file_id": draft}]})
+    leader = await login(gw, "lanhdao.stp", "CanBo@2026")
+    await _act(gw, leader, code, {"action": "approve", "comment": "Đồng ý"})
+
+    async def result_ready() -> bool:
+        return (await gw.get(f"/api/v1/dossiers/{code}", headers=desk)).json()["status"] == "result_ready"
+
+    await eventually(result_ready, timeout=90, interval=0.3)
+    r = await gw.post(f"/api/v1/dossiers/{code}/delivery", json={"method": "counter"}, headers={**desk, **_key()})
+    assert r.status_code == 200 and r.json()["status"] == "returned", r.text
+
+    async def counted() -> bool:
+        return await _counter_total(gw, auditor) == before + 1
+
+    await eventually(counted, timeout=90, interval=0.5)
+
+
+async def test_a_procedure_filed_at_the_second_commune(gw: httpx.AsyncClient) -> None:
+    admin = await login(gw, "admin", "Admin@2026")
+    desks = {}
+    for agency, name in ((TAN_PHONG, "Tân Phong"), (TRANG_DAI, "Trảng Dài")):
+        username = f"tiepnhan.{uuid.uuid4().hex[:6]}"
+        r = await gw.post("/api/v1/admin/users", headers=admin, json={
+            "username": username, "password": "CanBo@2026", "full_name": f"Cán bộ một cửa {name}",
+            "roles": ["reception"], "agency_code": agency})
+        assert r.status_code == 201, r.text
+        desks[agency] = await login(gw, username, "CanBo@2026")
+    procedure = (await gw.get(f"/api/v1/catalog/procedures/{KHAI_SINH}")).json()
+    assert procedure["agencies"] == [TAN_PHONG, TRANG_DAI]
+
+    citizen = await login(gw, "congdan1", "CongDan@2026")
+    body = {
+        "procedure_code": KHAI_SINH, "agency_code": TRANG_DAI, "return_method": "counter",
+        "applicant": {"full_name": "Nguyễn Thị Lan", "id_number": "075190001234", "phone": "0912345678",
+                      "email": "lan.nguyen@example.vn", "address": "Trảng Dài, Biên Hòa, Đồng Nai"},
+        "form_data": {"ho_ten_tre": "Nguyễn Minh Khang"},
+        "documents": [{"requirement_code": tp, "file_id": await upload(gw, citizen, PDF + uuid.uuid4().bytes)}
+                      for tp in ("TP1", "TP2")],
+    }
+    r = await gw.post("/api/v1/dossiers", json=body, headers={**citizen, **_key()})
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert code.startswith(f"{TRANG_DAI}-")
+    listed = (await gw.get("/api/v1/dossiers", params={"q": code}, headers=desks[TRANG_DAI])).json()["items"]
+    assert [d["code"] for d in listed] == [code]
+    assert (await gw.get("/api/v1/dossiers", params={"q": code}, headers=desks[TAN_PHONG])).json()["items"] == []
+    assert (await gw.get(f"/api/v1/dossiers/{code}", headers=desks[TAN_PHONG])).status_code == 404
+    r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept"},
+                      headers={**desks[TRANG_DAI], **_key()})
+    assert r.status_code == 200, r.text

@@ -12,7 +12,8 @@ import aiohttp
 async def fetch_specs(session: aiohttp.ClientSession, upstreams: dict[str, str]) -> dict[str, dict[str, Any]]:
     async def one(name: str, base: str) -> tuple[str, dict[str, Any] | None]:
         try:
-            async with session.get(base + "/openapi.json", timeout=aiohttp.ClientTimeout(total=3)) as r:
+            # a service builds its spec on the first request: seconds on a loaded machine
+            async with session.get(base + "/openapi.json", timeout=aiohttp.ClientTimeout(total=15)) as r:
                 if r.status == 200:
                     return name, await r.json()
         except (aiohttp.ClientError, TimeoutError):

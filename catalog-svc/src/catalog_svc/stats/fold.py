@@ -79,6 +79,9 @@ class DossierFacts:
     finished_at: datetime | None = None
     outcome: str | None = None
     returned_at: datetime | None = None
+    # the desk's 8 working hours to check an online dossier (Decree 45/2020) and its first decision
+    reception_due_at: datetime | None = None
+    reception_decided_at: datetime | None = None
     refused_at: datetime | None = None
     withdrawn_at: datetime | None = None
     supplement_rounds: int = 0
@@ -131,8 +134,12 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
     f.last_seq = max(f.last_seq, e.seq)
     if t.startswith("intake.") and d.get("channel"):
         f.channel = str(d["channel"])
+    if t in ("intake.dossier.accepted.v1", "intake.dossier.refused.v1") or (
+            t == "intake.dossier.supplement_requested.v1" and d.get("stage", "reception") == "reception"):
+        f.reception_decided_at = _first(f.reception_decided_at, at)
     if t == "intake.dossier.submitted.v1":
         f.submitted_at = _first(f.submitted_at, at)
+        f.reception_due_at = f.reception_due_at or _dt(d.get("reception_due_at"))
     elif t == "intake.dossier.accepted.v1":
         f.received_at = _first(f.received_at, _dt(d.get("received_at")) or at)
         if f.due_at is None:

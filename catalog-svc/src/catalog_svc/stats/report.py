@@ -17,7 +17,7 @@ _PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{2})|Q(?P<q>[1-4])))?$")
 DAY_SECONDS = 7.5 * 3600  # one working day of office time (vncalendar's default day length)
 FIGURES = ("submitted", "received", "in_progress", "finished", "rejected", "returned", "withdrawn", "refused",
            "early", "on_time", "late", "extended", "online", "counter", "postal", "fee_due", "paid_online",
-           "returned_online")
+           "returned_online", "reception_overdue")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ PROJECTION_COLUMNS = (
     "submitted_at", "received_at", "due_at", "current_due_at", "effective_due_at", "transferred_at", "finished_at",
     "outcome", "returned_at", "refused_at", "withdrawn_at", "supplement_rounds", "waiting_seconds",
     "processing_seconds", "timeliness", "extended", "fee_due", "paid_online", "result_online", "national_status",
-    "first_at", "last_at", "last_seq",
+    "first_at", "last_at", "last_seq", "reception_due_at", "reception_decided_at",
 )
 _UPSERT = text(
     f"INSERT INTO stats_dossiers ({', '.join(PROJECTION_COLUMNS)}) "
@@ -56,7 +56,10 @@ _FIGURES = """
                      AND (d.fee_due OR fp.code IS NOT NULL)) AS fee_due,
     count(*) FILTER (WHERE d.received_at >= :start AND d.received_at < :end
                      AND (d.fee_due OR fp.code IS NOT NULL) AND d.paid_online) AS paid_online,
-    count(*) FILTER (WHERE d.returned_at >= :start AND d.returned_at < :end AND d.result_online) AS returned_online
+    count(*) FILTER (WHERE d.returned_at >= :start AND d.returned_at < :end AND d.result_online) AS returned_online,
+    count(*) FILTER (WHERE d.reception_due_at >= :start AND d.reception_due_at < :end
+                     AND coalesce(d.reception_decided_at, d.withdrawn_at, least(:end, now())) > d.reception_due_at)
+        AS reception_overdue
 """
 _FEE_PROCEDURES = """
     fee_procedures AS (
