@@ -241,7 +241,8 @@ def check_document(c: Checker, where: str, doc: Any, seen: set[str]) -> None:
 def check_procedure(c: Checker, p: Any, sectors: set[str], agencies: dict[str, Any]) -> None:
     code = p.get("code", "?")
     where = f"procedure {code}"
-    extra, missing = sorted(set(p) - PROCEDURE_KEYS), sorted(PROCEDURE_KEYS - set(p))
+    # ``agencies`` is optional: the agencies that carry the procedure out, default [agency_code]
+    extra, missing = sorted(set(p) - PROCEDURE_KEYS - {"agencies"}), sorted(PROCEDURE_KEYS - set(p))
     c.check(not extra and not missing, f"{where}: keys differ: extra {extra}, missing {missing}")
     agency = p.get("agency_code")
     c.check(agency in agencies, f"{where}: agency {agency} does not resolve")
@@ -309,6 +310,10 @@ def check_procedure(c: Checker, p: Any, sectors: set[str], agencies: dict[str, A
         except ValueError:
             ok_date = False
     c.check(ok_date, f"{where}: effective_date must be a real YYYY-MM-DD in 2016-2025")
+    places = p.get("agencies", [agency])
+    c.check(isinstance(places, list) and agency in places, f"{where}: agencies must list its own agency")
+    for other in places if isinstance(places, list) else []:
+        c.check(other in agencies, f"{where}: agency {other} in agencies does not resolve")
     inter = p.get("interagency")
     c.check(isinstance(inter, list), f"{where}: interagency must be a list")
     for other in inter or []:
