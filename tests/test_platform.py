@@ -448,7 +448,7 @@ def _key() -> dict[str, str]:
 
 
 async def _counter_total(gw: httpx.AsyncClient, auditor: dict[str, str]) -> int:
-    period = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m")
+    period = datetime.now(VN_TZ).strftime("%Y-%m")
     r = await gw.get("/api/v1/reports/indicators", params={"period": period, "agency": "000.00.15.H19"},
                      headers=auditor)
     assert r.status_code == 200, r.text

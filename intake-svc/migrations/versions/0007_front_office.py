@@ -1,15 +1,15 @@
 """the front office's day: when the reception limit of an online dossier ends (Decree 45/2020: 8 working hours)
 and which supplement round was asked during processing
 
-Revision ID: intake_0006
-Revises: intake_0005
+Revision ID: intake_0007
+Revises: intake_0006
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "intake_0006"
-down_revision = "intake_0005"
+revision = "intake_0007"
+down_revision = "intake_0006"
 branch_labels = None
 depends_on = None
 
