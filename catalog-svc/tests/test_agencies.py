@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog_testdata import KET_HON, demo_procedure
+from catalog_testkit import KET_HON, demo_procedure
 
 URL = "/api/v1/catalog/procedures"
 KHAI_SINH = "1.001193.000.01.30.H19"

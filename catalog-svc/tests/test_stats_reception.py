@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stats_golden import P1, A, Dossier, t
+from catalog_stats_golden import P1, A, Dossier, t
 from test_stats import feed, report_of
 
 from contracts.intake import DossierRefused, DossierSubmitted
