@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from catalog_testdata import KET_HON, demo_procedure
 from sqlalchemy import text
 
 from catalog_svc.loader import load_demo
+from catalog_testkit import KET_HON, demo_procedure
 
 URL = "/api/v1/catalog/procedures"
 NEW = "1.999998.000.01.30.H19"

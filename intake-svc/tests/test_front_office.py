@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake_helpers import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
-
 from contracts import CloudEvent
 from contracts.workflow import DossierProcessingStarted, SupplementRequested
 from intake_svc.dossier.handlers import on_processing_started, on_supplement_requested
+from intake_testkit import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KHAI_SINH = "1.001193.000.01.30.H19"  # Đăng ký khai sinh: carried out by the wards Tân Phong and Trảng Dài
