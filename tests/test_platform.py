@@ -531,7 +531,8 @@ async def test_a_procedure_filed_at_the_second_commune(gw: httpx.AsyncClient) ->
         "procedure_code": KHAI_SINH, "agency_code": TRANG_DAI, "return_method": "counter",
         "applicant": {"full_name": "Nguyễn Thị Lan", "id_number": "075190001234", "phone": "0912345678",
                       "email": "lan.nguyen@example.vn", "address": "Trảng Dài, Biên Hòa, Đồng Nai"},
-        "form_data": {"ho_ten_tre": "Nguyễn Minh Khang"},
+        "form_data": {"ho_ten_tre": "Nguyễn Minh Khang", "ngay_sinh_tre": "2026-11-20", "gioi_tinh_tre": "Nam",
+                      "noi_sinh": "Bệnh viện Đa khoa Đồng Nai", "ho_ten_me": "Nguyễn Thị Lan", "quan_he": "Mẹ"},
         "documents": [{"requirement_code": tp, "file_id": await upload(gw, citizen, PDF + uuid.uuid4().bytes)}
                       for tp in ("TP1", "TP2")],
     }

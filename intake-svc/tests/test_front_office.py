@@ -17,6 +17,8 @@ from intake_testkit import AGENCY, LLTP, PDF_BYTES, Env, dossier_body
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KHAI_SINH = "1.001193.000.01.30.H19"  # Đăng ký khai sinh: carried out by the wards Tân Phong and Trảng Dài
 TAN_PHONG, TRANG_DAI = "000.01.30.H19", "000.02.30.H19"
+BIRTH = {"ho_ten_tre": "Nguyễn Minh Khang", "ngay_sinh_tre": "2026-11-20", "gioi_tinh_tre": "Nam",
+         "noi_sinh": "Bệnh viện Đa khoa Đồng Nai", "ho_ten_me": "Trần Thị Bích", "quan_he": "Mẹ"}
 
 
 async def _handle(env: Env, handler, payload) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +122,7 @@ async def test_a_procedure_filed_at_the_second_commune(env: Env) -> None:
     citizen = env.citizen()
     procedure = (await env.client.get(f"/api/v1/dossiers?procedure_code={KHAI_SINH}", headers=citizen))
     assert procedure.status_code == 200
-    filed = await env.submit(citizen, procedure_code=KHAI_SINH, agency_code=TRANG_DAI)
+    filed = await env.submit(citizen, procedure_code=KHAI_SINH, agency_code=TRANG_DAI, form_data=BIRTH)
     assert filed.status_code == 201, filed.text
     code = filed.json()["code"]
     assert code.startswith(f"{TRANG_DAI}-") and filed.json()["agency_code"] == TRANG_DAI
@@ -135,9 +137,9 @@ async def test_a_procedure_filed_at_the_second_commune(env: Env) -> None:
     assert ok.status_code == 200
     assert (await _outbox(env, "intake.dossier.accepted.v1"))[0]["agency_code"] == TRANG_DAI
     # the default is the procedure's agency; an agency that does not carry it out is refused, naming the field
-    default = await env.submit(citizen, procedure_code=KHAI_SINH)
+    default = await env.submit(citizen, procedure_code=KHAI_SINH, form_data=BIRTH)
     assert default.status_code == 201 and default.json()["code"].startswith(f"{TAN_PHONG}-")
-    elsewhere = await env.submit(citizen, procedure_code=KHAI_SINH, agency_code="000.01.31.H19")
+    elsewhere = await env.submit(citizen, procedure_code=KHAI_SINH, agency_code="000.01.31.H19", form_data=BIRTH)
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["loc"] == ["body", "agency_code"]
     single = await env.submit(citizen, agency_code=TRANG_DAI)
     assert single.status_code == 422 and single.json()["errors"][0]["loc"] == ["body", "agency_code"]
