@@ -1,7 +1,7 @@
 """web sessions and wizard drafts
 
 Revision ID: portal_0002
-Revises: portal_0001
+Revises:
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "portal_0002"
-down_revision = "portal_0001"
+down_revision = None
 branch_labels = None
 depends_on = None
 
