@@ -471,7 +471,7 @@ async def test_counter_dossier_is_processed_like_an_online_one_and_counted_as_co
         "procedure_code": LLTP, "channel": "counter", "return_method": "counter",
         "applicant": {"full_name": "Phan Văn Khách", "id_number": "075080009999", "email": address,
                       "address": "Trảng Bom, Đồng Nai", "type": "citizen"},
-        "form_data": {"muc_dich": "Xin việc"},
+        "form_data": dict(LLTP_FORM),
         "documents": [{"requirement_code": tp, "file_id": await upload(gw, desk, PDF + uuid.uuid4().bytes)}
                       for tp in ("TP1", "TP2")],
     }
