@@ -190,6 +190,10 @@ async def test_dossier_from_submission_to_return_across_every_service(
     text = await eventually(submission_mail, timeout=60)
     assert f"{str(gw.base_url).rstrip('/')}/tra-cuu/{code}" in text
     assert f"/ho-so/{code}" in text and "/api/" not in text
+    link = next(w for w in text.split() if "/tra-cuu/" in w).rstrip(".,)")
+    page = await gw.get(link.removeprefix(str(gw.base_url).rstrip("/")))  # followed as a browser would
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert code in page.text and LAN["email"] not in page.text  # the tracking page, without personal data
 
     desk = await login(gw, "tiepnhan.stp", "CanBo@2026")
     r = await gw.post(
