@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
+from servicekit.pdfpage import Styles, when
 from servicekit.timefmt import VN
 
 
@@ -45,19 +46,6 @@ class ReceiptData:
     due_at: datetime
     collect_at: str
     officer: str | None
-
-
-def _when(dt: datetime) -> str:
-    local = dt.astimezone(VN)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
-
-
-@dataclass(frozen=True)
-class Styles:
-    base: ParagraphStyle
-    center: ParagraphStyle
-    title: ParagraphStyle
-    small: ParagraphStyle
 
 
 def styles() -> Styles:
@@ -168,8 +156,8 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 2 * mm),
         Paragraph(f"2. Số lượng hồ sơ: {data.sets} (bộ)", base),
         Paragraph(f"3. Thời gian giải quyết hồ sơ theo quy định là: {e(data.processing_time)}", base),
-        Paragraph(f"4. Thời gian nhận hồ sơ: {_when(data.received_at)}", base),
-        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{_when(data.due_at)}</b>", base),
+        Paragraph(f"4. Thời gian nhận hồ sơ: {when(data.received_at)}", base),
+        Paragraph(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{when(data.due_at)}</b>", base),
         Paragraph(f"6. Đăng ký nhận kết quả tại: {e(data.collect_at)}", base),
         Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: ……… Số thứ tự: ………", base),
         Spacer(1, 4 * mm),
