@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from contracts.vocabulary import CHANNEL_VI, Channel
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
+from servicekit.pdfpage import document
 
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("submitted", "Tiếp nhận mới"),
@@ -239,7 +240,7 @@ def to_pdf(report: dict[str, Any]) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 
     register_fonts()
     body = ParagraphStyle("b", fontName=FONT, fontSize=8, leading=10)
@@ -261,17 +262,8 @@ def to_pdf(report: dict[str, Any]) -> bytes:
 
     buf = io.BytesIO()
     page = landscape(A4)
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=page,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=_title(report),
-        author="Cổng dịch vụ công tỉnh Đồng Nai",
-        lang="vi",
-    )
+    doc = document(buf, pagesize=page, title=_title(report), author="Cổng dịch vụ công tỉnh Đồng Nai",
+                   margins=(12 * mm, 12 * mm))
     story: list[Any] = [
         Paragraph(escape(_title(report)), head),
         Paragraph(f"Từ {report['from'][:10]} đến trước {report['to'][:10]}; lập lúc {report['generated_at']}.", body),

@@ -12,14 +12,12 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
-from servicekit.pdfpage import Styles, when
-from servicekit.timefmt import VN
+from servicekit.pdfpage import Styles, a5_form, heading, when
 
 
 @dataclass
@@ -60,28 +58,8 @@ def styles() -> Styles:
 
 def header(st: Styles, agency_code: str, agency_name: str | None, number: str, at: datetime) -> Table:
     """The agency and its desk with the paper's number on the left, the national motto and the date on the right."""
-    e = escape
-    local = at.astimezone(VN)
-    table = Table(
-        [
-            [
-                Paragraph(
-                    f"<b>{e((agency_name or f'Cơ quan {agency_code}').upper())}</b><br/>"
-                    "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ<br/>"
-                    f"Số: {e(number)}",
-                    st.center,
-                ),
-                Paragraph(
-                    "<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br/><b>Độc lập - Tự do - Hạnh phúc</b><br/>"
-                    f"<i>Đồng Nai, ngày {local:%d} tháng {local:%m} năm {local:%Y}</i>",
-                    st.center,
-                ),
-            ]
-        ],
-        colWidths=[50 * mm, 74 * mm],
-    )
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return table
+    return heading(agency_name or f"Cơ quan {agency_code}", number, at, (50 * mm, 74 * mm), st.center,
+                   unit="BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")
 
 
 def signatures(st: Styles, left: tuple[str, str | None], right: tuple[str, str | None]) -> Table:
@@ -100,18 +78,7 @@ def signatures(st: Styles, left: tuple[str, str | None], right: tuple[str, str |
 
 def build(story: list[Flowable], *, title: str, subject: str) -> bytes:
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A5,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=title,
-        author="Cổng Dịch vụ công tỉnh Đồng Nai",
-        subject=subject,
-    )
-    doc.build(story)
+    a5_form(buf, title=title, author="Cổng Dịch vụ công tỉnh Đồng Nai", subject=subject).build(story)
     return buf.getvalue()
 
 

@@ -64,7 +64,15 @@ def heading(agency: str, number: str, issued: datetime, widths: tuple[float, flo
     return table
 
 
+def document(buf: IO[bytes], *, pagesize: tuple[float, float] = A5, title: str, author: str,
+             margins: tuple[float, float] = (12 * mm, 10 * mm), **kwargs: Any) -> SimpleDocTemplate:
+    """A Vietnamese PDF document: ``margins`` are (left and right, top and bottom); ``kwargs`` go to
+    reportlab (``subject``, …)."""
+    side, top = margins
+    return SimpleDocTemplate(buf, pagesize=pagesize, leftMargin=side, rightMargin=side, topMargin=top,
+                             bottomMargin=top, title=title, author=author, lang="vi", **kwargs)
+
+
 def a5_form(buf: IO[bytes], *, title: str, author: str, subject: str, **kwargs: Any) -> SimpleDocTemplate:
     """An A5 page with the margins of the counter's forms (01, 04)."""
-    return SimpleDocTemplate(buf, pagesize=A5, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,
-                             bottomMargin=10 * mm, title=title, author=author, subject=subject, **kwargs)
+    return document(buf, title=title, author=author, subject=subject, **kwargs)
