@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from portal.account.routes import router as account_router
 from portal.api import Api, TTLCache
 from portal.catalog.routes import router as catalog_router
+from portal.console import ROUTERS as CONSOLE_ROUTERS
 from portal.dossier.routes import router as dossier_router
 from portal.errors import PageNotFound, install_page_errors
 from portal.info.routes import router as info_router
@@ -19,7 +20,8 @@ from portal.web.security import PageHeaders
 from servicekit.runtime import create_service_app
 
 # every router of pages; each checks the CSRF token of every POST (portal.web.security.check_csrf)
-PAGES = (catalog_router, account_router, dossier_router, notification_router, info_router)
+# (the officer console's page groups are listed in portal.console)
+PAGES = (catalog_router, account_router, dossier_router, notification_router, info_router, *CONSOLE_ROUTERS)
 FONTS = {"be-vietnam-pro-400.ttf": "BeVietnamPro-Regular.ttf", "be-vietnam-pro-700.ttf": "BeVietnamPro-Bold.ttf"}
 
 

@@ -28,44 +28,64 @@ class PageNotFound(Exception):
     pass
 
 
+CONSOLE = "/can-bo"
+
+
+def _login_path(path: str) -> str:
+    """The officers' console has its own login page."""
+    return f"{CONSOLE}/dang-nhap" if path == CONSOLE or path.startswith(CONSOLE + "/") else "/dang-nhap"
+
+
 def install_page_errors(app: FastAPI) -> None:
-    from portal.web.render import redirect, render
+    from portal.web.render import redirect
+    from portal.web.render import render as render_page
+
+    async def render(request: Request, template: str, context: dict[str, object] | None = None, *,
+                     status: int, title: str) -> Response:
+        if request.url.path.startswith(CONSOLE + "/"):
+            from portal.console.common import page
+
+            console = {"errors/not_found.html": "console/not_found.html"}.get(template, "console/error.html")
+            return await page(request, console, {"message": "", **(context or {})}, status=status, title=title)
+        return render_page(request, template, context, status=status, title=title)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
-        return redirect(request, "/dang-nhap?tiep=" + quote(exc.next_path, safe="/"),
+        return redirect(request, _login_path(exc.next_path) + "?tiep=" + quote(exc.next_path, safe="/"),
                         flash="Vui lòng đăng nhập để tiếp tục.")
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
-        return render(request, "errors/csrf.html", status=403, title="Yêu cầu không hợp lệ")
+        return await render(request, "errors/csrf.html", {
+            "message": "Biểu mẫu đã hết hạn hoặc không được gửi từ trang này. Vui lòng tải lại trang và gửi lại."},
+            status=403, title="Yêu cầu không hợp lệ")
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return render(request, "errors/not_found.html", status=404, title="Không tìm thấy trang")
+        return await render(request, "errors/not_found.html", status=404, title="Không tìm thấy trang")
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             return await not_found(request, exc)
         if exc.status_code == 405:
-            return render(request, "errors/generic.html", {"message": "Địa chỉ này không nhận yêu cầu như vậy."},
+            return await render(request, "errors/generic.html", {"message": "Địa chỉ này không nhận yêu cầu như vậy."},
                           status=405, title="Yêu cầu không hợp lệ")
-        return render(request, "errors/generic.html", {"message": str(exc.detail)}, status=exc.status_code,
+        return await render(request, "errors/generic.html", {"message": str(exc.detail)}, status=exc.status_code,
                       title="Có lỗi xảy ra")
 
     async def bad_request(request: Request, exc: Exception) -> Response:
-        return render(request, "errors/generic.html",
+        return await render(request, "errors/generic.html",
                       {"message": "Địa chỉ hoặc dữ liệu gửi lên không hợp lệ."}, status=400,
                       title="Yêu cầu không hợp lệ")
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         if exc.status == 401:
-            return redirect(request, "/dang-nhap?tiep=" + quote(request.url.path, safe="/"),
+            return redirect(request, _login_path(request.url.path) + "?tiep=" + quote(request.url.path, safe="/"),
                             flash="Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.")
         if exc.status == 404:
             return await not_found(request, exc)
         status = exc.status if exc.status in (403, 409, 413, 415, 422, 429, 503, 504) else 502
-        return render(request, "errors/generic.html",
+        return await render(request, "errors/generic.html",
                       {"message": exc.detail or "Hệ thống chưa xử lý được yêu cầu, vui lòng thử lại sau."},
                       status=status, title="Chưa thực hiện được")
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.account.service import SessionService
+from portal.account.login import sign_in, sign_out
 from portal.api import ApiError
 from portal.deps import ApiDep, CitizenDep, FormVisitorDep, SessionDep, VisitorDep
 from portal.web.forms import form_values
@@ -32,27 +32,9 @@ async def login_page(request: Request, visitor: FormVisitorDep) -> Response:
 async def log_in(request: Request, visitor: FormVisitorDep, api: ApiDep, db: SessionDep) -> Response:
     values = await form_values(request, ("username", "password", "tiep"))
     next_path = safe_next(values.get("tiep"))
-    errors: dict[str, str] = {}
-    if not values.get("username"):
-        errors["username"] = "Nhập tên đăng nhập."
-    if not values.get("password"):
-        errors["password"] = "Nhập mật khẩu."
+    errors = await sign_in(request, api, db, visitor, values)
     if not errors:
-        try:
-            token = await api.post("/api/v1/auth/token", data={
-                "grant_type": "password", "username": values["username"].lower(), "password": values["password"]})
-            me = await api.get("/api/v1/auth/me", token=token["access_token"])
-        except ApiError as exc:
-            if exc.status not in (400, 401, 403, 422):
-                raise
-            errors["password"] = ("Tên đăng nhập hoặc mật khẩu không đúng." if exc.status != 429
-                                  else exc.detail)
-        else:
-            raw, _ = await SessionService(db, days=request.app.state.settings.session_days).start(
-                user=me, token=token["access_token"], expires_in=int(token.get("expires_in", 3600)),
-                replaces=visitor.id_hash)
-            request.state.set_cookie = (raw, request.app.state.settings.session_days * 86400)
-            return redirect(request, next_path)
+        return redirect(request, next_path)
     values.pop("password", None)
     return render(request, "pages/login.html", {"values": values, "errors": errors, "next": next_path},
                   status=422, title="Đăng nhập")
@@ -101,14 +83,7 @@ async def register(request: Request, visitor: FormVisitorDep, api: ApiDep) -> Re
 
 @router.post("/dang-xuat")
 async def log_out(request: Request, visitor: VisitorDep, api: ApiDep, db: SessionDep) -> Response:
-    if visitor is not None:
-        if visitor.token:
-            try:
-                await api.post("/api/v1/auth/logout", token=visitor.token)
-            except ApiError:
-                pass  # the API may not know logout, or the token expired: the portal session ends anyway
-        await SessionService(db, days=request.app.state.settings.session_days).end(visitor.id_hash)
-    request.state.set_cookie = ("", 0)
+    await sign_out(request, api, db, visitor)
     return redirect(request, "/", flash="Bạn đã đăng xuất.")
 
 

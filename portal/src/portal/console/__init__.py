@@ -1,0 +1,14 @@
+"""The officer console at /can-bo/: one module per page group, each with its ``router`` (see ``common``).
+
+Adding a page group is one line here (and its menu entry one line in ``common.MENU``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from portal.console import home
+
+ROUTERS: tuple[APIRouter, ...] = (
+    home.door,
+    home.router,
+)
