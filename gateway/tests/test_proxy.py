@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 
@@ -145,9 +146,14 @@ async def test_web_pages_go_to_the_portal_and_the_api_stays(proxied: httpx.Async
 async def test_readyz_reports_each_service(proxied: httpx.AsyncClient) -> None:
     r = await proxied.get("/readyz")
     body = r.json()
-    assert r.status_code == 503  # intake is down
+    # intake is down: its paths answer 503, but the gateway stays in the load balancer's rotation
+    assert r.status_code == 200 and body["status"] == "degraded"
     assert body["checks"]["services"]["intake"] == "unavailable"
+    assert body["checks"]["services"]["status"] == "degraded"
     assert body["checks"]["database"] == "ok"
+    down = await proxied.get("/api/v1/dossiers")
+    assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
+    assert (await proxied.get("/api/v1/catalog/big")).status_code == 200  # the others keep serving
 
 
 async def test_cors_only_for_allow_listed_origins(gateway_settings: Settings, upstream: str) -> None:
@@ -171,3 +177,69 @@ async def test_cors_only_for_allow_listed_origins(gateway_settings: Settings, up
         assert r.headers["access-control-allow-origin"] == "https://dichvucong.dongnai.gov.vn"
         r = await client.get("/.well-known/jwks.json", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in r.headers
+
+
+def replica_app(name: str) -> FastAPI:
+    app = FastAPI()
+
+    @app.api_route("/api/v1/dossiers", methods=["GET", "POST"])
+    async def dossiers(request: Request) -> dict[str, object]:
+        return {"replica": name, "body": (await request.body()).decode(), "key": request.headers.get("idempotency-key")}
+
+    @app.get("/readyz")
+    async def readyz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def dropping_replica() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A replica that reads each request and closes the connection without answering, as one killed by
+    ``kill -9`` in the middle of a request does; yields its URL and what it received."""
+    received: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            received.append(await asyncio.wait_for(reader.read(65536), 2))
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", received
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_replicas_share_the_requests_and_a_refused_connection_goes_to_the_next(
+    gateway_settings: Settings,
+) -> None:
+    async with serving(replica_app("a")) as a, serving(replica_app("b")) as b:
+        dead = f"http://127.0.0.1:{free_port()}"  # a third replica that is down
+        settings = gateway_settings.model_copy(update={"intake_url": f"{a},{dead},{b}"})
+        async with running(create_app(settings)) as client:
+            answers = [await client.get("/api/v1/dossiers") for _ in range(12)]
+            assert [r.status_code for r in answers] == [200] * 12  # none lost to the dead replica
+            served = [r.json()["replica"] for r in answers]
+            assert served.count("a") >= 4 and served.count("b") >= 4
+            ready = (await client.get("/readyz")).json()["checks"]["services"]
+            assert ready["intake"] == "ok" and ready["replicas"]["intake"] == "2/3"
+
+
+async def test_a_keyed_request_a_replica_drops_is_sent_once_to_another(gateway_settings: Settings) -> None:
+    async with dropping_replica() as (dropper, received), serving(replica_app("b")) as b:
+        settings = gateway_settings.model_copy(update={"intake_url": f"{dropper},{b}"})
+        async with running(create_app(settings)) as client:
+            keyed = [await client.post("/api/v1/dossiers", content=f'{{"n": {i}}}'.encode(),
+                                       headers={"Idempotency-Key": f"k-{i}"}) for i in range(4)]
+            assert [r.status_code for r in keyed] == [200] * 4
+            assert [(r.json()["replica"], r.json()["body"], r.json()["key"]) for r in keyed] == [
+                ("b", f'{{"n": {i}}}', f"k-{i}") for i in range(4)]
+            assert len(received) >= 2  # the dropper did receive its turns: they were sent again
+            received.clear()
+            plain = [await client.post("/api/v1/dossiers", content=b"{}") for _ in range(2)]
+            # a POST without a key may have taken effect: never repeated, the client hears of the failure
+            assert sorted(r.status_code for r in plain) == [200, 503]
+            assert len(received) == 1

@@ -34,6 +34,11 @@ ROUTES: dict[str, list[str]] = {
 OWN_PATHS = ("/api/", "/interop/", "/.well-known/", "/docs", "/openapi.json", "/healthz", "/readyz")
 
 
+def split_urls(value: str) -> list[str]:
+    """A service's base URL, or its replicas' comma-separated."""
+    return [u.strip() for u in value.split(",") if u.strip()]
+
+
 def upstreams(settings: Settings) -> dict[str, str]:
     return {
         "catalog": settings.catalog_url,
@@ -59,17 +64,28 @@ def create_app(settings: Settings | None = None) -> Any:
     spec_cache = SpecCache()
 
     async def services_ready(request: Request) -> dict[str, Any]:
+        """Each service's readiness (``ok`` when at least one replica is ready, with ``n/m`` replicas when it
+        runs several). A service down answers 503 on its own paths; the gateway itself stays in rotation, so
+        this check is never worse than ``degraded``."""
         session: aiohttp.ClientSession = request.app.state.proxy.session
 
-        async def one(name: str, base: str) -> tuple[str, str]:
+        async def replica(base: str) -> bool:
             try:
                 async with session.get(base + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                    return name, "ok" if r.status == 200 else "unavailable"
+                    return r.status == 200
             except (aiohttp.ClientError, TimeoutError):
-                return name, "unavailable"
+                return False
 
-        results = await asyncio.gather(*(one(n, u) for n, u in upstreams(settings).items()))
-        return {"services": {"status": "ok" if all(s == "ok" for _, s in results) else "unavailable", **dict(results)}}
+        async def one(name: str, bases: list[str]) -> tuple[str, str, str]:
+            ready = sum(await asyncio.gather(*(replica(b) for b in bases)))
+            return name, "ok" if ready else "unavailable", f"{ready}/{len(bases)}"
+
+        results = await asyncio.gather(*(one(n, split_urls(u)) for n, u in upstreams(settings).items()))
+        out: dict[str, Any] = {"status": "ok" if all(s == "ok" for _, s, _ in results) else "degraded"}
+        out.update({n: s for n, s, _ in results})
+        if any(len(split_urls(u)) > 1 for u in upstreams(settings).values()):
+            out["replicas"] = {n: r for n, _, r in results}
+        return {"services": out}
 
     async def start(app: FastAPI) -> None:
         app.state.issuer = issuer
@@ -90,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Any:
     async def merged_openapi(request: Request) -> JSONResponse:
         cached = spec_cache.fresh()
         if cached is None:
-            apis = {k: v for k, v in upstreams(settings).items() if k in ROUTES}
+            apis = {k: request.app.state.proxy.upstreams[k].order()[0] for k in ROUTES}
             specs = await fetch_specs(request.app.state.proxy.session, apis)
             cached = merge(app.openapi(), specs, ROUTES)
             if len(specs) == len(ROUTES):

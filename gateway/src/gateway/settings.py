@@ -24,6 +24,7 @@ class Settings(ServiceSettings):
         default=None, validation_alias=AliasChoices("DVC_ADMIN_PASSWORD", "GATEWAY_ADMIN_PASSWORD")
     )
     demo: bool = Field(default=False, validation_alias=AliasChoices("DVC_DEMO", "GATEWAY_DEMO"))
+    # each service's base URL, or its replicas' comma-separated (the gateway balances across them)
     catalog_url: str = "http://127.0.0.1:8001"
     intake_url: str = "http://127.0.0.1:8002"
     workflow_url: str = "http://127.0.0.1:8003"

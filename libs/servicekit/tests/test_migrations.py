@@ -100,3 +100,31 @@ def test_no_service_migration_touches_a_kit_table() -> None:
     assert len(versions) >= 10
     offenders = [str(p.relative_to(REPO)) for p in versions if "kit_" in p.read_text()]
     assert not offenders, offenders
+
+
+SLOW_FIRST = SERVICE_FIRST.replace(
+    'op.create_table("things"', 'op.execute("SELECT pg_sleep(1)")\n    op.create_table("things"'
+)
+
+
+def test_migrations_started_at_once_from_three_processes_run_once(stack: Stack, tmp_path: Path) -> None:
+    """Three replicas' migration steps (three processes) on one empty database: each waits for the advisory
+    lock, the first migrates, the others find the database at head. Without the lock two of them create the
+    same tables and fail."""
+    import subprocess
+    import sys
+
+    name = f"mig_{uuid.uuid4().hex[:10]}"
+    devstack.create_database(stack.admin_url(), name)
+    url = stack.pg.url(name)
+    migrations = _service_migrations(tmp_path / "svc")
+    (migrations / "versions" / "svc_0001.py").write_text(SLOW_FIRST)
+    code = (f"from pathlib import Path; from servicekit.migrations import upgrade; "
+            f"upgrade(Path({str(migrations)!r}), {url!r})")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(3)]
+    errors = [p.communicate(timeout=120)[1].decode()[-500:] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    import asyncio
+
+    assert asyncio.run(_query(url, "SELECT version_num FROM alembic_version")) == [("svc_0001",)]
+    assert asyncio.run(_query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}")) == [("kit_0001",)]

@@ -168,37 +168,46 @@ class Postgres:
 
 
 # --------------------------------------------------------------------------------------------------- NATS
+def _nats_binary() -> Path:
+    binary = Path(sys.executable).parent / "nats-server"
+    if not binary.exists():
+        binary = Path(shutil.which("nats-server") or "nats-server")
+    return binary
+
+
 @dataclass
 class Nats:
+    """One ``nats-server`` with JetStream. ``cluster`` (``cluster_port``, ``routes``, ``name``) makes it one node
+    of a JetStream cluster; :meth:`restart` starts it again on the same ports and storage (after a crash)."""
+
     root: Path
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    name: str = "dvc"
+    cluster_port: int = 0
+    routes: list[int] = field(default_factory=list)
+    cluster_name: str = "dvc"
 
-    def start(self) -> Nats:
+    def command(self) -> list[str]:
+        args = [str(_nats_binary()), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-n", self.name,
+                "-sd", str(self.root / "jetstream"), "-l", str(self.root / "nats.log")]
+        if self.cluster_port:
+            args += ["--cluster_name", self.cluster_name, "--cluster", f"nats://127.0.0.1:{self.cluster_port}",
+                     "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in self.routes)]
+        return args
+
+    def start(self, wait: bool = True) -> Nats:
         self.port = self.port or free_port()
         self.root = self.root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        binary = Path(sys.executable).parent / "nats-server"
-        if not binary.exists():
-            binary = Path(shutil.which("nats-server") or "nats-server")
-        self.proc = subprocess.Popen(
-            [
-                str(binary),
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-js",
-                "-sd",
-                str(self.root / "jetstream"),
-                "-l",
-                str(self.root / "nats.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_port(self.port)
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if wait:
+            wait_port(self.port)
         return self
+
+    def restart(self) -> Nats:
+        self.stop()
+        return self.start()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -211,6 +220,64 @@ class Nats:
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+
+@dataclass
+class NatsCluster:
+    """``size`` ``nats-server`` processes from the same wheel forming one JetStream cluster (RAFT needs 3 for a
+    stream with 3 replicas to survive a node's loss). ``url`` names every node, comma-separated."""
+
+    root: Path
+    size: int = 3
+    nodes: list[Nats] = field(default_factory=list)
+
+    def start(self, timeout: float = 60.0) -> NatsCluster:
+        self.root = self.root.resolve()
+        cluster_ports = [free_port() for _ in range(self.size)]
+        self.nodes = [
+            Nats(self.root / f"n{i + 1}", name=f"dvc-n{i + 1}", cluster_port=cluster_ports[i],
+                 routes=[p for j, p in enumerate(cluster_ports) if j != i])
+            for i in range(self.size)
+        ]
+        for node in self.nodes:
+            node.start(wait=False)
+        for node in self.nodes:
+            wait_port(node.port, timeout)
+        self.wait_jetstream(timeout)
+        return self
+
+    def wait_jetstream(self, timeout: float = 60.0) -> None:
+        """Until the cluster has elected its JetStream meta leader (a stream can be created)."""
+        import asyncio
+
+        import nats
+
+        from servicekit.migrations import run_blocking
+
+        async def ready() -> None:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    nc = await nats.connect([n.url for n in self.nodes], connect_timeout=2, allow_reconnect=False)
+                    try:
+                        await nc.jetstream(timeout=2).account_info()
+                        return
+                    finally:
+                        await nc.close()
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the NATS cluster has no JetStream leader after {timeout}s") from None
+                    await asyncio.sleep(0.3)
+
+        run_blocking(ready)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    @property
+    def url(self) -> str:
+        return ",".join(n.url for n in self.nodes)
 
 
 # --------------------------------------------------------------------------------------------------- SMTP

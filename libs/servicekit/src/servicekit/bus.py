@@ -35,8 +35,14 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+def server_urls(url: str) -> list[str]:
+    """``NATS_URL`` may name several servers of one cluster, comma-separated: any of them will do."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 async def connect(url: str, *, name: str) -> NATS:
-    """Connects, retrying the first connection forever with backoff; then reconnects forever."""
+    """Connects, retrying the first connection forever with backoff; then reconnects forever (to any server of
+    the cluster: those in ``url`` and those the servers announce)."""
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats: %s", exc)
@@ -45,7 +51,7 @@ async def connect(url: str, *, name: str) -> NATS:
     while True:
         try:
             return await nats.connect(
-                url,
+                server_urls(url),
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
@@ -60,24 +66,55 @@ async def connect(url: str, *, name: str) -> NATS:
             delay = min(delay * 2, 5.0)
 
 
-async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] = (*STREAMS, DLQ_STREAM)) -> None:
-    """Creates each stream if missing, updates its subjects if it exists: safe on every start-up."""
+@dataclass(frozen=True)
+class StreamSettings:
+    """What an operator decides for every stream the platform creates (``DVC_STREAM_*``): replicas (3 on a
+    3-node cluster), and limits and retention. Applied when a stream is created, never to one that exists:
+    an operator's later change (``nats stream edit``) is kept across every restart."""
+
+    replicas: int = 1
+    max_age: float = 0.0  # seconds; 0 keeps messages until a limit or forever
+    max_bytes: int = -1
+    max_msgs: int = -1
+    duplicate_window: float = 120.0
+
+
+async def ensure_streams(
+    js: JetStreamContext,
+    specs: Iterable[StreamSpec] = (*STREAMS, DLQ_STREAM),
+    settings: StreamSettings | None = None,
+) -> None:
+    """Creates each missing stream with ``settings``; on a stream that exists only adds subjects it lacks
+    (a new event family), keeping its replicas, limits and retention as they are: safe on every start-up."""
+    settings = settings or StreamSettings()
     for spec in specs:
-        config = StreamConfig(
-            name=spec.name,
-            subjects=list(spec.subjects),
-            storage=StorageType.FILE,
-            duplicate_window=120.0,
-        )
         try:
-            await js.stream_info(spec.name)
+            info = await js.stream_info(spec.name)
         except NotFoundError:
             try:
-                await js.add_stream(config)
+                await js.add_stream(
+                    StreamConfig(
+                        name=spec.name,
+                        subjects=list(spec.subjects),
+                        storage=StorageType.FILE,
+                        num_replicas=settings.replicas,
+                        max_age=settings.max_age or None,
+                        max_bytes=settings.max_bytes,
+                        max_msgs=settings.max_msgs,
+                        duplicate_window=settings.duplicate_window,
+                    )
+                )
+                log.info("stream %s created (%d replicas)", spec.name, settings.replicas)
                 continue
             except Exception:  # another replica created it meanwhile
-                pass
-        await js.update_stream(config)
+                info = await js.stream_info(spec.name)
+        have = list(info.config.subjects or [])
+        missing = [s for s in spec.subjects if s not in have]
+        if missing:
+            config = info.config
+            config.subjects = have + missing
+            await js.update_stream(config)
+            log.info("stream %s: subjects %s added", spec.name, missing)
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""``/healthz`` (the process is alive) and ``/readyz`` (its database and NATS are reachable)."""
+"""``/healthz`` (the process is alive) and ``/readyz`` (it can do its work: take it out of rotation if not).
+
+A check answers ``ok``, ``degraded`` (the service still does its work: it stays in rotation, 200, and says what
+is wrong) or ``unavailable`` (503). NATS away is ``degraded`` while the outbox keeps the events the service
+writes: submissions still succeed, the relay publishes them when the bus is back. Only when the outbox holds
+more than ``outbox_ready_limit`` events is the service taken out."""
 
 from __future__ import annotations
 
@@ -25,7 +30,36 @@ async def check_database(request: Request) -> dict[str, Any]:
 
 async def check_nats(request: Request) -> dict[str, Any]:
     nc = getattr(request.app.state, "nc", None)
-    return {"nats": "ok" if nc is not None and nc.is_connected else "unavailable"}
+    if nc is not None and nc.is_connected:
+        return {"nats": "ok"}
+    settings = getattr(request.app.state, "settings", None)
+    limit = int(getattr(settings, "outbox_ready_limit", 100_000))
+    try:
+        async with asyncio.timeout(2):
+            async with request.app.state.engine.connect() as conn:
+                # counted up to the limit only: cheap however long the bus has been away
+                pending = int(
+                    (
+                        await conn.execute(
+                            text("SELECT count(*) FROM (SELECT 1 FROM kit_outbox WHERE sent_at IS NULL LIMIT :n) s"),
+                            {"n": limit + 1},
+                        )
+                    ).scalar_one()
+                )
+    except Exception:
+        return {"nats": {"status": "unavailable"}}
+    return {"nats": {"status": "degraded" if pending <= limit else "unavailable", "outbox_pending": pending}}
+
+
+def status_of(value: Any) -> str:
+    return str(value.get("status", "ok")) if isinstance(value, dict) else str(value)
+
+
+def overall(results: dict[str, Any]) -> str:
+    states = {status_of(v) for v in results.values()}
+    if states - {"ok", "degraded"}:
+        return "unavailable"
+    return "degraded" if "degraded" in states else "ok"
 
 
 def health_router(extra: list[ReadyCheck] | None = None) -> APIRouter:
@@ -41,9 +75,7 @@ def health_router(extra: list[ReadyCheck] | None = None) -> APIRouter:
         results: dict[str, Any] = {}
         for part in await asyncio.gather(*(c(request) for c in checks)):
             results.update(part)
-        ok = all(v == "ok" or (isinstance(v, dict) and v.get("status") == "ok") for v in results.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503
-        )
+        status = overall(results)
+        return JSONResponse({"status": status, "checks": results}, status_code=503 if status == "unavailable" else 200)
 
     return router

@@ -3,7 +3,12 @@
 The kit's tables (``kit_outbox``, ``kit_inbox``, ``kit_idempotency``) are migrated by the kit itself
 (``kit_migrations/``, version table ``kit_alembic_version``), before the service's own migrations
 (``<svc>/migrations``, version table ``alembic_version``) on the same database. A change to a kit table is
-a new kit migration; no service migration mentions them."""
+a new kit migration; no service migration mentions them.
+
+Migrations run once, as their own step (``python -m <svc> migrate``: a Kubernetes Job, or a step of ``make
+run``), never from a replica's start. Each run holds a PostgreSQL advisory lock for its whole transaction,
+so two started at once (two Jobs, a Job and an operator) run one after the other: the second finds the
+database at head and does nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from servicekit.db import async_url, make_engine
@@ -22,6 +28,8 @@ from servicekit.db import async_url, make_engine
 KIT_MIGRATIONS = Path(__file__).resolve().parent / "kit_migrations"
 KIT_VERSION_TABLE = "kit_alembic_version"
 KIT_TABLE_PREFIX = "kit_"
+# pg_advisory_xact_lock key of every migration run on a database (any 64-bit number our code uses nowhere else)
+MIGRATION_LOCK = 0x44_56_43_4D_49_47  # "DVCMIG"
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
@@ -58,6 +66,8 @@ def run_env(target_metadata: Any, *, version_table: str = "alembic_version") -> 
             include_name=include_name,
         )
         with context.begin_transaction():
+            # before alembic reads the version table: a concurrent run waits here, then sees our commit
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
 
     async def run() -> None:

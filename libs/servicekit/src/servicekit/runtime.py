@@ -36,12 +36,17 @@ def _retry_unless_cancelling(exc: Exception) -> bool:
     return True
 
 
-async def _ensure_streams_forever(js: Any) -> None:
+def stream_settings(settings: ServiceSettings) -> bus.StreamSettings:
+    return bus.StreamSettings(replicas=settings.stream_replicas, max_age=settings.stream_max_age_seconds,
+                              max_bytes=settings.stream_max_bytes, max_msgs=settings.stream_max_msgs)
+
+
+async def _ensure_streams_forever(js: Any, streams: bus.StreamSettings) -> None:
     """Until JetStream answers: exponential backoff from 0.2 s up to 5 s (stamina logs each retry)."""
     async for attempt in stamina.retry_context(on=_retry_unless_cancelling, attempts=None, timeout=None,
                                                wait_initial=0.2, wait_max=5.0, wait_jitter=0.2):
         with attempt:
-            await bus.ensure_streams(js)
+            await bus.ensure_streams(js, settings=streams)
 
 
 async def load_verifier(settings: ServiceSettings) -> TokenVerifier | None:
@@ -97,7 +102,7 @@ def create_service_app(
             app.state.nc, app.state.js = nc, js
             app.state.relay.js = js
             app.state.consumers = [bus.ConsumerRunner(js, app.state.sessionmaker, s) for s in subscriptions]
-            await _ensure_streams_forever(js)
+            await _ensure_streams_forever(js, stream_settings(settings))
             tasks.append(asyncio.create_task(app.state.relay.run(), name="outbox-relay"))
             tasks.extend(asyncio.create_task(c.run(), name=f"consumer-{c.sub.name}") for c in app.state.consumers)
 

@@ -22,4 +22,13 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = Field(default="dvc-gateway", validation_alias=AliasChoices("AUTH_ISSUER", "auth_issuer"))
     db_pool_size: int = 10
     relay_batch: int = 256
+    # JetStream streams this platform creates (applied on creation only; an operator's later edit is kept)
+    stream_replicas: int = Field(default=1, ge=1, le=5,
+                                 validation_alias=AliasChoices("DVC_STREAM_REPLICAS", "stream_replicas"))
+    stream_max_age_seconds: float = Field(default=0.0, ge=0,
+                                          validation_alias=AliasChoices("DVC_STREAM_MAX_AGE", "stream_max_age_seconds"))
+    stream_max_bytes: int = Field(default=-1, validation_alias=AliasChoices("DVC_STREAM_MAX_BYTES", "stream_max_bytes"))
+    stream_max_msgs: int = Field(default=-1, validation_alias=AliasChoices("DVC_STREAM_MAX_MSGS", "stream_max_msgs"))
+    # readiness stays green while NATS is away until this many events wait in the outbox
+    outbox_ready_limit: int = 100_000
     run_background: bool = Field(default=True, description="start the outbox relay and event consumers with the app")
