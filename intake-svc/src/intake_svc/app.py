@@ -11,15 +11,19 @@ from intake_svc.audit.routes import router as audit_router
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.dossier.handlers import CatalogRef, ResultFiles, subscriptions
 from intake_svc.dossier.routes import router as dossier_router
+from intake_svc.feedback.jobs import flag_overdue_feedback
+from intake_svc.feedback.routes import router as feedback_router
 from intake_svc.file.routes import router as file_router
 from intake_svc.file.storage import LocalStorage
 from intake_svc.payment.jobs import expire_payments
 from intake_svc.payment.routes import router as payment_router
 from intake_svc.payment.vnpay import Gateway
+from intake_svc.rating.routes import router as rating_router
 from intake_svc.result.routes import router as result_router
 from intake_svc.result.signing import AgencySigner
 from intake_svc.search.routes import router as search_router
 from intake_svc.settings import Settings
+from intake_svc.verification.routes import router as verification_router
 from intake_svc.workflow.client import WorkflowClient
 from servicekit.runtime import create_service_app
 from vncalendar import default_calendar
@@ -57,7 +61,8 @@ def create_app(
         app.state.catalog = CatalogClient(settings.catalog_url, ttl=settings.catalog_cache_ttl,
                                           timeout=settings.catalog_timeout, transport=catalog_transport)
         app.state.workflow = WorkflowClient(settings.workflow_url, transport=workflow_transport)
-        app.state.signer = AgencySigner(settings.signing_dir, generate=settings.signing_generate)
+        app.state.signer = AgencySigner(settings.signing_dir, generate=settings.signing_generate,
+                                        public_url=settings.public_url)
         results.storage, results.signer = app.state.storage, app.state.signer
         catalog_ref.client = app.state.catalog
 
@@ -68,10 +73,12 @@ def create_app(
     app = create_service_app(
         settings=settings, title="intake-svc — Tiếp nhận hồ sơ",
         description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, phí và lệ phí "
-                    "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu.",
-        routers=[file_router, dossier_router, payment_router, result_router, search_router, audit_router],
+                    "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu; "
+                    "đánh giá mức độ hài lòng, phản ánh, kiến nghị, xác minh giấy tờ đã cấp.",
+        routers=[file_router, dossier_router, payment_router, result_router, search_router, audit_router,
+                 rating_router, feedback_router, verification_router],
         subscriptions=[*subscriptions(results, catalog_ref), *access_subscriptions()],
-        on_startup=[start], on_shutdown=[stop], background=[expire_payments],
+        on_startup=[start], on_shutdown=[stop], background=[expire_payments, flag_overdue_feedback],
     )
     app.state.clock = clock
     app.state.gateway = payment_gateway(settings)

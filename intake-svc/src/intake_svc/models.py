@@ -15,6 +15,9 @@ def load_all() -> None:
     import intake_svc.access.models
     import intake_svc.audit.models
     import intake_svc.dossier.models
+    import intake_svc.feedback.models
     import intake_svc.file.models
     import intake_svc.payment.models
-    import intake_svc.result.models  # noqa: F401
+    import intake_svc.rating.models
+    import intake_svc.result.models
+    import intake_svc.verification.models  # noqa: F401

@@ -57,6 +57,9 @@ class Settings(ServiceSettings):
     payment_sweep_interval: float = Field(default=5.0, gt=0, description="seconds between expiry sweeps")
     # PAdES signing of result documents: <dir>/<agency_code>.key.pem + .cert.pem (or default.*), issued by ca.cert.pem
     signing_dir: str = Field(default_factory=default_signing_dir)
+    # feedback and recommendations (phản ánh, kiến nghị): the agency answers within this many working days
+    feedback_days: float = Field(default=10, gt=0, description="working days to answer a feedback")
+    feedback_sweep_interval: float = Field(default=60.0, gt=0, description="seconds between overdue sweeps")
     signing_generate: bool = Field(default=True, description="create a local CA and agency keys when absent (dev)")
 
     @field_validator("payment_return_url")

@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from intake_svc.audit.service import ReadLog
-from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep, WorkflowDep
+from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep, SettingsDep, WorkflowDep
 from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.schemas import (
     TRACKING_CODE,
@@ -27,6 +27,8 @@ from intake_svc.dossier.service import DossierReader, DossierService
 from intake_svc.dossier.status import LABEL_VI, Status
 from intake_svc.errors import Conflict, NotFound
 from intake_svc.receipt.service import current_documents, letter_pdf, receipt_pdf
+from intake_svc.verification.qr import verify_url
+from intake_svc.verification.service import VerificationService
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import IdempotencyDep, IdempotentAction
 from servicekit.timefmt import vn_times
@@ -136,12 +138,17 @@ async def deliver_result(idem: IdempotencyDep, code: str, body: DeliveryCreate, 
     return await _answer(session, idem, dossier, 200, now)
 
 
-async def _receipt(session: SessionDep, catalog: CatalogDep, dossier: Dossier) -> bytes:
+async def _receipt(session: SessionDep, catalog: CatalogDep, settings: SettingsDep, dossier: Dossier,
+                   now: datetime) -> bytes:
+    """Form 01 with the QR code of its public verification page; its hash is recorded so a copy can be checked."""
     docs = await DossierReader(session).documents(dossier)
     actions = await DossierReader(session).actions(dossier)
     officer = next((a.actor_name for a in reversed(actions) if a.action == "accept"), None)
     agency_name = await catalog.agency_name(dossier.agency_code)
-    return await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name)
+    pdf = await asyncio.to_thread(receipt_pdf, dossier, current_documents(docs), officer, agency_name,
+                                  verify_url(settings.public_url, dossier.code))
+    await VerificationService(session).record_form01(dossier, pdf, agency_name, now)
+    return pdf
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -152,13 +159,13 @@ def _pdf(content: bytes, filename: str) -> Response:
 @router.get("/dossiers/{code}/receipt", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "Mẫu số 01 (PDF)"}})
 async def read_receipt(code: str, principal: CurrentUser, session: SessionDep, calendar: CalendarDep,
-                       catalog: CatalogDep, now: NowDep) -> Response:
+                       catalog: CatalogDep, settings: SettingsDep, now: NowDep) -> Response:
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     if dossier.received_at is None or dossier.due_at is None:
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết quả.",
                        slug="not-received")
     ReadLog(session, now).record(principal, dossier, "receipt")
-    return _pdf(await _receipt(session, catalog, dossier), f"giay-tiep-nhan-{dossier.code}.pdf")
+    return _pdf(await _receipt(session, catalog, settings, dossier, now), f"giay-tiep-nhan-{dossier.code}.pdf")
 
 
 FORM_FILES = {"01": "giay-tiep-nhan", "02": "phieu-yeu-cau-bo-sung", "03": "phieu-tu-choi-tiep-nhan",
@@ -169,7 +176,8 @@ FORM_FILES = {"01": "giay-tiep-nhan", "02": "phieu-yeu-cau-bo-sung", "03": "phie
             responses={200: {"content": {"application/pdf": {}},
                              "description": "Mẫu số 01, 02, 03 (Thông tư 01/2018/TT-VPCP); 04 cho chủ hồ sơ"}})
 async def read_form(code: str, form: str, request: Request, principal: CurrentUser, session: SessionDep,
-                    calendar: CalendarDep, catalog: CatalogDep, workflow: WorkflowDep, now: NowDep) -> Response:
+                    calendar: CalendarDep, catalog: CatalogDep, settings: SettingsDep, workflow: WorkflowDep,
+                    now: NowDep) -> Response:
     """404 when that form does not exist for the dossier (not received, never asked to supplement, not refused)."""
     dossier = await DossierService(session, calendar=calendar).visible(principal, code)
     missing = NotFound(f"Hồ sơ chưa có mẫu số {form}.")
@@ -180,7 +188,7 @@ async def read_form(code: str, form: str, request: Request, principal: CurrentUs
         if dossier.received_at is None or dossier.due_at is None:
             raise missing
         ReadLog(session, now).record(principal, dossier, "receipt")
-        return _pdf(await _receipt(session, catalog, dossier), filename)
+        return _pdf(await _receipt(session, catalog, settings, dossier, now), filename)
     actions = await DossierReader(session).actions(dossier)
     if form == "04":
         # issued with an extension (workflow's apology and new appointment); workflow lets the owner read it, so

@@ -16,6 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from intake_svc.verification.qr import QrFlowable
 from servicekit.pdffonts import FONT, FONT_BOLD, register_fonts
 from servicekit.pdfpage import Styles, a5_form, heading, when
 
@@ -44,6 +45,7 @@ class ReceiptData:
     due_at: datetime
     collect_at: str
     officer: str | None
+    verify_url: str | None = None  # the public verification page, printed as a QR code and its address
 
 
 def styles() -> Styles:
@@ -76,9 +78,12 @@ def signatures(st: Styles, left: tuple[str, str | None], right: tuple[str, str |
     )
 
 
-def build(story: list[Flowable], *, title: str, subject: str) -> bytes:
+def build(story: list[Flowable], *, title: str, subject: str, invariant: bool = False) -> bytes:
     buf = io.BytesIO()
-    a5_form(buf, title=title, author="Cổng Dịch vụ công tỉnh Đồng Nai", subject=subject).build(story)
+    # invariant: the same content gives the same bytes (no creation time, no random id), so a copy can be checked
+    # by its hash
+    a5_form(buf, title=title, author="Cổng Dịch vụ công tỉnh Đồng Nai", subject=subject,
+            invariant=1 if invariant else None).build(story)
     return buf.getvalue()
 
 
@@ -130,4 +135,17 @@ def render(data: ReceiptData) -> bytes:
         Spacer(1, 4 * mm),
         signatures(st, ("NGƯỜI NỘP HỒ SƠ", data.applicant_name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", data.officer)),
     ]
-    return build(story, title=f"Giấy tiếp nhận hồ sơ {data.code}", subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP")
+    if data.verify_url:
+        story += [Spacer(1, 3 * mm), verification(st, data.verify_url)]
+    return build(story, title=f"Giấy tiếp nhận hồ sơ {data.code}", subject="Mẫu số 01 - Thông tư 01/2018/TT-VPCP",
+                 invariant=True)
+
+
+def verification(st: Styles, url: str) -> Table:
+    """The QR code of the public verification page and its address, with what the page shows."""
+    table = Table([[QrFlowable(url, 22 * mm), Paragraph(
+        "Quét mã QR hoặc truy cập địa chỉ dưới đây để xác minh giấy này (mã hồ sơ, thủ tục, cơ quan, ngày cấp) "
+        f"và kiểm tra bản sao có trùng khớp với bản đã cấp:<br/><b>{escape(url)}</b>", st.small)]],
+        colWidths=[25 * mm, 99 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table

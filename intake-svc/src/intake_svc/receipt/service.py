@@ -41,12 +41,12 @@ def current_documents(docs: Sequence[DossierDocument]) -> list[DossierDocument]:
 
 
 def receipt_pdf(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None,
-                agency_name: str | None = None) -> bytes:
-    return render(receipt_data(dossier, docs, officer, agency_name))
+                agency_name: str | None = None, verify_url: str | None = None) -> bytes:
+    return render(receipt_data(dossier, docs, officer, agency_name, verify_url))
 
 
 def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str | None,
-                 agency_name: str | None = None) -> ReceiptData:
+                 agency_name: str | None = None, verify_url: str | None = None) -> ReceiptData:
     """What form 01 prints; ``docs`` should be the current set (``current_documents``)."""
     assert dossier.received_at is not None and dossier.due_at is not None
     pt = dossier.procedure.get("processing_time") or {}
@@ -60,7 +60,7 @@ def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str
         sets=1,
         processing_time=f"{_amount(float(pt.get('value') or 0))} {UNITS_VI.get(str(pt.get('unit')), '')}".strip(),
         received_at=dossier.received_at, due_at=dossier.due_at, collect_at=collect_at(dossier, agency_name),
-        officer=officer,
+        officer=officer, verify_url=verify_url,
     )
 
 

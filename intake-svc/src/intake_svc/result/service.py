@@ -91,7 +91,7 @@ class ResultService:
         try:
             signed = await asyncio.to_thread(
                 self.signer.sign_pdf, path.read_bytes(), agency_code=dossier.agency_code,
-                reason=f"Kết quả giải quyết hồ sơ {dossier.code}")
+                reason=f"Kết quả giải quyết hồ sơ {dossier.code}", verify_code=dossier.code)
         except SigningUnavailable as exc:
             log.error("cannot sign the result of %s: %s", dossier.code, exc)
             doc.problem = "Chưa ký số được văn bản kết quả."

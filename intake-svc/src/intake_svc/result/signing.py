@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from intake_svc.verification.qr import pdf_ops, verify_url
+
 log = logging.getLogger(__name__)
 
 PADES_FIELD = "ChuKyCoQuan"
@@ -51,9 +53,36 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
     path.chmod(0o600)
 
 
+QR_SIZE = 64.0  # points (~22 mm)
+
+
+def stamp_verification_qr(writer: object, url: str) -> None:
+    """Draws the QR of ``url`` and the address under it in the bottom right corner of the first page."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+
+    assert isinstance(writer, IncrementalPdfFileWriter)
+    page_ref, _resources = writer.find_page_for_modification(0)
+    box = [float(v) for v in find_inherited_value_in_tree(page_ref.get_object(), "/MediaBox", "/Parent")]
+    x, y = box[2] - QR_SIZE - 24, box[1] + 30
+    font = generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Font"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+        generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+        generic.NameObject("/Encoding"): generic.NameObject("/WinAnsiEncoding")})
+    resources = generic.DictionaryObject({generic.NameObject("/Font"): generic.DictionaryObject(
+        {generic.NameObject("/FQr"): writer.add_object(font)})})
+    # the page's own content is wrapped in q … Q so a transformation it leaves behind cannot move the stamp
+    writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True)
+    ops = b"Q\n" + pdf_ops(url, x=x, y=y, size=QR_SIZE, caption=f"Xac minh: {url}")
+    writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=ops)), resources=resources)
+
+
 class AgencySigner:
-    def __init__(self, directory: str | Path, *, generate: bool = True) -> None:
+    def __init__(self, directory: str | Path, *, generate: bool = True, public_url: str | None = None) -> None:
         self.dir = Path(directory)
+        self.public_url = public_url  # where the verification page of a signed result is (its QR code)
         self.generate = generate
         self._lock = threading.Lock()
         self._signers: dict[str, object] = {}
@@ -124,8 +153,11 @@ class AgencySigner:
             self._signers[agency_code] = signer
             return signer
 
-    def sign_pdf(self, pdf: bytes, *, agency_code: str, reason: str, location: str = "Đồng Nai") -> SignedPdf:
-        """A PAdES B-B signature (ETSI.CAdES.detached, SHA-256) appended as an incremental update."""
+    def sign_pdf(self, pdf: bytes, *, agency_code: str, reason: str, location: str = "Đồng Nai",
+                 verify_code: str | None = None) -> SignedPdf:
+        """A PAdES B-B signature (ETSI.CAdES.detached, SHA-256) appended as an incremental update; with
+        ``verify_code`` (and a public address) the QR code of the verification page is stamped on the first page
+        in the same update, so the signature covers it."""
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.pdf_utils.misc import PdfError
         from pyhanko.sign import fields, signers
@@ -137,6 +169,8 @@ class AgencySigner:
             reason=reason, location=location, name=signer.subject_name)
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+            if verify_code and self.public_url:
+                stamp_verification_qr(writer, verify_url(self.public_url, verify_code))
             out = signers.sign_pdf(writer, meta, signer=signer)
         except (PdfError, ValueError, KeyError, TypeError) as exc:
             raise SigningUnavailable(f"cannot sign this PDF: {exc}") from exc

@@ -114,3 +114,48 @@ class PaymentExpired(DossierEvent):
     event_type = "intake.payment.expired.v1"
     description = "An online payment request expired unpaid."
     payment_id: str
+
+
+class DossierRated(DossierEvent):
+    event_type = "intake.dossier.rated.v1"
+    description = ("The applicant rated a returned dossier once (the national portal's satisfaction criteria, "
+                   "1–5); the comment stays in intake.")
+    overall: int
+    timeliness: int | None = None
+    conduct: int | None = None
+    guidance: int | None = None
+    rated_at: datetime
+
+
+class FeedbackEvent(EventData):
+    """A citizen's feedback or recommendation (phản ánh, kiến nghị), routed to one agency."""
+
+    feedback_id: str
+    agency_code: str
+    about: str  # dossier | procedure | agency
+    ref: str
+    title: str
+    received_at: datetime
+    due_at: datetime
+    at: datetime
+    author_user_id: str | None = None
+
+
+class FeedbackReceived(FeedbackEvent):
+    event_type = "intake.feedback.received.v1"
+    description = "A citizen sent feedback; the agency answers it by ``due_at`` (working days)."
+
+
+class FeedbackAnswered(FeedbackEvent):
+    event_type = "intake.feedback.answered.v1"
+    description = "The agency answered a feedback; ``public`` answers are published without personal data."
+    answered_at: datetime
+    public: bool
+    on_time: bool
+    author_email: str | None = None
+    author_name: str | None = None
+
+
+class FeedbackOverdue(FeedbackEvent):
+    event_type = "intake.feedback.overdue.v1"
+    description = "A feedback is still unanswered past its deadline: the agency's leaders are reminded."
