@@ -23,6 +23,7 @@ from interop_svc.xml import (
     verify_envelope,
 )
 from interop_testkit import AGENCY, Env, accepted, dossier_code, processing
+from servicekit.retry import Backoff
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ def background() -> bool:
 
 @pytest.fixture
 def settings_extra() -> dict[str, Any]:
-    return {"push_poll_seconds": 0.05, "push_backoff_seconds": 0.05, "push_backoff_max_seconds": 0.2,
-            "push_max_attempts": 4, "push_timeout_seconds": 2.0}
+    return {"push_poll_seconds": 0.05, "push_retry": Backoff(max_attempts=4, base_seconds=0.05, max_seconds=0.2),
+            "push_timeout_seconds": 2.0}
 
 
 @dataclass

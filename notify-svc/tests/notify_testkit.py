@@ -16,6 +16,7 @@ from contracts import intake as i
 from devkit.events import event
 from devkit.testing import Stack, Tokens
 from notify_svc.settings import Settings
+from servicekit.retry import Backoff
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 AGENCY = "000.00.15.H19"
@@ -98,8 +99,7 @@ def notify_settings(stack: Stack, tokens: Tokens, **kw: Any) -> Settings:
         "auth_public_key_file": str(tokens.public_key_file),
         "smtp_url": stack.smtp.url,
         "sms_url": stack.sms.url,
-        "retry_base_seconds": 0.1,
-        "max_backoff_seconds": 0.3,
+        "retry": Backoff(base_seconds=0.1, max_seconds=0.3),
         "poll_seconds": 0.05,
         "send_timeout_seconds": 2.0,
         "portal_url": "https://dichvucong.dongnai.gov.vn",

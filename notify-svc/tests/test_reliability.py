@@ -16,6 +16,7 @@ from notify_svc.app import create_app
 from notify_svc.delivery.models import Delivery
 from notify_testkit import Env, emails_to, new_applicant, new_code, notify_settings, sms_to, submitted
 from servicekit.db import OutboxRow
+from servicekit.retry import Backoff
 
 ADMIN = {"sub": "admin-1", "roles": ("admin",), "agency_code": "000.00.00.H19"}
 
@@ -30,7 +31,8 @@ async def test_smtp_outage_delays_then_each_email_goes_once(stack: Stack, tokens
     port = devstack.free_port()
     sink = devstack.SmtpSink(tmp_path / "mail", port=port).start()
     sink.stop()  # the mail server is down when the decisions are taken
-    settings = notify_settings(stack, tokens, smtp_url=sink.url, max_attempts=1000)
+    retry = Backoff(max_attempts=1000, base_seconds=0.1, max_seconds=0.3)
+    settings = notify_settings(stack, tokens, smtp_url=sink.url, retry=retry)
     app = create_app(settings)
     people = [(new_applicant(), new_code()) for _ in range(3)]
     async with running(app) as client:
@@ -136,7 +138,8 @@ async def test_crash_mid_send_resends_once_with_the_same_id(stack: Stack, tokens
 async def test_bounded_retries_then_failed_event_and_operator_view(stack: Stack, tokens: Tokens) -> None:
     await reset_jetstream(stack.nats.url)
     dead = f"http://127.0.0.1:{devstack.free_port()}/sms"  # nobody listens
-    app = create_app(notify_settings(stack, tokens, sms_url=dead, max_attempts=3))
+    app = create_app(notify_settings(stack, tokens, sms_url=dead,
+                                     retry=Backoff(max_attempts=3, base_seconds=0.1, max_seconds=0.3)))
     a, code = new_applicant(), new_code()
     async with running(app) as client:
         await publish(stack.nats.url, submitted(code, a))

@@ -3,11 +3,13 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.retry import Backoff
 from servicekit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="INTEROP_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="INTEROP_", extra="ignore", populate_by_name=True,
+                                      env_nested_delimiter="__")
 
     service_name: str = "interop-svc"
     port: int = 8005
@@ -35,9 +37,7 @@ class Settings(ServiceSettings):
         validation_alias=AliasChoices("INTEROP_CATALOG_URL", "DVC_CATALOG_URL", "GATEWAY_CATALOG_URL", "catalog_url"),
     )
     catalog_timeout_seconds: float = 5.0
-    # Push delivery to systems with a push_url: attempts, backoff (base * 2**attempt, capped) and poll period.
-    push_max_attempts: int = 12
-    push_backoff_seconds: float = 5.0
-    push_backoff_max_seconds: float = 3600.0
+    # Push delivery to systems with a push_url: attempts and backoff (INTEROP_PUSH_RETRY__MAX_ATTEMPTS, …), poll period.
+    push_retry: Backoff = Backoff(max_attempts=12)
     push_poll_seconds: float = 1.0
     push_timeout_seconds: float = 10.0

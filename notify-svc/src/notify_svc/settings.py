@@ -4,6 +4,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from contracts.vocabulary import FINAL_STEPS, VN_TZ_NAME
+from servicekit.retry import Backoff
 from servicekit.settings import ServiceSettings
 
 EMAIL_INBOX = ["email", "inbox"]
@@ -34,7 +35,8 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore", populate_by_name=True,
+                                      env_nested_delimiter="__")
 
     service_name: str = "notify-svc"
     port: int = 8004
@@ -57,9 +59,8 @@ class Settings(ServiceSettings):
     channels: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_CHANNELS.items()})
     # forwards to these steps are announced by their own event (result ready, rejected): no second message
     silent_forward_steps: list[str] = Field(default_factory=lambda: sorted(s.value for s in FINAL_STEPS))
-    max_attempts: int = 8
-    retry_base_seconds: float = 5.0
-    max_backoff_seconds: float = 3600.0
+    # attempts and backoff of a failing delivery (NOTIFY_RETRY__MAX_ATTEMPTS, __BASE_SECONDS, __MAX_SECONDS)
+    retry: Backoff = Backoff(max_attempts=8)
     # a delivery left 'sending' longer than this (a crash mid-send) is sent again with the same id
     send_lease_seconds: float = 120.0
     send_timeout_seconds: float = 10.0

@@ -4,7 +4,7 @@ of every system of its agency that registered one; in order per dossier, retried
 Durable: the deliveries are rows written in the transaction that appends the change (``push_deliveries``);
 workers claim one due row at a time with FOR UPDATE SKIP LOCKED, so several workers (or replicas) never send
 the same row at once, and a row waits while an earlier change of the same dossier to the same system is still
-pending. After ``push_max_attempts`` a delivery is ``failed``: logged, and listed to admins
+pending. After ``push_retry.max_attempts`` a delivery is ``failed``: logged, and listed to admins
 (GET /api/v1/interop/systems/{code}/push?status=failed)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -34,12 +34,6 @@ _MAX_ERROR = 1000
 async def deliveries_of(session: AsyncSession, system: System, status: str | None, limit: int) -> list[PushDelivery]:
     """Push deliveries to ``system``, newest first, optionally only those in ``status``."""
     return await PushRepository(session).list_for(system.id, status, limit)
-
-
-def backoff(settings: Settings, attempts: int) -> timedelta:
-    """Wait before attempt ``attempts + 1``: base * 2**(attempts - 1), capped."""
-    seconds = settings.push_backoff_seconds * (2 ** max(attempts - 1, 0))
-    return timedelta(seconds=min(seconds, settings.push_backoff_max_seconds))
 
 
 async def _body(session: AsyncSession, row: PushDelivery, settings: Settings, platform: Platform,
@@ -93,11 +87,11 @@ async def deliver_one(app: FastAPI, client: httpx.AsyncClient) -> bool:
         now = datetime.now(UTC)
         if error is None:
             row.status, row.delivered_at, row.last_error = DELIVERED, now, None
-        elif row.attempts >= settings.push_max_attempts:
+        elif settings.push_retry.exhausted(row.attempts):
             _give_up(row, system.code, error)
         else:
             row.last_error = error[:_MAX_ERROR]
-            row.next_attempt_at = now + backoff(settings, row.attempts)
+            row.next_attempt_at = now + settings.push_retry.delay(row.attempts)
             log.warning("push delivery %s of dossier %s to system %s: attempt %s failed (%s); next at %s",
                         row.id, row.dossier_code, system.code, row.attempts, error, row.next_attempt_at.isoformat())
         return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
@@ -136,11 +136,10 @@ class Sender:
 
     def _failure(self, d: Delivery, exc: Exception) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}"[:1000]
-        if isinstance(exc, PermanentError) or d.attempts >= self.settings.max_attempts:
+        if isinstance(exc, PermanentError) or self.settings.retry.exhausted(d.attempts):
             return {"status": "failed", "failed_at": datetime.now(UTC), "last_error": error}
-        delay = min(self.settings.retry_base_seconds * 2 ** (d.attempts - 1), self.settings.max_backoff_seconds)
         return {"status": "pending", "last_error": error,
-                "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}
+                "next_attempt_at": datetime.now(UTC) + self.settings.retry.delay(d.attempts)}
 
     async def _record(self, d: Delivery, values: dict[str, Any], exc: Exception | None = None) -> None:
         # the database may blink: losing a 'sent' mark would mean sending twice, so 5 tries 0.2 s, 0.4 s, … apart
