@@ -29,6 +29,7 @@ P2
   D14 postal channel, rcv 17/11 09:00 due 01/12 09:00: in progress
   E01..E08 rcv 23/11 09:00 due 07/12 09:00 fin 24/11 09:00: early; 24/11 is a public holiday (Ngày Văn hóa
       Việt Nam, new in 2026) so only 23/11 09:00-17:00 counts: 2.5 h + 3.5 h = 6 h each; E01..E04 paid online
+Ratings (levels 1–5, after return): D01 5 on 06/11, D02 3 on 07/11, D09 1 on 17/11, D13 4 on 24/11.
 Agency B: B01 rcv 05/11 09:00 due 09/11 09:00 fin 06/11 09:00 (early, 7.5 h)
 """
 
@@ -42,6 +43,7 @@ from contracts import workflow as wf
 from contracts.intake import (
     DossierAccepted,
     DossierDelivered,
+    DossierRated,
     DossierRefused,
     DossierSubmitted,
     DossierSupplemented,
@@ -113,6 +115,9 @@ class Dossier:
     def delivered(self, at: datetime, method: str) -> Dossier:
         return self.add(DossierDelivered(**self._base(at, "returned", 10), method=method), "/intake-svc")
 
+    def rated(self, at: datetime, overall: int) -> Dossier:
+        return self.add(DossierRated(**self._base(at, "returned", 10), overall=overall, rated_at=at), "/intake-svc")
+
     def paid(self, at: datetime) -> Dossier:
         return self.add(PaymentPaid(**self._base(at, "accepted", 2), payment_id=f"pay-{self.code}", amount=200000),
                         "/intake-svc")
@@ -141,9 +146,9 @@ def golden() -> list[Dossier]:
     out = [
         d(1).submitted(t("02/11", "08:00")).accepted(t("02/11", "09:00"), t("06/11", "09:00"))
         .forwarded(t("02/11", "15:00")).paid(t("02/11", "09:30")).result(t("04/11", "09:00"))
-        .delivered(t("05/11", "10:00"), "online"),
+        .delivered(t("05/11", "10:00"), "online").rated(t("06/11", "08:00"), 5),
         d(2).submitted(t("02/11", "08:00")).accepted(t("02/11", "09:00"), t("06/11", "09:00"))
-        .result(t("06/11", "08:30")).delivered(t("06/11", "10:00"), "counter"),
+        .result(t("06/11", "08:30")).delivered(t("06/11", "10:00"), "counter").rated(t("07/11", "09:00"), 3),
         d(3).submitted(t("02/11", "08:00")).accepted(t("02/11", "09:00"), t("06/11", "09:00"))
         .extended(t("05/11", "10:00"), t("06/11", "09:00"), t("10/11", "09:00")).result(t("09/11", "09:00")),
         d(4).submitted(t("03/11", "08:00")).supplement(t("03/11", "10:00"), t("04/11", "10:00"), 1)
@@ -157,7 +162,7 @@ def golden() -> list[Dossier]:
         .withdrawn(t("11/11", "10:00")),
         d(8).submitted(t("10/11", "08:00")).refused(t("10/11", "10:00")),
         d(9).submitted(t("12/11", "07:40")).accepted(t("12/11", "08:00"), t("18/11", "08:00"))
-        .rejected(t("13/11", "10:00")).delivered(t("16/11", "09:00"), "counter"),
+        .rejected(t("13/11", "10:00")).delivered(t("16/11", "09:00"), "counter").rated(t("17/11", "09:00"), 1),
         d(10).submitted(t("25/11", "08:00")).accepted(t("25/11", "09:00"), t("01/12", "09:00"))
         .forwarded(t("25/11", "10:00")).result(t("02/12", "09:00")),
         d(11).submitted(t("30/10", "08:00")).accepted(t("30/10", "09:00"), t("05/11", "09:00"))
@@ -168,7 +173,8 @@ def golden() -> list[Dossier]:
         d(22, channel="counter").counter(t("18/11", "09:00"), t("20/11", "09:00")).status(t("23/11", "09:00"), 9),
         d(23, channel="counter").counter(t("19/11", "10:00"), t("25/11", "10:00")).status(t("20/11", "10:00"), 7),
         d(13, P2).submitted(t("16/11", "08:00")).accepted(t("16/11", "09:00"), t("30/11", "09:00"))
-        .paid(t("16/11", "10:00")).result(t("20/11", "09:00")).delivered(t("23/11", "09:00"), "postal"),
+        .paid(t("16/11", "10:00")).result(t("20/11", "09:00")).delivered(t("23/11", "09:00"), "postal")
+        .rated(t("24/11", "10:00"), 4),
         d(14, P2, "postal").submitted(t("17/11", "08:00")).accepted(t("17/11", "09:00"), t("01/12", "09:00")),
         d(31, PB, agency=B).submitted(t("05/11", "08:00")).accepted(t("05/11", "09:00"), t("09/11", "09:00"))
         .result(t("06/11", "09:00")),
@@ -199,6 +205,8 @@ EXPECTED_A_P1 = {"submitted": 14, "received": 12, "finished": 10, "early": 4, "o
 EXPECTED_A_P2 = {"submitted": 10, "received": 10, "finished": 9, "early": 9, "on_time": 0, "late": 0,
                  "in_progress": 1, "postal": 1, "paid_online": 5}
 EXPECTED_A_INDICATORS = {"DUNG_HAN": 84.21, "TRE_HAN": 15.79, "HS_TRUC_TUYEN": 83.33, "TT_TRUC_TUYEN": 27.27,
-                         "KQ_DIEN_TU": 20.0, "HAI_LONG": 84.21, "TTHC_TRUC_TUYEN": 50.0, "TG_TB": 2.07}
+                         "KQ_DIEN_TU": 20.0, "TTHC_TRUC_TUYEN": 50.0, "TG_TB": 2.07,
+                         # ratings D01 5, D02 3, D09 1, D13 4: two of four satisfied (levels 4, 5)
+                         "HAI_LONG": 50.0}
 # P1 all time (public figures): 15 dossiers; finished 11 (D10 in December, late); withdrawn D07, C03.
 EXPECTED_P1_PUBLIC = {"submitted": 15, "in_progress": 0, "completed": 11, "on_time": 7, "late": 4}

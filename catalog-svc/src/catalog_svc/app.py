@@ -12,6 +12,7 @@ from catalog_svc.stats import jobs as report_jobs
 from catalog_svc.stats.handlers import subscriptions as stats_subscriptions
 from catalog_svc.stats.routes import public_router as stats_public_router
 from catalog_svc.stats.routes import router as reports_router
+from catalog_svc.stats.routes import scoreboard_router
 from servicekit.runtime import create_service_app
 
 
@@ -23,7 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="catalog-svc — Danh mục thủ tục hành chính",
         description="Thủ tục hành chính tỉnh Đồng Nai: lĩnh vực, cơ quan, thủ tục và các phiên bản, mẫu đơn, "
                     "tìm kiếm không dấu, siêu dữ liệu Dublin Core; thống kê và báo cáo định kỳ.",
-        routers=[sector_router, agency_router, procedure_router, stats_public_router, reports_router],
+        routers=[sector_router, agency_router, procedure_router, stats_public_router, reports_router,
+                 scoreboard_router],
         subscriptions=stats_subscriptions(),
         on_shutdown=[report_jobs.cancel_all],
         on_startup=[load_demo_on_startup] if settings.demo else [],

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 # Path prefixes of the public contract (docs/contract.md) and the service that owns each.
 ROUTES: dict[str, list[str]] = {
-    "catalog": ["/api/v1/catalog", "/api/v1/reports", "/api/v1/stats"],
-    "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments", "/api/v1/audit"],
+    "catalog": ["/api/v1/catalog", "/api/v1/reports", "/api/v1/stats", "/api/v1/public/indicators"],
+    "intake": ["/api/v1/files", "/api/v1/dossiers", "/api/v1/tracking", "/api/v1/payments", "/api/v1/audit",
+               "/api/v1/feedback", "/api/v1/public/feedback", "/api/v1/verify"],
     "workflow": ["/api/v1/workflow"],
     "notify": ["/api/v1/notifications"],
     "interop": ["/api/v1/interop", "/interop/v1"],

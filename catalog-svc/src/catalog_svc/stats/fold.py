@@ -33,7 +33,9 @@ WORKFLOW_TYPES = (
     "workflow.dossier.refused.v1", "workflow.dossier.extended.v1",
 )
 INTEROP_TYPES = ("interop.counter_dossier.received.v1", "interop.status.reported.v1")
-CONSUMED = frozenset(INTAKE_TYPES + WORKFLOW_TYPES + INTEROP_TYPES)
+# the applicant's satisfaction rating of a returned dossier (its own consumer: the older ones keep their filters)
+RATING_TYPES = ("intake.dossier.rated.v1",)
+CONSUMED = frozenset(INTAKE_TYPES + WORKFLOW_TYPES + INTEROP_TYPES + RATING_TYPES)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -93,6 +95,9 @@ class DossierFacts:
     paid_online: bool = False
     result_online: bool = False
     national_status: int = NationalStatus.SUBMITTED_ONLINE
+    # the applicant's one rating (1–5) and when it was given
+    rating_overall: int | None = None
+    rated_at: datetime | None = None
     first_at: datetime | None = None
     last_at: datetime | None = None
     last_seq: int = 0
@@ -160,6 +165,10 @@ def _apply(f: DossierFacts, e: StoredEvent) -> None:
     elif t == "intake.payment.paid.v1":
         f.fee_due = True
         f.paid_online = f.paid_online or d.get("method", "online") == "online"
+    elif t == "intake.dossier.rated.v1":
+        rated = _dt(d.get("rated_at")) or at
+        if f.rated_at is None or rated < f.rated_at:  # rated once; the first one stands
+            f.rated_at, f.rating_overall = rated, int(d["overall"])
     elif t == "workflow.dossier.forwarded.v1":
         f.transferred_at = _first(f.transferred_at, at)
     elif t in ("workflow.dossier.result_ready.v1", "workflow.dossier.refused.v1"):
@@ -219,7 +228,7 @@ def fold(code: str, events: list[StoredEvent], calendar: WorkCalendar) -> Dossie
     f.first_at = min(stamps or [e.at for e in events])
     closed = f.returned_at or f.withdrawn_at or f.refused_at
     all_stamps = [s for s in (f.submitted_at, f.received_at, f.transferred_at, f.finished_at, f.returned_at,
-                              f.refused_at, f.withdrawn_at) if s is not None]
+                              f.refused_at, f.withdrawn_at, f.rated_at) if s is not None]
     f.last_at = max(all_stamps) if closed is not None else None
     return f
 

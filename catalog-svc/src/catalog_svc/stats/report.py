@@ -17,7 +17,8 @@ _PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{2})|Q(?P<q>[1-4])))?$")
 DAY_SECONDS = 7.5 * 3600  # one working day of office time (vncalendar's default day length)
 FIGURES = ("submitted", "received", "in_progress", "finished", "rejected", "returned", "withdrawn", "refused",
            "early", "on_time", "late", "extended", "online", "counter", "postal", "fee_due", "paid_online",
-           "returned_online", "reception_overdue")
+           "returned_online", "reception_overdue", "rated", "satisfied", "rating_points")
+FEEDBACK_FIGURES = ("feedback_received", "feedback_answered", "feedback_answered_on_time", "feedback_overdue")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,12 @@ def with_derived(row: dict[str, Any]) -> dict[str, Any]:
     out["on_time_rate"] = _ratio(out["early"] + out["on_time"], out["early"] + out["on_time"] + out["late"])
     out["online_share"] = _ratio(out["online"], out["submitted"])
     out["online_payment_share"] = _ratio(out["paid_online"], out["fee_due"])
+    out["satisfaction"] = _ratio(out["satisfied"], out["rated"])
+    out["average_rating"] = round(out["rating_points"] / out["rated"], 2) if out["rated"] else None
+    for k in FEEDBACK_FIGURES:
+        out[k] = int(row.get(k) or 0)
+    out["feedback_on_time_rate"] = _ratio(out["feedback_answered_on_time"],
+                                          out["feedback_answered"] + out["feedback_overdue"])
     return out
 
 
@@ -107,9 +114,15 @@ def indicators(t: dict[str, Any], offered: tuple[int, int]) -> list[dict[str, An
         ind("KQ_DIEN_TU", "Tỷ lệ kết quả trả trực tuyến (bản điện tử)",
             "kết quả trả trực tuyến / kết quả đã trả × 100", t["returned_online"], t["returned"],
             _ratio(t["returned_online"], t["returned"])),
-        ind("HAI_LONG", "Mức độ hài lòng", "100% − tỷ lệ hồ sơ quá hạn − tỷ lệ hồ sơ có phản ánh, kiến nghị",
-            None, judged, None if late_share is None else round(100.0 - late_share, 2),
-            note="Chưa tiếp nhận phản ánh, kiến nghị trên nền tảng: tỷ lệ phản ánh tính bằng 0."),
+        ind("HAI_LONG", "Mức độ hài lòng của người dân, doanh nghiệp",
+            "số đánh giá hài lòng và rất hài lòng (mức 4, 5) / tổng số đánh giá trong kỳ × 100", t["satisfied"],
+            t["rated"], t["satisfaction"],
+            note=None if t["rated"] else "Chưa có đánh giá nào trong kỳ."),
+        ind("PAKN_DUNG_HAN", "Tỷ lệ phản ánh, kiến nghị được trả lời đúng hạn",
+            "trả lời đúng hạn / (đã trả lời trong kỳ + quá hạn chưa trả lời) × 100", t["feedback_answered_on_time"],
+            t["feedback_answered"] + t["feedback_overdue"], t["feedback_on_time_rate"],
+            note=f"Tiếp nhận {t['feedback_received']} phản ánh, kiến nghị; {t['feedback_overdue']} quá hạn chưa "
+                 "trả lời."),
         ind("DONG_BO", "Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia", "hồ sơ đã đồng bộ / tổng hồ sơ × 100",
             None, None, None, note="Chưa có dữ liệu: nền tảng chưa đồng bộ với Cổng quốc gia."),
         ind("SO_HOA", "Tỷ lệ hồ sơ được số hóa", "hồ sơ có thành phần được số hóa / tổng hồ sơ × 100",
@@ -120,6 +133,9 @@ def indicators(t: dict[str, Any], offered: tuple[int, int]) -> list[dict[str, An
 async def build_report(session: AsyncSession, period: Period, agency: str | None) -> dict[str, Any]:
     repo = StatsRepository(session)
     totals_row = (await repo.figures(start=period.start, end=period.end, agency=agency, by_procedure=False))[0]
+    feedback = await repo.feedback_figures(start=period.start, end=period.end, now=datetime.now(UTC))
+    for k in FEEDBACK_FIGURES:
+        totals_row[k] = sum(int(r[k]) for r in feedback if agency is None or r["agency_code"] == agency)
     totals = with_derived(totals_row)
     rows = await repo.figures(start=period.start, end=period.end, agency=agency, by_procedure=True)
     procedures = [{"procedure_code": r["procedure_code"], "procedure_name": r["procedure_name"], **with_derived(r)}

@@ -20,7 +20,7 @@ PROJECTION_COLUMNS = (
     "submitted_at", "received_at", "due_at", "current_due_at", "effective_due_at", "transferred_at", "finished_at",
     "outcome", "returned_at", "refused_at", "withdrawn_at", "supplement_rounds", "waiting_seconds",
     "processing_seconds", "timeliness", "extended", "fee_due", "paid_online", "result_online", "national_status",
-    "first_at", "last_at", "last_seq", "reception_due_at", "reception_decided_at",
+    "first_at", "last_at", "last_seq", "reception_due_at", "reception_decided_at", "rating_overall", "rated_at",
 )
 _UPSERT = text(
     f"INSERT INTO stats_dossiers ({', '.join(PROJECTION_COLUMNS)}) "
@@ -59,7 +59,22 @@ _FIGURES = """
     count(*) FILTER (WHERE d.returned_at >= :start AND d.returned_at < :end AND d.result_online) AS returned_online,
     count(*) FILTER (WHERE d.reception_due_at >= :start AND d.reception_due_at < :end
                      AND coalesce(d.reception_decided_at, d.withdrawn_at, least(:end, now())) > d.reception_due_at)
-        AS reception_overdue
+        AS reception_overdue,
+    count(*) FILTER (WHERE d.rated_at >= :start AND d.rated_at < :end) AS rated,
+    count(*) FILTER (WHERE d.rated_at >= :start AND d.rated_at < :end AND d.rating_overall >= 4) AS satisfied,
+    coalesce(sum(d.rating_overall) FILTER (WHERE d.rated_at >= :start AND d.rated_at < :end), 0) AS rating_points
+"""
+# feedback (phản ánh, kiến nghị) per agency in [start, end): received, answered, answered by the deadline, and
+# those whose deadline ended in the period (before ``now``) unanswered
+_FEEDBACK_FIGURES = """
+    SELECT agency_code,
+      count(*) FILTER (WHERE received_at >= :start AND received_at < :end) AS feedback_received,
+      count(*) FILTER (WHERE answered_at >= :start AND answered_at < :end) AS feedback_answered,
+      count(*) FILTER (WHERE answered_at >= :start AND answered_at < :end AND answered_at <= due_at)
+        AS feedback_answered_on_time,
+      count(*) FILTER (WHERE answered_at IS NULL AND due_at >= :start AND due_at < least(:end, :now))
+        AS feedback_overdue
+    FROM stats_feedback
 """
 _FEE_PROCEDURES = """
     fee_procedures AS (
@@ -161,9 +176,10 @@ class StatsRepository:
 
     # --- reads ---------------------------------------------------------------------------------------
     async def figures(self, *, start: datetime, end: datetime, agency: str | None,
-                      by_procedure: bool) -> list[dict[str, Any]]:
+                      by_procedure: bool, by_agency: bool = False) -> list[dict[str, Any]]:
         gen = await self.active_generation()
-        group = "d.procedure_code, max(d.procedure_name) AS procedure_name," if by_procedure else ""
+        group = "d.procedure_code, max(d.procedure_name) AS procedure_name," if by_procedure else (
+            "d.agency_code," if by_agency else "")
         same = "AND agency_code = :agency " if agency else ""
         # alive in the period = closed in or after it, or still open; two index range scans, not one long one
         alive = (f"SELECT * FROM stats_dossiers WHERE generation = :gen {same}AND last_at >= :start "
@@ -172,7 +188,8 @@ class StatsRepository:
         sql = (
             f"WITH {_FEE_PROCEDURES} SELECT {group} {_FIGURES} FROM ({alive}) d "
             "LEFT JOIN fee_procedures fp ON fp.code = d.procedure_code "
-            + ("GROUP BY d.procedure_code ORDER BY d.procedure_code" if by_procedure else "")
+            + ("GROUP BY d.procedure_code ORDER BY d.procedure_code" if by_procedure else
+               "GROUP BY d.agency_code ORDER BY d.agency_code" if by_agency else "")
         )
         rows = await self.session.execute(text(sql), {"gen": gen, "start": start, "end": end, "agency": agency})
         return [dict(r._mapping) for r in rows]
@@ -217,6 +234,26 @@ class StatsRepository:
             + (" AND agency_code = :agency" if agency else "") +
             ") SELECT week, sum(received) AS received, sum(finished) AS finished, sum(in_time) AS in_time"
             " FROM w GROUP BY week ORDER BY week"), {"gen": gen, "start": start, "end": end, "agency": agency})
+        return [dict(r._mapping) for r in rows]
+
+    async def feedback_figures(self, *, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
+        rows = await self.session.execute(text(_FEEDBACK_FIGURES + " GROUP BY agency_code ORDER BY agency_code"),
+                                          {"start": start, "end": end, "now": now})
+        return [dict(r._mapping) for r in rows]
+
+    async def record_feedback(self, *, feedback_id: str, agency_code: str, received_at: datetime, due_at: datetime,
+                              answered_at: datetime | None, overdue_flagged: bool) -> None:
+        """Order-independent: each event fills what it knows; an answer is never undone by a late event."""
+        await self.session.execute(text(
+            "INSERT INTO stats_feedback (id, agency_code, received_at, due_at, answered_at, overdue_flagged) "
+            "VALUES (:id, :agency, :received, :due, :answered, :flagged) ON CONFLICT (id) DO UPDATE SET "
+            "answered_at = coalesce(stats_feedback.answered_at, EXCLUDED.answered_at), "
+            "overdue_flagged = stats_feedback.overdue_flagged OR EXCLUDED.overdue_flagged"),
+            {"id": feedback_id, "agency": agency_code, "received": received_at, "due": due_at,
+             "answered": answered_at, "flagged": overdue_flagged})
+
+    async def agencies(self) -> list[dict[str, Any]]:
+        rows = await self.session.execute(text("SELECT code, name, parent_code FROM agencies ORDER BY code"))
         return [dict(r._mapping) for r in rows]
 
     async def procedures_offered(self, agency: str | None) -> tuple[int, int]:

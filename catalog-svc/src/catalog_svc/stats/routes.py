@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from catalog_svc.deps import CurrentUser, SessionDep
 from catalog_svc.errors import Conflict, Forbidden, Invalid, NotFound
@@ -18,6 +19,7 @@ from catalog_svc.stats.fold import VN
 from catalog_svc.stats.render import weekly_svg
 from catalog_svc.stats.report import build_report, parse_period
 from catalog_svc.stats.schemas import Format, ProcedureStats, ReportJobCreate, ReportJobRead
+from catalog_svc.stats.scoreboard import build_scoreboard, scoreboard_csv
 from catalog_svc.stats.service import StatsReader
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import IdempotencyDep
@@ -157,3 +159,30 @@ async def rebuild_stats(request: Request, session: SessionDep, admin: Admin) -> 
     job = await StatsReader(session).job(job_id)
     assert job is not None
     return _job_read(job)
+
+
+scoreboard_router = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+
+@scoreboard_router.get("/indicators", responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
+async def read_scoreboard(
+    session: SessionDep,
+    period: str | None = Query(None, max_length=7, description="2026-11, 2026-Q4 or 2026; this month by default"),
+    agency: str | None = Query(None, max_length=13, description="one agency and the agencies under it"),
+    format: Literal["json", "csv"] = Query("json"),
+) -> Any:
+    """Anyone: the province's and each agency's indicators for the period, each agency's figures including the
+    agencies under it (a district with its communes), ranked among its siblings; ``format=csv`` is the same
+    numbers as open data."""
+    if agency is not None and not AGENCY_CODE.match(agency):
+        raise Invalid.field(("query", "agency"), "Mã cơ quan phải theo QCVN 102:2016, dạng 000.00.00.H19.")
+    chosen = parse_period(period or f"{datetime.now(VN):%Y-%m}")
+    board = await build_scoreboard(session, chosen, agency)
+    if agency is not None and not board["agencies"]:
+        raise NotFound(f"Không có cơ quan mã {agency}.")
+    headers = {"Cache-Control": "public, max-age=60"}
+    if format == "csv":
+        name = f"bang-xep-hang-{chosen.label}{'-' + agency if agency else ''}.csv"
+        return Response(scoreboard_csv(board), media_type="text/csv; charset=utf-8", headers={
+            **headers, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return JSONResponse(board, headers=headers)

@@ -75,6 +75,16 @@ class StatsService:
         await self._project([code], await self.repo.live_generations())
         return new
 
+    async def apply_feedback(self, event: CloudEvent) -> None:
+        """A feedback event (received, answered, overdue) into ``stats_feedback``; a replay changes nothing."""
+        d = event.data
+        answered = d.get("answered_at") if event.type == "intake.feedback.answered.v1" else None
+        await self.repo.record_feedback(
+            feedback_id=str(d["feedback_id"]), agency_code=str(d["agency_code"]),
+            received_at=datetime.fromisoformat(str(d["received_at"])), due_at=datetime.fromisoformat(str(d["due_at"])),
+            answered_at=datetime.fromisoformat(str(answered)) if answered else None,
+            overdue_flagged=event.type == "intake.feedback.overdue.v1")
+
     async def _project(self, codes: list[str], generations: list[int]) -> None:
         events = await self.repo.events_of(codes)
         facts = [fold(code, evs, self.calendar) for code, evs in events.items()]
