@@ -19,6 +19,7 @@ INTAKE_EVENTS = [
     # level 4: in the same consumer, so they come after the accepted event that says how to return
     intake.PaymentRequested.event_type, intake.PaymentPaid.event_type, intake.PaymentExpired.event_type,
 ]
+FEEDBACK_EVENTS = [intake.FeedbackAnswered.event_type, intake.FeedbackOverdue.event_type]
 WORKFLOW_EVENTS = [
     workflow.DossierForwarded.event_type, workflow.DossierResultReady.event_type,
     workflow.DossierRefused.event_type, workflow.DossierExtended.event_type, workflow.TaskAssigned.event_type,
@@ -32,6 +33,7 @@ def subscriptions(planner: Planner) -> list[Subscription]:
     return [
         Subscription(name="notify-welcome", event_types=[UserRegistered.event_type], handler=planner.handle),
         Subscription(name="notify-intake", event_types=INTAKE_EVENTS, handler=planner.handle),
+        Subscription(name="notify-feedback", event_types=FEEDBACK_EVENTS, handler=planner.handle),
         Subscription(name="notify-workflow", event_types=WORKFLOW_EVENTS, handler=planner.handle,
                      max_deliver=12, retry_delays=(0.5, 1.0, 2.0, 5.0, 15.0, 30.0, 60.0)),
     ]

@@ -31,6 +31,9 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "workflow.task.assigned.v1": ["inbox"],
     "workflow.deadline.approaching.v1": ["inbox"],
     "workflow.dossier.overdue.v1": ["inbox"],
+    # feedback (phản ánh, kiến nghị): the answer to its author; an unanswered one past its deadline to the leaders
+    "intake.feedback.answered.v1": EMAIL_INBOX,
+    "intake.feedback.overdue.v1": ["inbox"],
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from contracts.gateway import UserRegistered
-from contracts.intake import PaymentPaid
+from contracts.intake import FeedbackAnswered, FeedbackOverdue, PaymentPaid
 from contracts.workflow import DeadlineApproaching, DossierForwarded, DossierOverdue, TaskAssigned
 from notify_svc.contact.repository import ContactRepository
 from notify_svc.delivery.models import Delivery
@@ -27,6 +27,8 @@ from notify_svc.settings import Settings
 log = logging.getLogger(__name__)
 
 OFFICER_EVENTS = frozenset({TaskAssigned.event_type, DeadlineApproaching.event_type, DossierOverdue.event_type})
+# feedback is about no dossier (or names one only as its reference): addressed from the event itself
+FEEDBACK_EVENTS = frozenset({FeedbackAnswered.event_type, FeedbackOverdue.event_type})
 
 
 class DeliveryLog:
@@ -112,7 +114,8 @@ class Planner:
     async def plan(self, event: CloudEvent, session: AsyncSession) -> int:
         """Projections first, then one delivery per channel; returns how many deliveries were new."""
         data = dict(event.data)
-        code = data.get("code") or event.subject
+        feedback = event.type in FEEDBACK_EVENTS
+        code = None if feedback else data.get("code") or event.subject
         contacts = ContactRepository(session)
         if event.type.startswith("intake.") and code:
             paid = event.type == PaymentPaid.event_type
@@ -142,7 +145,12 @@ class Planner:
             # tracking_url: the public page anyone may open; dossier_url: the owner's page, where to act
             ctx["tracking_url"], ctx["dossier_url"] = self.tracking_url(code), self.dossier_url(code)
         audiences: list[Audience]
-        if event.type == UserRegistered.event_type:
+        if feedback:
+            ctx["feedback_url"] = f"{ctx['portal_url']}/phan-anh/{quote(str(data['feedback_id']), safe='')}"
+            audiences = ([Audience(user_id=data.get("author_user_id"), email=data.get("author_email"))]
+                         if event.type == FeedbackAnswered.event_type
+                         else [Audience(role="leader", agency_code=data.get("agency_code"))])
+        elif event.type == UserRegistered.event_type:
             audiences = [Audience(user_id=data.get("user_id"), email=data.get("email"), phone=data.get("phone"))]
         elif event.type in OFFICER_EVENTS:
             audiences = await self._officers(event.type, data, contacts)
