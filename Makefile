@@ -19,7 +19,7 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m devkit.stackrun
+	$(BIN)/python -m devkit.stackrun $(if $(REPLICAS),--replicas $(REPLICAS))
 
 # The portal's browser tests drive Debian's Chromium; installed here when missing and we may (root with apt),
 # otherwise those tests are skipped with one line saying how to install it.

@@ -28,5 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  scoreboard_router],
         subscriptions=stats_subscriptions(),
         on_shutdown=[report_jobs.cancel_all],
+        background=[report_jobs.reclaim_jobs],
         on_startup=[load_demo_on_startup] if settings.demo else [],
     )

@@ -18,3 +18,6 @@ class Settings(ServiceSettings):
                             validation_alias=AliasChoices("CATALOG_PUBLIC_URL", "DVC_PUBLIC_URL", "public_url"),
                             description="the platform's public (gateway) address, for links such as the "
                                         "Dublin Core identifier")
+    job_lease_seconds: float = Field(default=30.0, gt=0, description="a report job's lease: its replica renews it "
+                                     "every third of it; once it runs out another replica takes the job over")
+    job_max_attempts: int = Field(default=3, ge=1, description="a job interrupted this many times is failed")

@@ -1,11 +1,20 @@
 """Report builds and projection rebuilds as background jobs: the request returns 202 at once, the work runs in
 a task of the replica that accepted it (database reads async, rendering in a worker thread), and its
-progress and file are kept in ``report_jobs`` so any replica can answer ``GET /jobs/{id}``."""
+progress and file are kept in ``report_jobs`` so any replica can answer ``GET /jobs/{id}``.
+
+A running job is leased (``lease_owner``, ``lease_until``): its replica renews the lease every third of
+``CATALOG_JOB_LEASE_SECONDS``. Every replica looks for jobs whose lease ran out (their replica crashed or was
+killed) and runs them again from the start, so none stays "running" forever; a job interrupted
+``CATALOG_JOB_MAX_ATTEMPTS`` times is failed. Both kinds are safe to run again: a report is rebuilt from the
+database, a rebuild drops the generation the interrupted run left half-built."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -59,7 +68,7 @@ async def run_report(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID,
     content = await asyncio.to_thread(render_file, report, params["format"])
     await _set(maker, job_id, state="done", progress=100, content=content, media_type=MEDIA[params["format"]],
                file_name=file_name(period.label, params.get("agency"), params["format"]),
-               finished_at=datetime.now(UTC))
+               finished_at=datetime.now(UTC), lease_until=None)
 
 
 async def run_rebuild(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID, params: dict[str, Any]) -> None:
@@ -76,7 +85,7 @@ async def run_rebuild(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID
     await asyncio.gather(*pending)
     content = f'{{"generation": {generation}}}'.encode()
     await _set(maker, job_id, state="done", progress=100, content=content, media_type="application/json",
-               file_name=f"stats-generation-{generation}.json", finished_at=datetime.now(UTC))
+               file_name=f"stats-generation-{generation}.json", finished_at=datetime.now(UTC), lease_until=None)
 
 
 RUNNERS: dict[str, Callable[[async_sessionmaker[AsyncSession], uuid.UUID, dict[str, Any]], Awaitable[None]]] = {
@@ -84,24 +93,88 @@ RUNNERS: dict[str, Callable[[async_sessionmaker[AsyncSession], uuid.UUID, dict[s
 }
 
 
+def instance_id(app: FastAPI) -> str:
+    """Who holds a lease: host, process and port (two replicas on one host differ by port and pid)."""
+    if getattr(app.state, "instance_id", None) is None:
+        port = getattr(getattr(app.state, "settings", None), "port", "")
+        app.state.instance_id = f"{socket.gethostname()}:{os.getpid()}:{port}"
+    return str(app.state.instance_id)
+
+
+def _lease(app: FastAPI) -> tuple[float, int]:
+    settings = app.state.settings
+    return float(getattr(settings, "job_lease_seconds", 30.0)), int(getattr(settings, "job_max_attempts", 3))
+
+
 async def submit(app: FastAPI, kind: str, params: dict[str, Any], requested_by: str) -> uuid.UUID:
-    """Records the job (committed first, so the task and every replica see it), then starts it."""
+    """Records the job (committed first, so the task and every replica see it), then claims and starts it."""
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     job_id = uuid.uuid4()
     async with maker() as session, session.begin():
         await StatsRepository(session).add_job(job_id, kind, params, requested_by)
-    _start(app, job_id, kind, params)
+    await claim_and_start(app, job_id)
     return job_id
 
 
+async def claim_and_start(app: FastAPI, job_id: uuid.UUID | None = None) -> bool:
+    """Leases a job (``job_id``, or any whose lease ran out) to this replica and runs it; False if none."""
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    lease, attempts = _lease(app)
+    async with maker() as session, session.begin():
+        job = await StatsRepository(session).claim_job(job_id, instance_id(app), lease, attempts)
+    if job is None:
+        return False
+    if job["attempts"]:
+        log.warning("report job %s taken over after its lease ran out (attempt %d)", job["id"], job["attempts"] + 1)
+    _start(app, job["id"], job["kind"], job["params"])
+    return True
+
+
+async def reclaim_jobs(app: FastAPI) -> None:
+    """Background task of every replica: runs the jobs whose replica stopped renewing their lease."""
+    lease, _ = _lease(app)
+    while True:
+        await asyncio.sleep(max(0.2, lease / 3))
+        try:
+            while await claim_and_start(app):
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database away: tried again next round
+            log.warning("report jobs: could not look for abandoned jobs: %s", exc)
+
+
+async def _renew(app: FastAPI, job_id: uuid.UUID, task: asyncio.Task[None]) -> None:
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    lease, _ = _lease(app)
+    while True:
+        await asyncio.sleep(lease / 3)
+        try:
+            async with maker() as session, session.begin():
+                ours = await StatsRepository(session).renew_lease(job_id, instance_id(app), lease)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("report job %s: lease not renewed: %s", job_id, exc)
+            continue
+        if not ours:  # another replica took it over (we were too slow to renew): leave it to that one
+            log.warning("report job %s: lease lost; stopping here", job_id)
+            task.cancel()
+            return
+
+
 def _start(app: FastAPI, job_id: uuid.UUID, kind: str, params: dict[str, Any]) -> None:
-    """Runs the job in a task owned by the app (cancelled at shutdown); failures are recorded, never raised."""
+    """Runs the job in a task owned by the app (cancelled at shutdown) while another task renews its lease;
+    failures are recorded, never raised."""
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     if getattr(app.state, "report_tasks", None) is None:
         app.state.report_tasks = set()
     tasks: set[asyncio.Task[None]] = app.state.report_tasks
 
     async def guarded() -> None:
+        renewing = asyncio.current_task()
+        assert renewing is not None
+        renewer = asyncio.get_running_loop().create_task(_renew(app, job_id, renewing), name=f"lease-{job_id}")
         try:
             await RUNNERS[kind](maker, job_id, params)
         except asyncio.CancelledError:
@@ -109,6 +182,10 @@ def _start(app: FastAPI, job_id: uuid.UUID, kind: str, params: dict[str, Any]) -
         except Exception as exc:
             log.exception("report job %s failed", job_id)
             await _set(maker, job_id, state="failed", error=f"{type(exc).__name__}", finished_at=datetime.now(UTC))
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
 
     task = asyncio.get_running_loop().create_task(guarded(), name=f"report-job-{job_id}")
     tasks.add(task)

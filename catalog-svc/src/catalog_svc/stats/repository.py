@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -286,6 +286,36 @@ class StatsRepository:
     async def job_content(self, job_id: uuid.UUID) -> bytes | None:
         value = await self.session.scalar(text("SELECT content FROM report_jobs WHERE id = :id"), {"id": job_id})
         return bytes(value) if value is not None else None
+
+    async def claim_job(self, job_id: uuid.UUID | None, owner: str, lease: float,
+                        max_attempts: int) -> dict[str, Any] | None:
+        """Leases one unfinished job to ``owner``: the given one, or (``None``) the oldest whose lease ran out
+        (its replica stopped renewing it). Skips rows another replica is claiming. A job already tried
+        ``max_attempts`` times is failed instead and not returned."""
+        where = "id = :id AND " if job_id is not None else ""
+        row = (await self.session.execute(text(
+            "SELECT id, kind, params, attempts FROM report_jobs "
+            f"WHERE {where}state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now()) "
+            "ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED"), {"id": job_id})).first()
+        if row is None:
+            return None
+        if row.attempts >= max_attempts:
+            await self.set_job(row.id, state="failed", error="interrupted", finished_at=datetime.now(UTC),
+                               lease_owner=None, lease_until=None)
+            return None
+        await self.session.execute(text(
+            "UPDATE report_jobs SET state = 'running', lease_owner = :owner, attempts = attempts + 1, "
+            "lease_until = now() + make_interval(secs => :lease) WHERE id = :id"),
+            {"id": row.id, "owner": owner, "lease": lease})
+        return dict(row._mapping)
+
+    async def renew_lease(self, job_id: uuid.UUID, owner: str, lease: float) -> bool:
+        """False when the job is no longer ours (taken over after our lease ran out, or finished)."""
+        result = await self.session.execute(text(
+            "UPDATE report_jobs SET lease_until = now() + make_interval(secs => :lease) "
+            "WHERE id = :id AND lease_owner = :owner AND state = 'running'"),
+            {"id": job_id, "owner": owner, "lease": lease})
+        return bool(getattr(result, "rowcount", 0))
 
     async def set_job(self, job_id: uuid.UUID, **values: Any) -> None:
         sets = ", ".join(f"{k} = :{k}" for k in values)
