@@ -1,14 +1,14 @@
 """report jobs are leased: the replica running one renews ``lease_until``; a job whose lease ran out (its replica
 crashed) is claimed and run again by another replica, at most ``attempts`` times
 
-Revision ID: catalog_0007
-Revises: catalog_0006
+Revision ID: catalog_0008
+Revises: catalog_0007
 Create Date: 2026-12-06
 """
 from alembic import op
 
-revision = "catalog_0007"
-down_revision = "catalog_0006"
+revision = "catalog_0008"
+down_revision = "catalog_0007"
 branch_labels = None
 depends_on = None
 
