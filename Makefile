@@ -13,7 +13,7 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/python -m pip install -q -c constraints.txt pip setuptools wheel
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
 	$(BIN)/python -m pip install -q -c constraints.txt pytest pytest-asyncio pytest-xdist ruff mypy xmlsec \
-		playwright axe-playwright-python zxing-cpp pypdfium2
+		playwright axe-playwright-python zxing-cpp pypdfium2 kubernetes-validate
 	touch $(STAMP)
 
 install: $(STAMP)
