@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import home
+from portal.console import admin, catalog, home, reports
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
     home.router,
+    reports.router,
+    catalog.router,
+    admin.router,
 )

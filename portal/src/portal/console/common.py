@@ -90,6 +90,9 @@ MENU: list[MenuEntry] = [
     _entry("/tra-ket-qua", "Trả kết quả", {"reception"}),
     _entry("/xu-ly", "Xử lý hồ sơ", CASEWORK),
     _entry("/tra-cuu", "Tra cứu hồ sơ", {*CASEWORK, "auditor"}),
+    _entry("/bao-cao", "Báo cáo thống kê", {*CASEWORK, "auditor", "admin"}),
+    _entry("/thu-tuc", "Danh mục thủ tục", {"catalog_editor", "admin"}),
+    _entry("/quan-tri", "Quản trị", {"admin"}),
 ]
 
 
