@@ -50,6 +50,22 @@ def _fields(exc: ApiError, known: dict[str, str], fallback: str) -> dict[str, st
     return errors or {fallback: exc.detail or next(iter(found.values()), "Dữ liệu chưa hợp lệ.")}
 
 
+async def _create(api: Api, token: str | None, path: str, body: dict[str, Any], labels: dict[str, str], *,
+                  taken: tuple[str, str], fallback: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """POSTs a new thing; answers (what the API created, {}) or (None, the errors for the form's fields): a taken
+    code (409) at ``taken[0]`` with the message ``taken[1]`` (empty: the API's), a refused field (422) at that
+    field."""
+    try:
+        created: dict[str, Any] = await api.post(path, token=token, json=body)
+    except ApiError as exc:
+        if exc.status == 409:
+            return None, {taken[0]: taken[1] or exc.detail or "Mã này đã có."}
+        if exc.status == 422:
+            return None, _fields(exc, labels, fallback)
+        raise
+    return created, {}
+
+
 async def _agencies(request: Request) -> list[dict[str, Any]]:
     agencies: list[dict[str, Any]] = await CatalogPages(request.app.state.api, request.app.state.cache).agencies()
     return agencies
@@ -134,16 +150,10 @@ async def create_user(request: Request, officer: OfficerDep, api: ApiDep) -> Res
         errors["agency_code"] = "Cán bộ tiếp nhận, chuyên viên, lãnh đạo phải thuộc một cơ quan."
     if not errors:
         body = {k: v for k, v in values.items() if v not in ("", None, [])}
-        try:
-            await api.post("/api/v1/admin/users", token=officer.token, json=body)
-        except ApiError as exc:
-            if exc.status == 409:
-                errors["username"] = "Tên đăng nhập này đã có, vui lòng chọn tên khác."
-            elif exc.status == 422:
-                errors = _fields(exc, USER_LABELS, "username")
-            else:
-                raise
-        else:
+        created, errors = await _create(api, officer.token, "/api/v1/admin/users", body, USER_LABELS,
+                                        taken=("username", "Tên đăng nhập này đã có, vui lòng chọn tên khác."),
+                                        fallback="username")
+        if created is not None:
             return redirect(request, f"{BASE}/nguoi-dung/{q(body['username'].lower())}",
                             flash=f"Đã tạo tài khoản {body['username'].lower()} ({body['full_name']}); "
                                   "trạng thái: đang hoạt động. Hãy báo mật khẩu ban đầu cho cán bộ để đổi khi "
@@ -279,16 +289,9 @@ async def create_agency(request: Request, officer: OfficerDep, api: ApiDep) -> R
     if not errors:
         body = {"code": values["code"].upper(), "name": values["name"],
                 "parent_code": values.get("parent_code") or None}
-        try:
-            created = await api.post("/api/v1/catalog/agencies", token=officer.token, json=body)
-        except ApiError as exc:
-            if exc.status == 409:
-                errors["code"] = exc.detail or "Mã cơ quan này đã có."
-            elif exc.status == 422:
-                errors = _fields(exc, AGENCY_LABELS, "code")
-            else:
-                raise
-        else:
+        created, errors = await _create(api, officer.token, "/api/v1/catalog/agencies", body, AGENCY_LABELS,
+                                        taken=("code", ""), fallback="code")
+        if created is not None:
             return redirect(request, f"{BASE}/co-quan?{_q_param(created['code'])}",
                             flash=f"Đã thêm cơ quan {created['name']} ({created['code']}). Danh sách cơ quan ở các "
                                   "trang khác cập nhật trong vòng một phút.")
@@ -354,16 +357,9 @@ async def register_system(request: Request, officer: OfficerDep, api: ApiDep) ->
                 "Dán chứng thư số (PEM) hoặc chọn tệp chứng thư."
     if not errors:
         body = {k: v for k, v in values.items() if v}
-        try:
-            created = await api.post("/api/v1/interop/systems", token=officer.token, json=body)
-        except ApiError as exc:
-            if exc.status == 409:
-                errors["code"] = exc.detail or "Mã hệ thống này đã có."
-            elif exc.status == 422:
-                errors = _fields(exc, SYSTEM_LABELS, "certificate")
-            else:
-                raise
-        else:
+        created, errors = await _create(api, officer.token, "/api/v1/interop/systems", body, SYSTEM_LABELS,
+                                        taken=("code", ""), fallback="certificate")
+        if created is not None:
             # the secret is shown once, on this page only (never in an address or a log)
             return await page(request, "console/admin/system_created.html", {"s": created, "states": SYSTEM_STATES},
                               status=201, title=f"Đã đăng ký hệ thống {created['code']}")

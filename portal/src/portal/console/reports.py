@@ -5,6 +5,7 @@ from ``GET /api/v1/reports/indicators``. Officers see their own agency; the audi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -218,58 +219,70 @@ async def _report_or_error(api: Api, officer: Officer, scope: Scope) -> tuple[di
         return None, {"co-quan" if "agency" in fields else "ky": exc.detail or "Không lập được báo cáo."}
 
 
-@router.get("/bao-cao")
-async def reports_home(request: Request, officer: OfficerDep, api: ApiDep) -> Response:
+async def _report_page(request: Request, officer: Officer, api: Api, tab: str, template: str, heading: str,
+                       table: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+                       filters: dict[str, Any] | None = None) -> Response:
+    """One tab of the report: the period's report, and the tab's table (``table`` picks and orders its rows from
+    the report) a page at a time."""
     scope = scope_of(request, officer)
     ctx = await _context(request, api, officer, scope)
     report, errors = await _report_or_error(api, officer, scope)
-    ctx.update(report=report, errors=errors, tab="chi-tieu", charts=charts_of(report) if report else {})
-    title = f"Báo cáo chỉ tiêu — {report['period_title']} — {report['agency_name']}" if report else "Báo cáo"
-    return await page(request, "console/reports/indicators.html", ctx, title=title, status=422 if errors else 200)
+    ctx.update(filters or {}, report=report, errors=errors, tab=tab)
+    if table is not None:
+        rows = table(report) if report else []
+        last = max(1, math.ceil(len(rows) / PAGE_SIZE))
+        page_no = min(page_number(request), last)
+        ctx.update(total=len(rows), page_no=page_no, last=last,
+                   rows=rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE])
+    elif report:
+        ctx["charts"] = charts_of(report)
+    title = f"{heading} — {report['period_title']} — {report['agency_name']}" if report else heading
+    return await page(request, template, ctx, title=title, status=422 if errors else 200)
+
+
+def _text_filter(request: Request) -> str:
+    return (request.query_params.get("q") or "").strip()[:200]
+
+
+@router.get("/bao-cao")
+async def reports_home(request: Request, officer: OfficerDep, api: ApiDep) -> Response:
+    return await _report_page(request, officer, api, "chi-tieu", "console/reports/indicators.html", "Báo cáo chỉ tiêu")
 
 
 @router.get("/bao-cao/thu-tuc")
 async def reports_by_procedure(request: Request, officer: OfficerDep, api: ApiDep) -> Response:
-    scope = scope_of(request, officer)
-    ctx = await _context(request, api, officer, scope)
-    report, errors = await _report_or_error(api, officer, scope)
-    q = (request.query_params.get("q") or "").strip()[:200]
+    q = _text_filter(request)
     sort = request.query_params.get("sap-xep") or "-tiep-nhan"
     key = SORTS.get(sort.lstrip("-"), "submitted")
-    rows = list(report["procedures"]) if report else []
-    if q:
-        needle = fold(q)
-        rows = [r for r in rows if needle in fold(f"{r['procedure_code']} {r['procedure_name'] or ''}")]
-    rows.sort(key=lambda r: (r.get(key) is None, r.get(key) if r.get(key) is not None else 0),
-              reverse=sort.startswith("-"))
-    last = max(1, math.ceil(len(rows) / PAGE_SIZE))
-    page_no = min(page_number(request), last)
-    ctx.update(report=report, errors=errors, tab="thu-tuc", q=q, sort=sort, total=len(rows), page_no=page_no, last=last,
-               rows=rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE], sorts=SORTS)
-    title = f"Số liệu theo thủ tục — {report['period_title']}" if report else "Số liệu theo thủ tục"
-    return await page(request, "console/reports/procedures.html", ctx, title=title, status=422 if errors else 200)
+
+    def table(report: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = list(report["procedures"])
+        if q:
+            rows = [r for r in rows if fold(q) in fold(f"{r['procedure_code']} {r['procedure_name'] or ''}")]
+        rows.sort(key=lambda r: (r.get(key) is None, r.get(key) if r.get(key) is not None else 0),
+                  reverse=sort.startswith("-"))
+        return rows
+
+    return await _report_page(request, officer, api, "thu-tuc", "console/reports/procedures.html",
+                              "Số liệu theo thủ tục", table, {"q": q, "sort": sort, "sorts": SORTS})
 
 
 @router.get("/bao-cao/so-theo-doi")
 async def reports_register(request: Request, officer: OfficerDep, api: ApiDep) -> Response:
-    scope = scope_of(request, officer)
-    ctx = await _context(request, api, officer, scope)
-    report, errors = await _report_or_error(api, officer, scope)
-    q = (request.query_params.get("q") or "").strip()[:200]
+    q = _text_filter(request)
     timeliness = request.query_params.get("han") or ""
-    rows = list(report["register"]) if report else []
-    if q:
-        needle = fold(q)
-        rows = [r for r in rows
-                if needle in fold(f"{r['code']} {r['procedure_name'] or ''} {r['applicant_name'] or ''}")]
-    if timeliness in TIMELINESS:
-        rows = [r for r in rows if r.get("timeliness") == timeliness]
-    last = max(1, math.ceil(len(rows) / PAGE_SIZE))
-    page_no = min(page_number(request), last)
-    ctx.update(report=report, errors=errors, tab="so-theo-doi", q=q, han=timeliness, total=len(rows), page_no=page_no,
-               last=last, rows=rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE])
-    title = f"Sổ theo dõi hồ sơ (Mẫu 06) — {report['period_title']}" if report else "Sổ theo dõi hồ sơ (Mẫu 06)"
-    return await page(request, "console/reports/register.html", ctx, title=title, status=422 if errors else 200)
+
+    def table(report: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = list(report["register"])
+        if q:
+            rows = [r for r in rows
+                    if fold(q) in fold(f"{r['code']} {r['procedure_name'] or ''} {r['applicant_name'] or ''}")]
+        if timeliness in TIMELINESS:
+            rows = [r for r in rows if r.get("timeliness") == timeliness]
+        return rows
+
+    return await _report_page(request, officer, api, "so-theo-doi", "console/reports/register.html",
+                              "Sổ theo dõi hồ sơ (Mẫu 06)", table, {"q": q, "han": timeliness})
 
 
 @router.get("/bao-cao/tai-ve")
