@@ -22,7 +22,7 @@ if CHROMIUM is None:
                 allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 AXE = Axe()
 STP = "000.00.15.H19"
@@ -221,14 +221,8 @@ def test_an_admin_disables_a_user_with_the_keyboard(browser: Browser, base_url: 
         pytest.skip("the gateway has no GET /api/v1/admin/users yet: the user's page waits for it")
     v.check("admin-user")
     # the keyboard alone: Tab to the button, Enter
-    button = page.get_by_role("button", name="Khóa tài khoản")
     page.locator("body").focus()
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if button.evaluate("e => e === document.activeElement"):
-            break
-    else:
-        raise AssertionError("the lock button is not reachable with Tab")
+    tab_to(page, page.get_by_role("button", name="Khóa tài khoản"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("trạng thái đã khóa")
     expect(page.get_by_role("definition").filter(has_text="Đã khóa")).to_be_visible()
@@ -289,4 +283,52 @@ def test_admin_pages_pass_axe_and_a_specialist_gets_404(browser: Browser, base_u
         expect(s.page.get_by_role("heading", level=1)).to_contain_text("Không tìm thấy")
     s.check("specialist-404")
     s.close()
+
+
+def tab_to(page: Page, target: Locator, limit: int = 150) -> None:
+    """Presses Tab until ``target`` has the focus (the keyboard alone, as a person without a mouse)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError("not reachable with Tab")
+
+
+def test_an_admin_registers_and_revokes_a_one_stop_system_with_the_keyboard(browser: Browser, base_url: str,
+                                                                            shots: Path, tmp_path: Path) -> None:
+    from test_console_admin import certificate
+
+    pem = tmp_path / "motcua.pem"
+    pem.write_text(certificate("motcua-trinh-duyet"))
+    v = Officer(browser, base_url, shots)
+    page = v.page
+    v.log_in("admin", "Admin@2026")
+    page.goto("/can-bo/quan-tri/he-thong-mot-cua/moi")
+    code = f"mc-{uuid.uuid4().hex[:6]}"
+    page.get_by_label("Mã hệ thống").fill(code)
+    page.get_by_label("Tên hệ thống").fill("Một cửa Sở Tư pháp (thử)")
+    page.get_by_label("Cơ quan").select_option(STP)
+    page.get_by_label("Hoặc chọn tệp chứng thư").set_input_files(str(pem))
+    page.get_by_role("button", name="Đăng ký hệ thống").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Đã đăng ký hệ thống")
+    expect(page.get_by_text("Khóa bí mật chỉ hiển thị một lần")).to_be_visible()
+    v.check("admin-system-created")
+    page.get_by_role("link", name="Xem hệ thống").click()
+    expect(page.get_by_role("table", name=re.compile("Các chứng thư"))).to_contain_text("motcua-trinh-duyet")
+    v.check("admin-system")
+    # revoking with the keyboard alone: Tab to the button, Enter, then confirm the same way
+    page.locator("body").focus()
+    tab_to(page, page.get_by_role("button", name="Thu hồi hệ thống…"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thu hồi hệ thống một cửa")
+    v.check("admin-system-confirm")
+    tab_to(page, page.get_by_label("Lý do thu hồi"))
+    page.keyboard.type("Cơ quan đổi phần mềm một cửa")
+    tab_to(page, page.get_by_role("button", name="Thu hồi hệ thống"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("trạng thái: đã thu hồi")
+    expect(page.get_by_text("Đã thu hồi", exact=True)).to_be_visible()
+    v.check("admin-system-revoked")
+    assert v.other_origins() == []
+    v.close()
 
