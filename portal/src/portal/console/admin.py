@@ -36,6 +36,11 @@ PUSH_STATES = {"pending": "Chờ gửi", "delivered": "Đã nhận", "failed": "
 DELIVERY_STATES = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi", "failed": "Thất bại"}
 CHANNELS = {"email": "Email", "sms": "Tin nhắn SMS", "inbox": "Hộp thư trên cổng"}
 STEP_ROLES = {"reception": "Tiếp nhận", "specialist": "Chuyên viên", "leader": "Lãnh đạo"}
+ACTION_LABELS = {"forward": "Chuyển xử lý", "propose": "Trình kết quả", "approve": "Phê duyệt",
+                 "return_for_rework": "Trả lại để xử lý lại", "propose_refusal": "Đề xuất từ chối",
+                 "approve_refusal": "Duyệt từ chối", "consult": "Xin ý kiến", "handoff": "Chuyển liên thông",
+                 "accept_handoff": "Nhận liên thông", "refuse_handoff": "Từ chối liên thông",
+                 "complete_handoff": "Hoàn thành liên thông", "extend": "Gia hạn"}
 PEM_MAX = 64 * 1024
 
 
@@ -497,7 +502,7 @@ async def _definition_page(request: Request, officer: OfficerDep, api: Api, code
         procedure = {"code": code, "name": code}
     names = {s["code"]: s["name"] for s in definition["steps"]}
     return await page(request, "console/admin/definition.html", {
-        "d": definition, "p": procedure, "step_names": names, "step_roles": STEP_ROLES,
+        "d": definition, "p": procedure, "step_names": names, "step_roles": STEP_ROLES, "actions": ACTION_LABELS,
         "values": values or {"definition": _definition_json(definition)}, "errors": errors or {},
     }, status=status, title=f"Quy trình: {procedure['name']}")
 
