@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from intake_svc.dossier.routes import router as dossier_router
 from intake_svc.feedback.jobs import flag_overdue_feedback
 from intake_svc.feedback.routes import router as feedback_router
 from intake_svc.file.routes import router as file_router
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import open_storage
 from intake_svc.payment.jobs import expire_payments
 from intake_svc.payment.routes import router as payment_router
 from intake_svc.payment.vnpay import Gateway
@@ -56,7 +57,7 @@ def create_app(
     catalog_ref = CatalogRef()
 
     async def start(app: FastAPI) -> None:
-        app.state.storage = LocalStorage(settings.storage_dir)
+        app.state.storage = await asyncio.to_thread(open_storage, settings)
         app.state.calendar = default_calendar()
         app.state.catalog = CatalogClient(settings.catalog_url, ttl=settings.catalog_cache_ttl,
                                           timeout=settings.catalog_timeout, transport=catalog_transport)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from intake_svc.catalog.client import CatalogClient
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import FileStorage
 from intake_svc.payment.vnpay import Gateway
 from intake_svc.settings import Settings
 from intake_svc.workflow.client import WorkflowClient
@@ -22,7 +22,7 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_storage(request: Request) -> LocalStorage:
+def get_storage(request: Request) -> FileStorage:
     return request.app.state.storage  # type: ignore[no-any-return]
 
 
@@ -48,7 +48,7 @@ def get_now(request: Request) -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StorageDep = Annotated[LocalStorage, Depends(get_storage)]
+StorageDep = Annotated[FileStorage, Depends(get_storage)]
 CatalogDep = Annotated[CatalogClient, Depends(get_catalog)]
 WorkflowDep = Annotated[WorkflowClient, Depends(get_workflow)]
 CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]

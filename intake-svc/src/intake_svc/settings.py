@@ -25,7 +25,15 @@ class Settings(ServiceSettings):
     service_name: str = "intake-svc"
     port: int = 8002
     max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="upload limit per file (413 above)")
-    storage_dir: str = Field(default_factory=default_storage_dir, description="local content-addressed file store")
+    storage_dir: str = Field(default_factory=default_storage_dir, description="local content-addressed file store "
+                             "(with an object store: where uploads are spooled and read objects cached)")
+    # an S3-compatible object store for the files (when s3_bucket is set): AWS S3, MinIO, SeaweedFS, Ceph RGW…
+    s3_endpoint: str = Field(default="https://s3.amazonaws.com", description="the store's URL (http:// or https://)")
+    s3_bucket: str | None = Field(default=None, description="the bucket; unset keeps the files in storage_dir")
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = Field(default=None, repr=False)
+    s3_secret_key_file: str | None = Field(default=None, description="the secret key read from this file instead")
     catalog_url: str = Field(
         default="http://127.0.0.1:8001",
         # GATEWAY_CATALOG_URL: the dev stack (make run) hands every service the gateway's upstream URLs

@@ -23,7 +23,7 @@ from contracts.workflow import (
 )
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.dossier.service import DossierService
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import FileStorage
 from intake_svc.result.signing import AgencySigner
 from servicekit.bus import Subscription
 from vncalendar import default_calendar
@@ -72,7 +72,7 @@ async def on_result_ready(event: CloudEvent, session: AsyncSession, results: Res
 class ResultFiles:
     """What the result handler needs beyond the session: where files live and the agency's signing keys."""
 
-    storage: LocalStorage | None = None
+    storage: FileStorage | None = None
     signer: AgencySigner | None = None
 
 

@@ -15,13 +15,13 @@ from intake_svc.errors import Forbidden, NotFound, UnsupportedMedia
 from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
 from intake_svc.file.sniff import Rejected, sniff
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import FileStorage
 from intake_svc.file.upload import receive_upload
 from servicekit.auth import Principal
 
 
 class FileService:
-    def __init__(self, session: AsyncSession, storage: LocalStorage) -> None:
+    def __init__(self, session: AsyncSession, storage: FileStorage) -> None:
         self.session = session
         self.storage = storage
         self.repo = FileRepository(session)
@@ -65,7 +65,7 @@ class FileService:
         )
         if not allowed:
             raise NotFound("Không tìm thấy tệp.")
-        path = self.storage.path_of(stored.sha256)
+        path = await asyncio.to_thread(self.storage.path_of, stored.sha256)
         if path is None:
             raise NotFound("Không tìm thấy tệp.")
         if through is not None:

@@ -18,7 +18,7 @@ from python_multipart.multipart import parse_options_header
 
 from intake_svc.errors import Invalid, TooLarge
 from intake_svc.file.sniff import HEAD_BYTES
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import FileStorage
 
 # Room for the multipart framing and a few small fields around the file itself.
 FRAMING_ALLOWANCE = 64 * 1024
@@ -47,7 +47,7 @@ def clean_name(raw: str) -> str:
 
 @dataclass
 class _State:
-    storage: LocalStorage
+    storage: FileStorage
     limit: int
     header_field: bytearray = field(default_factory=bytearray)
     header_value: bytearray = field(default_factory=bytearray)
@@ -105,7 +105,7 @@ class _State:
         self.in_file = False
 
 
-async def receive_upload(request: Request, storage: LocalStorage, limit: int) -> Received:
+async def receive_upload(request: Request, storage: FileStorage, limit: int) -> Received:
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:

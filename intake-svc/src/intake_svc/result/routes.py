@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
@@ -49,7 +50,7 @@ async def read_result(code: str, principal: Citizen, session: SessionDep, calend
 async def download_result(code: str, doc_id: uuid.UUID, principal: Citizen, session: SessionDep,
                           calendar: CalendarDep, storage: StorageDep) -> FileResponse:
     _doc, stored = await ResultService(session, calendar=calendar).document(principal, code, doc_id)
-    path = storage.path_of(stored.sha256)
+    path = await asyncio.to_thread(storage.path_of, stored.sha256)
     if path is None:
         raise NotFound("Không tìm thấy văn bản kết quả.")
     return FileResponse(path, media_type=stored.media_type, filename=stored.name,

@@ -21,7 +21,7 @@ from intake_svc.dossier.status import Status
 from intake_svc.errors import Conflict, Invalid, NotFound
 from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
-from intake_svc.file.storage import LocalStorage
+from intake_svc.file.storage import FileStorage
 from intake_svc.result.models import ResultDocument
 from intake_svc.result.repository import ResultRepository
 from intake_svc.result.signing import AgencySigner, SigningUnavailable
@@ -42,7 +42,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 class ResultService:
     def __init__(self, session: AsyncSession, *, calendar: WorkCalendar, now: datetime | None = None,
-                 storage: LocalStorage | None = None, signer: AgencySigner | None = None) -> None:
+                 storage: FileStorage | None = None, signer: AgencySigner | None = None) -> None:
         self.session = session
         self.dossiers = DossierService(session, calendar=calendar, now=now)
         self.now = self.dossiers.now
@@ -77,7 +77,7 @@ class ResultService:
             doc.problem = "Tệp không trùng với bản đã được phê duyệt (sha256)."
             log.warning("result document of %s: sha256 mismatch for file %s", dossier.code, source.id)
             return
-        path = self.storage.path_of(source.sha256) if self.storage else None
+        path = await asyncio.to_thread(self.storage.path_of, source.sha256) if self.storage else None
         if path is None:
             doc.problem = "Không đọc được tệp kết quả."
             return

