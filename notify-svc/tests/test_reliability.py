@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from devkit import devstack
 from devkit.events import publish
@@ -153,7 +153,8 @@ async def test_bounded_retries_then_failed_event_and_operator_view(stack: Stack,
 
         async def published() -> bool:
             async with app.state.sessionmaker() as s:
-                out = await s.scalar(select(OutboxRow).where(OutboxRow.event_id == f"delivery-failed-{row.id}"))
+                out = await s.scalar(select(OutboxRow).where(
+                    OutboxRow.event_id.startswith(f"delivery-failed-{row.id.hex}-")))
             return out is not None and out.sent_at is not None and out.subject == "notify.delivery.failed.v1"
 
         await eventually(published, timeout=10)
@@ -181,3 +182,15 @@ async def test_bounded_retries_then_failed_event_and_operator_view(stack: Stack,
         assert r.status_code == 200 and r.json()["status"] == "pending"
         r = await client.post(f"/api/v1/notifications/deliveries/{row.id}/retry", headers=tokens.header(**ADMIN))
         assert r.status_code in (200, 409)
+
+        # the gateway is still down: it fails for good again, a second fact recorded (not an outcome left unwritten
+        # because the outbox already held the first failure's event id)
+        async def failed_twice() -> bool:
+            async with app.state.sessionmaker() as s:
+                n = await s.scalar(select(func.count()).select_from(OutboxRow).where(
+                    OutboxRow.event_id.startswith(f"delivery-failed-{row.id.hex}-")))
+            return n == 2
+
+        await eventually(failed_twice, timeout=15)
+        [again] = await failed()
+        assert again.id == row.id and again.attempts == 3

@@ -34,6 +34,12 @@ class PermanentError(Exception):
     """The provider refused for good (bad address, 5xx SMTP, 4xx SMS): retrying cannot help."""
 
 
+def failed_event_id(d: Delivery, failed_at: datetime) -> str:
+    """One event per time a delivery fails for good: an admin may send a failed delivery again, and its next final
+    failure is a new fact (the outbox refuses a repeated id, which would leave that outcome unrecorded)."""
+    return f"delivery-failed-{d.id.hex}-{int(failed_at.timestamp() * 1000)}"
+
+
 class Sender:
     """Claims due deliveries (``FOR UPDATE SKIP LOCKED``, any number of replicas) and sends them."""
 
@@ -160,7 +166,7 @@ class Sender:
                 add_event(session, DeliveryFailed(delivery_id=str(d.id), event_id=d.event_id,
                                                   channel=d.channel, recipient=d.recipient,
                                                   error=values["last_error"]),
-                          source="/notify", subject=d.dossier_code, event_id=f"delivery-failed-{d.id}")
+                          source="/notify", subject=d.dossier_code, event_id=failed_event_id(d, values["failed_at"]))
             elif not ours:
                 log.warning("delivery %s: attempt outlived its lease; another sender owns it", d.id)
 
