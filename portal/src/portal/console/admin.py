@@ -151,8 +151,8 @@ async def create_user(request: Request, officer: OfficerDep, api: ApiDep) -> Res
             errors[name] = f"Nhập {USER_LABELS[name].lower()}."
     if not values["roles"]:
         errors["roles"] = "Chọn ít nhất một vai trò."
-    if any(r in ("reception", "specialist", "leader") for r in values["roles"]) and not values.get("agency_code"):
-        errors["agency_code"] = "Cán bộ tiếp nhận, chuyên viên, lãnh đạo phải thuộc một cơ quan."
+    if set(values["roles"]) - {"admin", "auditor"} and not values.get("agency_code"):
+        errors["agency_code"] = "Cán bộ tiếp nhận, chuyên viên, lãnh đạo, biên tập thủ tục phải thuộc một cơ quan."
     if not errors:
         body = {k: v for k, v in values.items() if v not in ("", None, [])}
         created, errors = await _create(api, officer.token, "/api/v1/admin/users", body, USER_LABELS,
