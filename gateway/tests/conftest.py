@@ -30,7 +30,9 @@ async def gateway_settings(stack: Stack, signing_key_file: Path) -> Settings:
         nats_url=stack.nats.url,
         signing_key_file=str(signing_key_file),
         admin_password="Admin@Test2026",
-        auth_rate_per_minute=1000,
+        rate_register_per_minute=1000,
+        trusted_proxies=["127.0.0.1"],
+        require_mfa=False,  # test_lifecycle covers the second factor required of officers
     )
 
 

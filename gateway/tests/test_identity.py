@@ -35,6 +35,9 @@ async def test_register_token_me(client: httpx.AsyncClient, citizen: dict[str, s
         "id_number": "075190001234",
         "phone": "0912345678",
         "email": "lan.nguyen@example.vn",
+        "email_verified": False,
+        "phone_verified": False,
+        "mfa_enabled": False,
     }
 
 

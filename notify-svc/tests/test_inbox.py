@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from contracts import workflow as w
-from contracts.gateway import UserRegistered
+from contracts.gateway import CodeIssued, LoginThrottled, UserRegistered
 from devkit.events import event, publish
 from devkit.testing import eventually
 from notify_testkit import AGENCY, Env, emails_to, new_applicant, new_code, submitted
@@ -113,6 +113,34 @@ async def test_welcome_email_for_a_new_account(env: Env) -> None:
     assert mail["Subject"] == "Chào mừng Lê Văn Mới đến với Cổng dịch vụ công trực tuyến tỉnh Đồng Nai"
     assert (await inbox(env, sub=user))["total"] == 1
     assert not [m for m in env.stack.sms.messages() if m.get("to") == "0912000111"]
+
+
+async def test_one_time_codes_go_to_the_one_address_named_and_never_to_the_inbox(env: Env) -> None:
+    address = f"ma.{uuid.uuid4().hex[:8]}@example.vn"
+    phone = "09" + str(uuid.uuid4().int)[:8]
+    user = str(uuid.uuid4())
+    at = "2026-12-07T09:00:00+07:00"
+    common = {"user_id": user, "username": "ma.so", "full_name": "Trần Mã Số", "expires_at": at}
+    await publish(env.stack.nats.url, event(CodeIssued(**common, purpose="password_reset", channel="email",
+                                                       email=address, code="482913")))
+    await publish(env.stack.nats.url, event(CodeIssued(**common, purpose="verify_phone", channel="sms",
+                                                       phone=phone, code="105577")))
+    [mail] = await eventually(lambda: emails_to(env.stack, address))
+    assert mail["Subject"] == "Mã xác nhận 482913 — Cổng dịch vụ công tỉnh Đồng Nai"
+    [sms] = await eventually(lambda: [m for m in env.stack.sms.messages() if m.get("to") == phone])
+    assert "105577" in sms["text"] and "hiệu lực 15 phút" in sms["text"]
+    assert (await inbox(env, sub=user))["total"] == 0
+
+    # wrong passwords against the account: its owner is told by email and in the inbox
+    await publish(env.stack.nats.url, event(LoginThrottled(user_id=user, username="ma.so", full_name="Trần Mã Số",
+                                                           email=address, failures=6, at=at)))
+    mails = await eventually(lambda: [m for m in emails_to(env.stack, address) if "đăng nhập sai" in m["Subject"]])
+    assert mails[0]["Subject"] == "Cảnh báo: nhiều lần đăng nhập sai vào tài khoản ma.so"
+    async def entries() -> list:  # type: ignore[type-arg]
+        return (await inbox(env, sub=user))["items"]  # type: ignore[no-any-return]
+
+    [entry] = await eventually(entries)
+    assert entry["title"] == "Nhiều lần đăng nhập sai vào tài khoản của Ông/Bà"
 
 
 async def test_template_override_directory_wins(env: Env, tmp_path: object) -> None:

@@ -2,21 +2,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from gateway.identity.handlers import SUBSCRIPTIONS
-from gateway.identity.routes import RateLimiter
 from gateway.identity.routes import router as identity_router
 from gateway.identity.service import IdentityService
 from gateway.identity.tokens import TokenIssuer
 from gateway.openapi import SpecCache, fetch_specs, merge
-from gateway.proxy import Proxy, Route
+from gateway.proxy import Proxy, Refusal, Route, Scope
+from gateway.revocation import Revocations
 from gateway.settings import Settings
+from gateway.throttle import Throttle, TooManyRequests, client_address
 from servicekit.runtime import create_service_app
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,13 @@ ROUTES: dict[str, list[str]] = {
 OWN_PATHS = ("/api/", "/interop/", "/.well-known/", "/docs", "/openapi.json", "/healthz", "/readyz")
 
 
+SWAGGER_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
 def split_urls(value: str) -> list[str]:
     """A service's base URL, or its replicas' comma-separated."""
     return [u.strip() for u in value.split(",") if u.strip()]
@@ -51,16 +61,56 @@ def upstreams(settings: Settings) -> dict[str, str]:
     }
 
 
+def rate_rule(settings: Settings, method: str, path: str) -> tuple[str, int] | None:
+    """The per-address limit of a public call that can be scraped or flooded (registration is limited in its
+    own route): tracking, the procedure search, uploads."""
+    if method == "GET" and path.startswith("/api/v1/tracking/"):
+        return "tracking", settings.rate_tracking_per_minute
+    if method == "GET" and path.rstrip("/") == "/api/v1/catalog/procedures":
+        return "search", settings.rate_search_per_minute
+    if method == "POST" and path.rstrip("/") == "/api/v1/files":
+        return "upload", settings.rate_upload_per_minute
+    return None
+
+
 def create_app(settings: Settings | None = None) -> Any:
     settings = settings or Settings()  # type: ignore[call-arg]
     key_file = settings.signing_key_file
     if not key_file:
-        from pathlib import Path
-
         from servicekit.auth import ensure_signing_keys
 
         key_file = str(ensure_signing_keys(Path(settings.data_dir) / "keys")[0])
     issuer = TokenIssuer.from_pem_file(key_file, issuer=settings.auth_issuer)
+    # the horizon: a token revoked longer ago than its lifetime has expired anyway
+    revocations = Revocations(None, horizon=max(settings.token_ttl_seconds, 60) + 60,
+                              poll=settings.revocation_poll_seconds)
+    throttle_box: list[Throttle] = []
+    trusted = settings.trusted_networks
+
+    async def guard(scope: Scope) -> Refusal | None:
+        """Before proxying: a revoked token is refused here (the service behind could not know), and the
+        public calls that can be flooded are counted per client address."""
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                scheme, _, token = v.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and revocations.refused_token(token.strip()):
+                    return Refusal(401, "Phiên đăng nhập đã kết thúc (đã đăng xuất, đổi mật khẩu hoặc tài khoản bị "
+                                   "khóa); vui lòng đăng nhập lại.", "unauthorized", {"WWW-Authenticate": "Bearer"})
+                break
+        rule = rate_rule(settings, scope["method"], scope["path"])
+        if rule is None or not throttle_box:
+            return None
+        peer = scope.get("client")
+        xff = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
+        address = client_address(peer[0] if peer else None, xff, trusted)
+        try:
+            await throttle_box[0].hit(rule[0], address, rule[1])
+        except TooManyRequests as exc:
+            return Refusal(429, exc.detail, exc.slug, exc.headers)
+        return None
+
+    async def revocation_loop(app: FastAPI) -> None:
+        await revocations.run(also=app.state.throttle.prune, also_every=max(1, int(600 / revocations.poll)))
     docs_router = APIRouter(tags=["docs"])
     spec_cache = SpecCache()
 
@@ -90,7 +140,10 @@ def create_app(settings: Settings | None = None) -> Any:
 
     async def start(app: FastAPI) -> None:
         app.state.issuer = issuer
-        app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
+        app.state.throttle = Throttle(app.state.engine, settings.throttle_policy())
+        throttle_box[:] = [app.state.throttle]
+        revocations.engine = app.state.engine
+        app.state.revocations = revocations
         await proxy.start()
         app.state.proxy = proxy
         async with app.state.sessionmaker() as session, session.begin():
@@ -99,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Any:
             )
         for acc in created:
             log.info("account created: %s (%s) password %s", acc["username"], ",".join(acc["roles"]), acc["password"])
+        await revocations.load()
 
     async def stop(app: FastAPI) -> None:
         await proxy.close()
@@ -109,14 +163,27 @@ def create_app(settings: Settings | None = None) -> Any:
         if cached is None:
             apis = {k: request.app.state.proxy.upstreams[k].order()[0] for k in ROUTES}
             specs = await fetch_specs(request.app.state.proxy.session, apis)
-            cached = merge(app.openapi(), specs, ROUTES)
+            cached = merge(app.openapi(), specs, ROUTES,
+                           lambda method, path: rate_rule(settings, method, path.replace("{code}", "x")) is not None)
             if len(specs) == len(ROUTES):
                 spec_cache.put(cached)
         return JSONResponse(cached)
 
     @docs_router.get("/docs", include_in_schema=False)
     async def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Đồng Nai — API")
+        # every asset from the gateway itself (the swagger-ui-bundle wheel): no other origin is contacted
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Đồng Nai — API",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js", swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+        )
+
+    @docs_router.get("/docs/static/{name}", include_in_schema=False)
+    async def swagger_asset(name: str) -> Response:
+        if name not in SWAGGER_ASSETS:
+            return Response(status_code=404)
+        return FileResponse(Path(swagger_ui_path) / name, media_type=SWAGGER_ASSETS[name],
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     app = create_service_app(
         settings=settings,
@@ -126,7 +193,8 @@ def create_app(settings: Settings | None = None) -> Any:
         ready_checks=[services_ready],
         on_startup=[start],
         on_shutdown=[stop],
-        verifier=issuer.verifier(),
+        background=[revocation_loop],
+        verifier=issuer.verifier(revocations),
         docs=False,  # the merged spec is served by ``merged_openapi`` instead
     )
     proxy = Proxy(
@@ -140,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Any:
         cors_origins=settings.cors_origins,
         fallback="portal",
         own_paths=OWN_PATHS,
+        guard=guard,
     )
     proxy.state = app.state  # type: ignore[attr-defined]
     return proxy

@@ -55,6 +55,8 @@ SECURITY_HEADERS = [
 LOCAL_MAX_BODY = 1024 * 1024
 UPSTREAM_DROPPED = HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
 STATUS_TITLES = {
+    401: "Chưa xác thực",
+    429: "Quá nhiều yêu cầu",
     413: "Dữ liệu quá lớn",
     502: "Dịch vụ phía sau trả lời lỗi",
     503: "Dịch vụ tạm thời không sẵn sàng",
@@ -107,7 +109,9 @@ def problem_bytes(status: int, detail: str, slug: str) -> bytes:
     ).encode()
 
 
-async def send_problem(send: Send, status: int, detail: str, slug: str, request_id: bytes) -> None:
+async def send_problem(
+    send: Send, status: int, detail: str, slug: str, request_id: bytes, extra: dict[str, str] | None = None
+) -> None:
     body = problem_bytes(status, detail, slug)
     await send(
         {
@@ -118,10 +122,24 @@ async def send_problem(send: Send, status: int, detail: str, slug: str, request_
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id),
                 *SECURITY_HEADERS,
+                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a guard answers instead of proxying: a problem with its status and headers."""
+
+    status: int
+    detail: str
+    slug: str
+    headers: dict[str, str] | None = None
+
+
+Guard = Callable[[Scope], Awaitable[Refusal | None]]
 
 
 class BodyTooLarge(Exception):
@@ -144,8 +162,10 @@ class Proxy:
         cors_origins: list[str] | None = None,
         fallback: str | None = None,
         own_paths: tuple[str, ...] = (),
+        guard: Guard | None = None,
     ) -> None:
         self.app = app
+        self.guard = guard
         self.fallback = fallback
         self.own_paths = own_paths
         self.cors_origins = {o.rstrip("/").encode() for o in cors_origins or []}
@@ -195,6 +215,11 @@ class Proxy:
                 return
             send = _with_cors(send, origin)
         upstream = self.match(scope["path"])
+        if upstream is not None and self.guard is not None:
+            refusal = await self.guard(scope)
+            if refusal is not None:
+                await send_problem(send, refusal.status, refusal.detail, refusal.slug, request_id, refusal.headers)
+                return
         if upstream is None:
             for k, v in scope["headers"]:
                 if k == b"content-length" and v.isdigit() and int(v) > LOCAL_MAX_BODY:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from gateway.throttle import Network, Policy, parse_networks
 from servicekit.settings import ServiceSettings
 
 
@@ -18,7 +19,14 @@ class Settings(ServiceSettings):
         "generated once under $DVC_DATA_DIR/keys (single-gateway set-ups)",
     )
     data_dir: str = Field(default=".data", validation_alias=AliasChoices("DVC_DATA_DIR", "GATEWAY_DATA_DIR"))
-    token_ttl_seconds: int = 3600
+    # access tokens are short: with the revocation check below, a disabled user's access ends within seconds at
+    # the gateway, and a token copied elsewhere dies with its lifetime
+    token_ttl_seconds: int = 300
+    # a login session (its refresh tokens) lasts at most this long
+    refresh_ttl_seconds: int = 14 * 86400
+    revocation_poll_seconds: float = 2.0
+    # officers and admins must set up a TOTP second factor before their token carries roles (never in demo mode)
+    require_mfa: bool = True
     client_token_ttl_seconds: int = 900
     admin_password: str | None = Field(
         default=None, validation_alias=AliasChoices("DVC_ADMIN_PASSWORD", "GATEWAY_ADMIN_PASSWORD")
@@ -36,5 +44,30 @@ class Settings(ServiceSettings):
     upstream_pool_size: int = 200
     max_body_bytes: int = 60 * 1024 * 1024
     cors_origins: list[str] = Field(default_factory=list)
-    # login attempts per client address per minute (password and client-credential grants)
-    auth_rate_per_minute: int = 30
+    # X-Forwarded-For is believed only from these addresses or networks (the reverse proxy, the portal)
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # failed logins: free ones per account before delays start (1 s, 2 s, 4 s … up to the maximum), the
+    # quiet time that ends a burst, and the much higher limit of failures per address
+    login_free_failures: int = 5
+    login_burst_seconds: float = 900.0
+    login_max_delay_seconds: float = 900.0
+    login_address_failures: int = 200
+    # public calls per client address per minute
+    rate_register_per_minute: int = 30
+    rate_code_per_minute: int = 10
+    rate_tracking_per_minute: int = 120
+    rate_search_per_minute: int = 600
+    rate_upload_per_minute: int = 600
+
+    @property
+    def trusted_networks(self) -> list[Network]:
+        return parse_networks(self.trusted_proxies)
+
+    def throttle_policy(self) -> Policy:
+        return Policy(
+            account_free_failures=self.login_free_failures,
+            account_window=self.login_burst_seconds,
+            account_max_delay=self.login_max_delay_seconds,
+            address_failures=self.login_address_failures,
+            address_window=self.login_burst_seconds,
+        )

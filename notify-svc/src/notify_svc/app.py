@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from contracts import intake, workflow
-from contracts.gateway import UserRegistered
+from contracts.gateway import CodeIssued, LoginThrottled, UserRegistered
 from notify_svc.delivery.sender import Hook, Sender
 from notify_svc.delivery.service import Planner
 from notify_svc.delivery.templates import Templates
@@ -32,6 +32,8 @@ def subscriptions(planner: Planner) -> list[Subscription]:
     event that names the applicant: its handler fails and the consumer retries it, for about 5 minutes."""
     return [
         Subscription(name="notify-welcome", event_types=[UserRegistered.event_type], handler=planner.handle),
+        Subscription(name="notify-identity", event_types=[CodeIssued.event_type, LoginThrottled.event_type],
+                     handler=planner.handle),
         Subscription(name="notify-intake", event_types=INTAKE_EVENTS, handler=planner.handle),
         Subscription(name="notify-feedback", event_types=FEEDBACK_EVENTS, handler=planner.handle),
         Subscription(name="notify-workflow", event_types=WORKFLOW_EVENTS, handler=planner.handle,

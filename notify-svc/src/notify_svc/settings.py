@@ -14,6 +14,10 @@ ALL_CHANNELS = ["email", "sms", "inbox"]
 # important steps. Override with NOTIFY_CHANNELS='{"<event type>": ["email", "inbox"], ...}'.
 DEFAULT_CHANNELS: dict[str, list[str]] = {
     "gateway.user.registered.v1": EMAIL_INBOX,
+    # identity: a one-time code on the channel the gateway chose (its event names one address); the owner told
+    # of wrong passwords tried against the account
+    "gateway.user.code_issued.v1": ["email", "sms"],
+    "gateway.user.login_throttled.v1": EMAIL_INBOX,
     "intake.dossier.submitted.v1": ALL_CHANNELS,
     "intake.dossier.supplement_requested.v1": ALL_CHANNELS,
     "intake.dossier.refused.v1": ALL_CHANNELS,

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.validators import CCCD, OptionalEmail, OptionalPhone
+from gateway.identity.passwords import password_problem
 from servicekit.auth import ROLES
+from servicekit.pagination import Page
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,49}$")
 AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z]\d{2}$")
@@ -20,10 +24,9 @@ def _username(v: str) -> str:
 
 
 def _password(v: str) -> str:
-    if len(v) < 8 or len(v) > 128:
-        raise ValueError("Mật khẩu phải có từ 8 đến 128 ký tự.")
-    if v.isdigit() or v.isalpha():
-        raise ValueError("Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt.")
+    problem = password_problem(v)
+    if problem:
+        raise ValueError(problem)
     return v
 
 
@@ -49,6 +52,19 @@ class UserRegister(BaseModel):
     _n = field_validator("full_name")(_full_name)
 
 
+def _roles(v: list[str]) -> list[str]:
+    bad = [r for r in v if r not in ROLES]
+    if bad:
+        raise ValueError(f"Vai trò không hợp lệ: {', '.join(bad)}. Cho phép: {', '.join(ROLES)}.")
+    return sorted(set(v))
+
+
+def _agency(v: str | None) -> str | None:
+    if v is not None and not AGENCY_CODE.match(v):
+        raise ValueError("Mã cơ quan không đúng định dạng QCVN 102 (ví dụ 000.00.15.H19).")
+    return v
+
+
 class UserCreate(BaseModel):
     """An officer (or another account) created by an admin."""
 
@@ -66,21 +82,8 @@ class UserCreate(BaseModel):
     _u = field_validator("username")(_username)
     _p = field_validator("password")(_password)
     _n = field_validator("full_name")(_full_name)
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str]) -> list[str]:
-        bad = [r for r in v if r not in ROLES]
-        if bad:
-            raise ValueError(f"Vai trò không hợp lệ: {', '.join(bad)}. Cho phép: {', '.join(ROLES)}.")
-        return sorted(set(v))
-
-    @field_validator("agency_code")
-    @classmethod
-    def _agency(cls, v: str | None) -> str | None:
-        if v is not None and not AGENCY_CODE.match(v):
-            raise ValueError("Mã cơ quan không đúng định dạng QCVN 102 (ví dụ 000.00.15.H19).")
-        return v
+    _r = field_validator("roles")(_roles)
+    _a = field_validator("agency_code")(_agency)
 
 
 class UserCreated(BaseModel):
@@ -99,9 +102,110 @@ class Me(BaseModel):
     id_number: str | None = None
     phone: str | None = None
     email: str | None = None
+    email_verified: bool = False
+    phone_verified: bool = False
+    mfa_enabled: bool = False
 
 
 class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    # the password and refresh grants: a new refresh token (the one presented is used up)
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+    # an officer's or admin's account outside demo mode without a confirmed second factor: the token carries
+    # no roles and serves only to set up TOTP (POST /api/v1/auth/mfa, then /mfa/confirm)
+    mfa_setup_required: bool | None = None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(max_length=128)
+
+    _p = field_validator("new_password")(_password)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=50)
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=50)
+    code: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code sent by email or SMS")
+    new_password: str = Field(max_length=128)
+
+    _p = field_validator("new_password")(_password)
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["email", "phone"]
+    code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+
+
+class VerifyResult(BaseModel):
+    channel: Literal["email", "phone"]
+    verified: bool
+    detail: str
+
+
+class MfaSetup(BaseModel):
+    otpauth_uri: str
+    secret: str
+
+
+class MfaConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    otp: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class MfaState(BaseModel):
+    enabled: bool
+
+
+class UserRead(BaseModel):
+    """An account as an admin sees it (never its password hash or second-factor secret)."""
+
+    id: uuid.UUID
+    username: str
+    full_name: str
+    roles: list[str]
+    agency_code: str | None
+    department: str | None
+    email: str | None
+    phone: str | None
+    active: bool
+    email_verified: bool
+    phone_verified: bool
+    mfa_enabled: bool
+    created_at: datetime
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool | None = None
+    roles: list[str] | None = Field(default=None, min_length=1, max_length=7)
+    agency_code: str | None = Field(default=None, max_length=20)
+    full_name: str | None = Field(default=None, max_length=200)
+
+    _r = field_validator("roles")(lambda v: None if v is None else _roles(v))
+    _a = field_validator("agency_code")(_agency)
+    _n = field_validator("full_name")(lambda v: None if v is None else _full_name(v))
+
+
+class UserPage(Page[UserRead]):
+    pass

@@ -10,16 +10,18 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.gateway import OfficerSaved, UserRegistered
+from gateway.identity.lifecycle import user_filter
 from gateway.identity.models import User
 from gateway.identity.repository import UserRepository
-from gateway.identity.schemas import UserCreate, UserRegister
+from gateway.identity.schemas import UserCreate, UserPatch, UserRegister
 from gateway.identity.tokens import TokenIssuer
 from servicekit.auth import OFFICER_ROLES
 from servicekit.outbox import add_event
-from servicekit.problems import Conflict, Invalid, Unauthorized
+from servicekit.problems import Conflict, Invalid, NotFound, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +105,10 @@ class IdentityService:
         self.officer_saved(user)
         return user
 
-    def officer_saved(self, user: User) -> None:
-        """Every creation or change of an officer's account is published (whole), through the outbox."""
-        if not set(user.roles) & OFFICER_ROLES:
+    def officer_saved(self, user: User, *, was_officer: bool = False) -> None:
+        """Every creation or change of an officer's account is published (whole), through the outbox; so is
+        the change that makes an officer no longer one (the projections drop them from their lists)."""
+        if not set(user.roles) & OFFICER_ROLES and not was_officer:
             return
         user.officer_published_at = datetime.now(UTC)
         add_event(
@@ -125,20 +128,64 @@ class IdentityService:
         except ValueError:
             return None
 
-    async def password_grant(self, issuer: TokenIssuer, username: str, password: str, ttl: int) -> str:
+    async def authenticate(self, username: str, password: str) -> User | None:
+        """The account when the password is right and the account active; the same cost either way."""
         user = await self.users.by_username(username.strip().lower())
+        # the hash takes a while: the connection goes back to the pool meanwhile (a crowd logging in at once
+        # would otherwise hold every connection while waiting for the CPU)
+        await self.session.commit()
         ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not ok or not user.active:
-            raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", slug="invalid-grant", error="invalid_grant")
-        return issuer.issue(
-            sub=str(user.id),
-            ttl=ttl,
-            username=user.username,
-            name=user.full_name,
-            roles=list(user.roles),
-            agency_code=user.agency_code,
-            department=user.department,
+            return None
+        return user
+
+    async def list_users(
+        self, *, q: str | None, role: str | None, agency: str | None, page: int, size: int
+    ) -> tuple[list[User], int]:
+        conditions = user_filter(q, role, agency)
+        total = await self.session.scalar(select(func.count()).select_from(User).where(*conditions))  # type: ignore[arg-type]
+        rows = await self.session.scalars(
+            select(User).where(*conditions).order_by(User.username).offset((page - 1) * size).limit(size)  # type: ignore[arg-type]
         )
+        return list(rows), int(total or 0)
+
+    async def patch_user(self, admin_id: str, username: str, body: UserPatch) -> tuple[User, bool | None]:
+        """Applies an admin's change; returns the account and whether it was just disabled (True) or
+        re-enabled (False), None when ``active`` did not change."""
+        user = await self.users.by_username(username.strip().lower())
+        if user is None:
+            raise NotFound("Không tìm thấy tài khoản.")
+        was_officer = bool(set(user.roles) & OFFICER_ROLES)
+        fields = body.model_fields_set
+        if ("active" in fields and body.active is None) or ("roles" in fields and body.roles is None):
+            raise Invalid.field(("body", "active" if body.active is None and "active" in fields else "roles"),
+                                "Giá trị không được để trống.")
+        if "full_name" in fields and body.full_name is None:
+            raise Invalid.field(("body", "full_name"), "Họ và tên không được để trống.")
+        roles = body.roles if body.roles is not None else user.roles
+        agency = body.agency_code if "agency_code" in fields else user.agency_code
+        if set(roles) - {"citizen", "admin", "auditor"} and not agency:
+            raise Invalid.field(("body", "agency_code"), "Cán bộ phải thuộc một cơ quan: cần mã cơ quan.")
+        drops_admin = body.roles is not None and "admin" not in body.roles
+        if str(user.id) == admin_id and (body.active is False or drops_admin):
+            raise Conflict("Quản trị viên không thể tự khóa tài khoản hoặc tự bỏ vai trò quản trị của mình.")
+        changed: bool | None = None
+        if body.active is not None and body.active != user.active:
+            user.active = body.active
+            changed = not body.active
+            if not body.active:
+                user.disabled_at = datetime.now(UTC)
+        user.roles = list(roles)
+        user.agency_code = agency
+        if body.full_name is not None:
+            user.full_name = body.full_name
+        await self.session.flush()
+        self.officer_saved(user, was_officer=was_officer)
+        return user, changed
+
+    async def set_password(self, user: User, new_password: str) -> None:
+        user.password_hash = await hash_password(new_password)
+        user.password_changed_at = datetime.now(UTC)
 
     async def client_grant(self, issuer: TokenIssuer, client_id: str, secret: str, ttl: int) -> str:
         client = await self.users.client(client_id)

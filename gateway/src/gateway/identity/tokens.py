@@ -12,7 +12,9 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
-from servicekit.auth import AUDIENCE, TokenVerifier, key_id
+from gateway.revocation import Revocations
+from servicekit.auth import AUDIENCE, Principal, TokenVerifier, key_id
+from servicekit.problems import Unauthorized
 
 
 class TokenIssuer:
@@ -46,5 +48,21 @@ class TokenIssuer:
         x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
         return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": self.kid, "use": "sig", "alg": "EdDSA"}]}
 
-    def verifier(self) -> TokenVerifier:
-        return TokenVerifier({self.kid: self.key.public_key()}, issuer=self.issuer)
+    def verifier(self, revocations: Revocations | None = None) -> TokenVerifier:
+        if revocations is None:
+            return TokenVerifier({self.kid: self.key.public_key()}, issuer=self.issuer)
+        return CheckedVerifier({self.kid: self.key.public_key()}, issuer=self.issuer, revocations=revocations)
+
+
+class CheckedVerifier(TokenVerifier):
+    """The gateway's own routes: a valid signature is not enough, the token must not be revoked either."""
+
+    def __init__(self, keys: dict[str, Any], *, issuer: str, revocations: Revocations) -> None:
+        super().__init__(keys, issuer=issuer)
+        self.revocations = revocations
+
+    def verify(self, token: str) -> Principal:
+        principal = super().verify(token)
+        if self.revocations.refused(principal.claims):
+            raise Unauthorized("Phiên đăng nhập đã kết thúc (đã đăng xuất, đổi mật khẩu hoặc tài khoản bị khóa).")
+        return principal

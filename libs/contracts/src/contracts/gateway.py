@@ -28,3 +28,34 @@ class OfficerSaved(EventData):
     agency_code: str | None = None
     department: str | None = None
     active: bool = True
+
+
+class CodeIssued(EventData):
+    event_type = "gateway.user.code_issued.v1"
+    description = ("A one-time code was made for an account (password reset, email or phone verification): "
+                   "notify-svc sends it on the one channel named (email or sms), to that address only. "
+                   "The code is valid until expires_at and is never kept anywhere but the message.")
+
+    user_id: str
+    username: str
+    full_name: str
+    purpose: str  # password_reset, verify_email, verify_phone
+    channel: str  # email or sms
+    email: str | None = None
+    phone: str | None = None
+    code: str
+    expires_at: str
+
+
+class LoginThrottled(EventData):
+    event_type = "gateway.user.login_throttled.v1"
+    description = ("Wrong passwords were tried against an account until the gateway began delaying its logins: "
+                   "notify-svc tells the owner (once per burst of failures).")
+
+    user_id: str
+    username: str
+    full_name: str
+    email: str | None = None
+    phone: str | None = None
+    failures: int
+    at: str

@@ -20,6 +20,7 @@ from servicekit import bus
 from servicekit.auth import TokenVerifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.health import ReadyCheck, health_router
+from servicekit.openapi import install as install_openapi
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import install_problem_handlers
 from servicekit.settings import ServiceSettings
@@ -141,6 +142,7 @@ def create_service_app(
         redoc_url="/redoc" if docs else None,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(health_router(list(ready_checks)))
     for router in routers:
         app.include_router(router)

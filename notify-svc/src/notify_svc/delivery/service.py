@@ -13,7 +13,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.gateway import UserRegistered
+from contracts.gateway import CodeIssued, LoginThrottled, UserRegistered
 from contracts.intake import FeedbackAnswered, FeedbackOverdue, PaymentPaid
 from contracts.workflow import DeadlineApproaching, DossierForwarded, DossierOverdue, TaskAssigned
 from notify_svc.contact.repository import ContactRepository
@@ -115,7 +115,8 @@ class Planner:
         """Projections first, then one delivery per channel; returns how many deliveries were new."""
         data = dict(event.data)
         feedback = event.type in FEEDBACK_EVENTS
-        code = None if feedback else data.get("code") or event.subject
+        # identity events are about an account, not a dossier (a one-time code's ``code`` is no dossier code)
+        code = None if feedback or event.type.startswith("gateway.") else data.get("code") or event.subject
         contacts = ContactRepository(session)
         if event.type.startswith("intake.") and code:
             paid = event.type == PaymentPaid.event_type
@@ -150,8 +151,11 @@ class Planner:
             audiences = ([Audience(user_id=data.get("author_user_id"), email=data.get("author_email"))]
                          if event.type == FeedbackAnswered.event_type
                          else [Audience(role="leader", agency_code=data.get("agency_code"))])
-        elif event.type == UserRegistered.event_type:
+        elif event.type in (UserRegistered.event_type, LoginThrottled.event_type):
             audiences = [Audience(user_id=data.get("user_id"), email=data.get("email"), phone=data.get("phone"))]
+        elif event.type == CodeIssued.event_type:
+            # a one-time code goes to the one address the gateway named, never to the inbox
+            audiences = [Audience(email=data.get("email"), phone=data.get("phone"))]
         elif event.type in OFFICER_EVENTS:
             audiences = await self._officers(event.type, data, contacts)
         else:
