@@ -11,6 +11,8 @@ import httpx
 import pytest
 from portal_testing import LLTP, MARRIAGE, PDF, citizen_dossier, officer
 
+from devkit import devstack
+from devkit.stackrun import Platform
 from portal.app import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -175,3 +177,33 @@ def test_supplement_and_withdraw_from_the_dossier_page(web: httpx.Client, base_u
     assert "Đã rút hồ sơ" in page.text and "Rút hồ sơ</button>" not in page.text
     inbox = web.get("/thong-bao")
     assert inbox.status_code == 200 and "<h1>Thông báo</h1>" in inbox.text
+
+
+def test_an_expired_access_token_is_renewed_with_the_refresh_token(web: httpx.Client, platform: Platform) -> None:
+    """Access tokens live minutes; the portal keeps the person logged in with the gateway's refresh token
+    (rotated: each renewal gets a new one)."""
+    import asyncio
+
+    import asyncpg
+
+    person = register_and_log_in(web)
+    url = devstack.database_url_for(platform.admin_url, "dvc_portal").replace("postgresql+asyncpg://", "postgresql://")
+
+    async def session_row(expire: bool) -> tuple[str, object]:
+        conn = await asyncpg.connect(url)
+        try:
+            if expire:
+                await conn.execute("UPDATE web_sessions SET token_expires_at = now() - interval '1 second' "
+                                   "WHERE username = $1", person["username"])
+            row = await conn.fetchrow("SELECT refresh_token, token_expires_at FROM web_sessions WHERE username = $1",
+                                      person["username"])
+            return row["refresh_token"], row["token_expires_at"]
+        finally:
+            await conn.close()
+
+    before, _ = asyncio.run(session_row(expire=True))
+    assert before
+    assert web.get("/ho-so").status_code == 200  # still logged in
+    after, expires = asyncio.run(session_row(expire=False))
+    assert after and after != before
+    assert web.get("/tai-khoan").status_code == 200

@@ -87,6 +87,11 @@ def create_app(settings: Settings | None = None) -> Any:
     throttle_box: list[Throttle] = []
     trusted = settings.trusted_networks
 
+    def address_of(scope: Scope) -> str:
+        peer = scope.get("client")
+        xff = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
+        return client_address(peer[0] if peer else None, xff, trusted)
+
     async def guard(scope: Scope) -> Refusal | None:
         """Before proxying: a revoked token is refused here (the service behind could not know), and the
         public calls that can be flooded are counted per client address."""
@@ -100,9 +105,7 @@ def create_app(settings: Settings | None = None) -> Any:
         rule = rate_rule(settings, scope["method"], scope["path"])
         if rule is None or not throttle_box:
             return None
-        peer = scope.get("client")
-        xff = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
-        address = client_address(peer[0] if peer else None, xff, trusted)
+        address = address_of(scope)
         try:
             await throttle_box[0].hit(rule[0], address, rule[1])
         except TooManyRequests as exc:
@@ -209,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Any:
         fallback="portal",
         own_paths=OWN_PATHS,
         guard=guard,
+        address_of=address_of,
     )
     proxy.state = app.state  # type: ignore[attr-defined]
     return proxy

@@ -163,9 +163,11 @@ class Proxy:
         fallback: str | None = None,
         own_paths: tuple[str, ...] = (),
         guard: Guard | None = None,
+        address_of: Callable[[Scope], str] | None = None,
     ) -> None:
         self.app = app
         self.guard = guard
+        self.address_of = address_of  # the client's address (X-Forwarded-For believed from trusted proxies only)
         self.fallback = fallback
         self.own_paths = own_paths
         self.cors_origins = {o.rstrip("/").encode() for o in cors_origins or []}
@@ -260,7 +262,8 @@ class Proxy:
             return
         client = scope.get("client")
         headers.append(("X-Request-Id", request_id.decode()))
-        headers.append(("X-Forwarded-For", client[0] if client else "unknown"))
+        address = self.address_of(scope) if self.address_of is not None else (client[0] if client else "unknown")
+        headers.append(("X-Forwarded-For", address))
         headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
         target = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         if scope.get("query_string"):

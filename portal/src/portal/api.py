@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+
+# the browser's address as the gateway forwarded it to the portal: passed on with each API call, so the gateway
+# (which lists the portal among its trusted proxies) limits and throttles per person, not per portal
+client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         if idempotent:
             headers["Idempotency-Key"] = str(uuid.uuid4())
+        if (address := client_address.get()) is not None:
+            headers.setdefault("X-Forwarded-For", address)
         try:
             r = await self.client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:

@@ -223,6 +223,8 @@ class Platform:
             "GATEWAY_SIGNING_KEY_FILE": str(private),
             "DVC_DATA_DIR": str(self.root),
             "DVC_DEMO": "1" if self.demo else "0",
+            # the portal calls the API from this machine and passes the browser's address on
+            "GATEWAY_TRUSTED_PROXIES": os.environ.get("GATEWAY_TRUSTED_PROXIES", '["127.0.0.1"]'),
             # the public address (links in emails, feeds, metadata) is the gateway's
             "DVC_PUBLIC_URL": os.environ.get("DVC_PUBLIC_URL", f"http://127.0.0.1:{self.gateway_port}"),
             "NOTIFY_PORTAL_URL": os.environ.get("NOTIFY_PORTAL_URL", f"http://127.0.0.1:{self.gateway_port}"),

@@ -35,8 +35,8 @@ async def sign_in(request: Request, api: Api, db: AsyncSession, visitor: Visitor
         return {"username": message}
     settings = request.app.state.settings
     raw, _ = await SessionService(db, days=settings.session_days).start(
-        user=me, token=token["access_token"], expires_in=int(token.get("expires_in", 3600)),
-        replaces=visitor.id_hash)
+        user=me, token=token["access_token"], expires_in=int(token.get("expires_in", 300)),
+        refresh_token=token.get("refresh_token"), replaces=visitor.id_hash)
     request.state.set_cookie = (raw, settings.session_days * 86400)
     return {}
 

@@ -22,5 +22,7 @@ class WebSession(Base):
     profile: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict)
     access_token: Mapped[str | None] = mapped_column(Text)
     token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the gateway's refresh token: a new short-lived access token when the last one expires
+    refresh_token: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

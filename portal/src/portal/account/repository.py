@@ -12,10 +12,11 @@ class SessionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, id_hash: str, now: datetime) -> WebSession | None:
-        row = await self.session.scalar(
-            select(WebSession).where(WebSession.id_hash == id_hash, WebSession.expires_at > now)
-        )
+    async def get(self, id_hash: str, now: datetime, *, lock: bool = False) -> WebSession | None:
+        query = select(WebSession).where(WebSession.id_hash == id_hash, WebSession.expires_at > now)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = await self.session.scalar(query)
         return row
 
     async def add(self, row: WebSession) -> None:

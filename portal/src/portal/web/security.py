@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from portal.account.service import SessionService, Visitor
+from portal.api import ApiError, client_address
 from portal.errors import CsrfRefused, LoginRequired
 from portal.web.render import COOKIE
 from servicekit.db import SessionDep
@@ -39,7 +40,21 @@ async def current_visitor(request: Request, db: SessionDep) -> Visitor | None:
         visitor: Visitor | None = request.state.visitor
         return visitor
     settings = request.app.state.settings
-    found = await SessionService(db, days=settings.session_days).find(request.cookies.get(COOKIE))
+    sessions = SessionService(db, days=settings.session_days)
+    found = await sessions.find(request.cookies.get(COOKIE))
+    if found is not None and found.token is None and found.refresh_token and found.user_id:
+        # the short-lived access token expired: the refresh token gets a new one (rotated: it is used up)
+        async def grant(refresh_token: str) -> dict[str, Any] | None:
+            try:
+                token: dict[str, Any] = await request.app.state.api.post(
+                    "/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+            except ApiError as exc:
+                if exc.status not in (400, 401, 422):
+                    raise
+                return None
+            return token
+
+        await sessions.renew(found, grant)
     request.state.visitor = found
     return found
 
@@ -94,6 +109,13 @@ class PageHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                client_address.set(value.decode("latin-1").split(",")[-1].strip()[:64])
+                break
+        else:
+            client = scope.get("client")
+            client_address.set(client[0] if client else None)
         replaced = False
 
         async def wrapped(message: Message) -> None:
