@@ -205,5 +205,6 @@ def test_an_expired_access_token_is_renewed_with_the_refresh_token(web: httpx.Cl
     assert before
     assert web.get("/ho-so").status_code == 200  # still logged in
     after, expires = asyncio.run(session_row(expire=False))
+    assert expires is not None
     assert after and after != before
     assert web.get("/tai-khoan").status_code == 200

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 
-
 # the browser's address as the gateway forwarded it to the portal: passed on with each API call, so the gateway
 # (which lists the portal among its trusted proxies) limits and throttles per person, not per portal
 client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
