@@ -6,7 +6,7 @@ PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/form
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint fmt check migrate bench asyncapi clean browser
+.PHONY: install run test lint fmt check migrate bench asyncapi clean browser wrk
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,8 +49,17 @@ migrate: install
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json
 
-bench: install
-	$(BIN)/python tests/bench.py
+# make bench drives HTTP load with Debian's wrk (a compiled generator in its own process), installed here when
+# missing and we may (root with apt); without it the bench falls back to several Python load processes.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
+		echo "wrk not installed: make bench uses Python load processes instead (apt-get install wrk)"; }
+
+# make bench ONLY=search,procedure runs some rows (python tests/bench.py --list names them)
+ONLY ?=
+bench: install wrk
+	$(BIN)/python tests/bench.py $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf .data

@@ -1,18 +1,33 @@
-"""``make bench``: measured on this machine, reported as ratios within one run.
+"""``make bench``: measured on this machine, every figure printed beside a same-run anchor.
 
-1. The gateway's throughput and added p50 latency against calling the service directly
-   (GET /api/v1/catalog/procedures/{code}, a small JSON document served by catalog-svc).
-2. Dossier submission through the gateway: throughput and p95 (upload two files, then submit).
-3. XML-DSig build+sign and verify (interop-svc).
-4. Statistics: a month's report over a generated year of dossiers (2 million by default).
-5. Officer search (GET /api/v1/dossiers through intake-svc's code) over 2 million dossiers: p50/p95 per kind
-   of search, with the indexes each one uses (intake-svc/bench/search_bench.py).
-Also catalog search through the gateway with 10,000 procedures loaded (catalog-svc/bench/search_bench.py),
-and the portal's home, search and procedure pages: p95 TTFB at 32 visitors and page weight
-(portal/bench/pages_bench.py).
+The platform is started exactly as ``make run`` does (real PostgreSQL, NATS and service processes). HTTP load
+comes from a separate process: Debian's ``wrk`` (``make bench`` installs it when root with apt; one thread,
+so it takes one core's share at most, like one service), or, without it, several Python load processes. The
+anchor is a bare FastAPI endpoint served the same way as the services (tests/bench_anchor.py), measured with
+the same generator in the same run: each row prints its share of the anchor, since absolute figures drift on a
+shared machine.
 
-The platform is started exactly as ``make run`` does (real PostgreSQL, NATS and service processes);
-the load generator is an aiohttp client in this process. Results go to stdout and .data/bench/.
+Rows (``make bench ONLY=search,procedure`` runs some of them; ``--list`` names them):
+
+- ``anchor``: the bare FastAPI endpoint.
+- ``gateway``: the gateway's throughput against calling catalog-svc directly (one procedure).
+- ``search``: catalog search through the gateway with 10,000 procedures, repeated citizens' queries; and the
+  same queries made unique (a page number each) so that no cached answer serves them.
+- ``procedure``: one procedure (≈5 KB JSON) through the gateway; then with ``If-None-Match`` (304).
+- ``sectors``: ``/api/v1/catalog/sectors`` directly on catalog-svc.
+- ``certificate``: ``/interop/v1/certificate`` directly on interop-svc.
+- ``portal``: the portal's pages (portal/bench/pages_bench.py).
+- ``submission``: 2 uploads + submit through the gateway from separate load processes; dossiers/s, p95, and
+  how long the ``intake.dossier.submitted`` event takes to be processed by notify-svc and by the statistics
+  (catalog-svc), from the submit's transaction to each consumer's inbox row (p95).
+- ``idle``: CPU of each service process at rest over ``--idle-seconds`` (from /proc), after the load above.
+- ``rss``: resident memory of each service at rest and its peak under the load rows (from /proc).
+- ``feed``: a signed feed page of 500 dossiers, build+sign and verify (interop-svc/bench/xml_bench.py).
+- ``stats``: a month's report over a generated year of dossiers (catalog-svc/bench/stats_bench.py).
+- ``growth``: officer search and tracking at 10k and at 2M dossiers (intake-svc/bench/search_bench.py run at
+  both sizes; p95 ratio per kind, target within 2×).
+
+Results: stdout and ``.data/bench/results.json``.
 """
 
 from __future__ import annotations
@@ -21,15 +36,17 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -41,6 +58,9 @@ from devkit.stackrun import Platform  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, TP1 and TP2 required)
+ROWS = ["anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle", "rss",
+        "feed", "stats", "growth"]
+WRK = shutil.which("wrk")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -50,41 +70,142 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
-async def load(url: str, *, seconds: float, concurrency: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
+# ---------------------------------------------------------------- load generation (a separate process)
+
+
+def wrk_load(url: str, *, seconds: float, connections: int, paths: list[str] | None = None,
+             headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """``wrk -t1``: one generator thread; ``paths`` are cycled (each request the next one)."""
+    assert WRK is not None
+    args = [WRK, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s",
+            str(ROOT / "tests" / "bench_wrk.lua"), url, "--", *(paths or []),
+            *(f"H:{k}: {v}" for k, v in (headers or {}).items())]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"^WRKJSON (.*)$", out, re.M)
+    if found is None:
+        raise RuntimeError(f"wrk printed no summary: {out[-500:]}")
+    raw = json.loads(found.group(1))
+    return {"generator": "wrk", "requests": raw["requests"], "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+            "p50_ms": raw["p50_us"] / 1000, "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+            "errors": raw["socket_errors"] + raw["status_errors"]}
+
+
+async def _py_worker(url: str, paths: list[str], seconds: float, connections: int,
+                     headers: dict[str, str]) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
-    deadline = time.monotonic() + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+    base = url.split("/", 3)
+    origin = "/".join(base[:3])
+    targets = [origin + p for p in paths] if paths else [url]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections), headers=headers) as s:
+        deadline = time.monotonic() + seconds
 
-        async def worker() -> None:
+        async def worker(offset: int) -> None:
             nonlocal errors
+            i = offset
             while time.monotonic() < deadline:
                 t0 = time.perf_counter()
-                async with session.get(url) as r:
-                    await r.read()
-                    if r.status != 200:
-                        errors += 1
+                try:
+                    async with s.get(targets[i % len(targets)]) as r:
+                        await r.read()
+                        errors += r.status >= 400
+                except aiohttp.ClientError:
+                    errors += 1
                 latencies.append(time.perf_counter() - t0)
+                i += 1
 
-        # warm-up
-        for _ in range(50):
-            async with session.get(url) as r:
-                await r.read()
-        start = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.monotonic() - start
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50_ms": pct(latencies, 50) * 1000,
-        "p99_ms": pct(latencies, 99) * 1000,
-        "errors": errors,
-    }
+        await asyncio.gather(*(worker(i) for i in range(connections)))
+    return {"latencies": latencies, "errors": errors, "seconds": seconds}
 
 
-async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as session:
+def py_load(url: str, *, seconds: float, connections: int, paths: list[str] | None = None,
+            headers: dict[str, str] | None = None, processes: int = 2) -> dict[str, Any]:
+    """No wrk: ``processes`` Python load processes (this file's ``_load`` command), results merged."""
+    spec = json.dumps({"url": url, "paths": paths or [], "seconds": seconds,
+                       "connections": max(1, connections // processes), "headers": headers or {}})
+    procs = [subprocess.Popen([sys.executable, __file__, "_load", spec], stdout=subprocess.PIPE, text=True)
+             for _ in range(processes)]
+    parts = [json.loads(p.communicate()[0]) for p in procs]
+    latencies = [x for part in parts for x in part["latencies"]]
+    return {"generator": f"python×{processes}", "requests": len(latencies), "rps": len(latencies) / seconds,
+            "p50_ms": pct(latencies, 50) * 1000, "p95_ms": pct(latencies, 95) * 1000,
+            "p99_ms": pct(latencies, 99) * 1000, "errors": sum(p["errors"] for p in parts)}
+
+
+def http_load(url: str, *, seconds: float, connections: int, paths: list[str] | None = None,
+              headers: dict[str, str] | None = None, warmup: bool = True) -> dict[str, Any]:
+    if warmup:  # connections, plans, caches
+        (wrk_load if WRK else py_load)(url, seconds=1, connections=4, paths=paths, headers=headers)
+    return (wrk_load if WRK else py_load)(url, seconds=seconds, connections=connections, paths=paths,
+                                          headers=headers)
+
+
+# ---------------------------------------------------------------- /proc: CPU and memory of the services
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class RssSampler:
+    """Samples every service's RSS twice a second while the load rows run; keeps the peak."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak = {name: 0.0 for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for name, pid in self.pids.items():
+                try:
+                    self.peak[name] = max(self.peak[name], rss_mib(pid))
+                except OSError:
+                    pass
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# ---------------------------------------------------------------- printing
+
+
+class Report:
+    def __init__(self) -> None:
+        self.results: dict[str, Any] = {}
+        self.anchor: dict[str, Any] | None = None
+
+    def http(self, key: str, label: str, r: dict[str, Any], *, target: str = "") -> None:
+        self.results[key] = {**r, "anchor_rps": self.anchor["rps"] if self.anchor else None,
+                             "share_of_anchor": r["rps"] / self.anchor["rps"] if self.anchor else None}
+        share = f"  {r['rps'] / self.anchor['rps']:4.0%} of anchor" if self.anchor else ""
+        print(f"    {label:<46}{r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
+              f"errors {r['errors']}{share}{'  (target ' + target + ')' if target else ''}")
+
+
+def procedure_paths(n: int) -> list[str]:
+    return [f"/api/v1/catalog/procedures/{code}" for code in [LLTP][:n]]
+
+
+# ---------------------------------------------------------------- the submission path
+
+
+async def _submit_worker(base: str, count: int, concurrency: int) -> dict[str, Any]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as session:
         async with session.post(
             f"{base}/api/v1/auth/token",
             data={"grant_type": "password", "username": "congdan1", "password": "CongDan@2026"},
@@ -93,6 +214,7 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
         auth = {"Authorization": f"Bearer {token}"}
         latencies: list[float] = []
         errors: list[str] = []
+        codes: list[str] = []
         sem = asyncio.Semaphore(concurrency)
 
         async def upload(content: bytes) -> str:
@@ -104,50 +226,90 @@ async def submissions(base: str, *, count: int, concurrency: int) -> dict[str, A
         async def one() -> None:
             async with sem:
                 t0 = time.perf_counter()
-                tp1 = await upload(PDF + uuid.uuid4().hex.encode())
-                tp2 = await upload(PDF + uuid.uuid4().hex.encode())
-                body = {
-                    "procedure_code": LLTP,
-                    "return_method": "counter",
-                    "applicant": {
-                        "full_name": "Nguyễn Thị Lan",
-                        "id_number": "075190001234",
-                        "phone": "0912345678",
-                        "email": "lan.nguyen@example.vn",
-                        "address": "Biên Hòa, Đồng Nai",
-                        "type": "citizen",
-                    },
-                    "form_data": {
-                        "loai_phieu": "Phiếu lý lịch tư pháp số 1",
-                        "muc_dich": "Xin việc",
-                        "so_luong_phieu": 1,
-                        "ngay_sinh": "1990-05-12",
-                    },
-                    "documents": [
-                        {"requirement_code": "TP1", "file_id": tp1},
-                        {"requirement_code": "TP2", "file_id": tp2},
-                    ],
-                }
-                async with session.post(
-                    f"{base}/api/v1/dossiers", json=body, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}
-                ) as r:
-                    if r.status != 201:
-                        errors.append(f"{r.status} {(await r.text())[:200]}")
+                try:
+                    tp1, tp2 = await asyncio.gather(upload(PDF + uuid.uuid4().hex.encode()),
+                                                    upload(PDF + uuid.uuid4().hex.encode()))
+                    body = {
+                        "procedure_code": LLTP,
+                        "return_method": "counter",
+                        "applicant": {
+                            "full_name": "Nguyễn Thị Lan", "id_number": "075190001234", "phone": "0912345678",
+                            "email": "lan.nguyen@example.vn", "address": "Biên Hòa, Đồng Nai", "type": "citizen",
+                        },
+                        "form_data": {"loai_phieu": "Phiếu lý lịch tư pháp số 1", "muc_dich": "Xin việc",
+                                      "so_luong_phieu": 1, "ngay_sinh": "1990-05-12"},
+                        "documents": [{"requirement_code": "TP1", "file_id": tp1},
+                                      {"requirement_code": "TP2", "file_id": tp2}],
+                    }
+                    async with session.post(f"{base}/api/v1/dossiers", json=body,
+                                            headers={**auth, "Idempotency-Key": uuid.uuid4().hex}) as r:
+                        if r.status != 201:
+                            errors.append(f"{r.status} {(await r.text())[:200]}")
+                        else:
+                            codes.append((await r.json())["code"])
+                except (aiohttp.ClientError, KeyError, ValueError) as exc:
+                    errors.append(repr(exc)[:200])
                 latencies.append(time.perf_counter() - t0)
 
-        await one()  # warm-up (catalog cache)
-        latencies.clear()
         start = time.monotonic()
         await asyncio.gather(*(one() for _ in range(count)))
         elapsed = time.monotonic() - start
-    return {
-        "dossiers": count,
-        "per_second": count / elapsed,
-        "p50_ms": pct(latencies, 50) * 1000,
-        "p95_ms": pct(latencies, 95) * 1000,
-        "errors": len(errors),
-        "first_error": errors[:1],
+    return {"latencies": latencies, "errors": errors, "codes": codes, "elapsed": elapsed}
+
+
+async def submissions(base: str, env: dict[str, str], *, count: int, concurrency: int,
+                      processes: int = 2) -> dict[str, Any]:
+    """``processes`` load processes share ``count`` dossiers; then the events' lag to notify and statistics."""
+    import asyncpg
+
+    warm = await _submit_worker(base, 2, 1)  # warm-up: the catalog cache, connections
+    if warm["errors"]:
+        raise RuntimeError(f"submission fails: {warm['errors'][0]}")
+    spec = json.dumps({"base": base, "count": count // processes, "concurrency": max(1, concurrency // processes)})
+    start = time.monotonic()
+    procs = [await asyncio.create_subprocess_exec(sys.executable, __file__, "_submit", spec,
+                                                  stdout=asyncio.subprocess.PIPE) for _ in range(processes)]
+    parts = [json.loads((await p.communicate())[0]) for p in procs]
+    elapsed = time.monotonic() - start
+    latencies = [x for p in parts for x in p["latencies"]]
+    errors = [e for p in parts for e in p["errors"]]
+    codes = [c for p in parts for c in p["codes"]]
+    result: dict[str, Any] = {
+        "dossiers": len(latencies), "per_second": len(latencies) / elapsed, "p50_ms": pct(latencies, 50) * 1000,
+        "p95_ms": pct(latencies, 95) * 1000, "errors": len(errors), "first_error": errors[:1],
     }
+    # event lag: from the submit's transaction (its outbox row) to each consumer's inbox row, same database server
+    pg = {name: env[f"{name.upper()}_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+          for name in ("intake", "notify", "catalog")}
+    conn = await asyncpg.connect(pg["intake"])
+    try:
+        rows = await conn.fetch(
+            "SELECT event_id, created_at FROM kit_outbox WHERE subject = 'intake.dossier.submitted.v1' "
+            "AND (body::jsonb ->> 'subject' = ANY($1::text[]) OR body::jsonb -> 'data' ->> 'code' = ANY($1::text[]))",
+            codes)
+    finally:
+        await conn.close()
+    submitted = {r["event_id"]: r["created_at"] for r in rows}
+    for consumer_db in ("notify", "catalog"):
+        lags: list[float] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            conn = await asyncpg.connect(pg[consumer_db])
+            try:
+                seen = await conn.fetch("SELECT event_id, min(processed_at) AS at FROM kit_inbox "
+                                        "WHERE event_id = ANY($1::text[]) GROUP BY event_id", list(submitted))
+            finally:
+                await conn.close()
+            if len(seen) >= len(submitted):
+                break
+            await asyncio.sleep(0.5)
+        lags = [(r["at"] - submitted[r["event_id"]]).total_seconds() for r in seen]
+        result[f"event_to_{consumer_db}"] = {"events": len(submitted), "processed": len(seen),
+                                             "p50_ms": pct(lags, 50) * 1000, "p95_ms": pct(lags, 95) * 1000}
+    return result
+
+
+# ---------------------------------------------------------------- rows
 
 
 def load_bench(path: Path) -> Any:
@@ -161,132 +323,202 @@ def load_bench(path: Path) -> Any:
     return module
 
 
-def xml_bench() -> list[dict[str, Any]]:
-    import dataclasses
+def start_anchor() -> tuple[subprocess.Popen[bytes], str]:
+    port = devstack.free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "bench_anchor.py"), str(port)])
+    devstack.wait_port(port, timeout=30)
+    return proc, f"http://127.0.0.1:{port}/anchor"
 
-    module = load_bench(ROOT / "interop-svc" / "bench" / "xml_bench.py")
-    return [dataclasses.asdict(r) for r in module.bench_sign_verify(30)]
 
-
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--dossiers", type=int, default=300)
-    parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
-    parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search benchmark")
-    parser.add_argument("--search-dossiers", type=int, default=2_000_000, help="dossiers for the officer search")
-    args = parser.parse_args()
-    out = ROOT / ".data" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
+async def platform_rows(args: argparse.Namespace, only: set[str], report: Report) -> None:
     services = json.loads((ROOT / "deploy" / "services.json").read_text())
     port = devstack.free_port()
     os.environ["WORKFLOW_AUTO_FORWARD_AFTER"] = "6h"
     platform = Platform(Path(tempfile.mkdtemp(prefix="dvc-bench-")), services, demo=True, gateway_port=port)
-    results: dict[str, Any] = {}
+    anchor, anchor_url = start_anchor()
+    results = report.results
+    c, s = args.connections, args.seconds
     try:
         env = platform.start()
         base = f"http://127.0.0.1:{port}"
-        targets = [
-            ("interop", "/interop/v1/schemas/", "a small JSON list, no database"),
-            ("catalog", f"/api/v1/catalog/procedures/{LLTP}", "a procedure read from PostgreSQL"),
-        ]
-        results["gateway"] = []
-        for svc, path, what in targets:
-            upstream = env[f"DVC_{svc.upper()}_URL"]
-            print(
-                f"1/4 gateway vs direct: GET {path} ({what}), {args.concurrency} connections, "
-                f"2 × {args.seconds}s each, interleaved"
-            )
-            runs: dict[str, list[dict[str, Any]]] = {"direct": [], "gateway": []}
-            for _ in range(2):  # interleaved, so drift on a shared machine hits both alike
-                runs["direct"].append(await load(upstream + path, seconds=args.seconds, concurrency=args.concurrency))
-                runs["gateway"].append(await load(base + path, seconds=args.seconds, concurrency=args.concurrency))
-            agg = {
-                k: {
-                    "rps": statistics.mean(r["rps"] for r in v),
-                    "p50_ms": statistics.mean(r["p50_ms"] for r in v),
-                    "p99_ms": statistics.mean(r["p99_ms"] for r in v),
-                    "errors": sum(r["errors"] for r in v),
-                }
-                for k, v in runs.items()
-            }
-            row = {
-                "path": path,
-                **agg,
-                "throughput_ratio": agg["gateway"]["rps"] / agg["direct"]["rps"],
-                "added_p50_ms": agg["gateway"]["p50_ms"] - agg["direct"]["p50_ms"],
-            }
-            results["gateway"].append(row)
-            for k in ("direct", "gateway"):
-                print(
-                    f"    {k:<8}{agg[k]['rps']:8.0f} req/s  p50 {agg[k]['p50_ms']:.2f} ms  "
-                    f"p99 {agg[k]['p99_ms']:.2f} ms  errors {agg[k]['errors']}"
-                )
-            print(
-                f"    ratio {row['throughput_ratio']:.0%} of direct; added p50 {row['added_p50_ms']:.2f} ms "
-                "(target ≥ 50 %)"
-            )
-        search_bench = ROOT / "catalog-svc" / "bench" / "search_bench.py"
-        if search_bench.exists():
-            module = load_bench(search_bench)
-            print(f"1b/4 catalog search through the gateway with {args.procedures:,} procedures loaded")
-            search = await module.run(
-                base, env["CATALOG_DATABASE_URL"], procedures=args.procedures, seconds=args.seconds, concurrency=16
-            )
-            results["catalog_search"] = search
-            print(
-                f"    {search['rps']:.0f} req/s  p50 {search['p50_ms']:.1f} ms  p95 {search['p95_ms']:.1f} ms  "
-                f"errors {search['errors']} ({search['requests']} requests)"
-            )
-        pages_bench = ROOT / "portal" / "bench" / "pages_bench.py"
-        if pages_bench.exists():
-            import importlib.util
-
-            spec = importlib.util.spec_from_file_location("pages_bench", pages_bench)
-            assert spec and spec.loader
-            pages = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(pages)
-            print(f"1c/4 portal pages through the gateway: TTFB at {args.concurrency} concurrent visitors, "
-                  f"{args.seconds}s each; first-visit weight")
-            results["portal_pages"] = await pages.run(base, seconds=args.seconds, concurrency=args.concurrency)
-            print(pages.report(results["portal_pages"]))
-        print(f"2/4 dossier submission through the gateway: {args.dossiers} dossiers, 16 at a time")
-        sub = await submissions(base, count=args.dossiers, concurrency=16)
-        results["submission"] = sub
-        print(
-            f"    {sub['per_second']:.1f} dossiers/s  p50 {sub['p50_ms']:.0f} ms  p95 {sub['p95_ms']:.0f} ms "
-            f"errors {sub['errors']} {sub['first_error']}"
-        )
+        pids = {name: proc.pid for name, proc in platform.children.items()}
+        rss_rest = {name: rss_mib(pid) for name, pid in pids.items()}
+        print(f"load: {'wrk -t1' if WRK else 'Python load processes (no wrk: make bench installs it as root)'}, "
+              f"{c} connections, {s:g} s per figure")
+        report.anchor = http_load(anchor_url, seconds=s, connections=c)
+        print("anchor: a bare FastAPI endpoint, served like the services")
+        report.http("anchor", "GET /anchor", report.anchor)
+        with RssSampler(pids) as sampler:
+            if "gateway" in only:
+                print("gateway vs direct: one procedure from catalog-svc")
+                path = f"/api/v1/catalog/procedures/{LLTP}"
+                report.http("gateway_direct", "direct to catalog-svc",
+                            http_load(env["DVC_CATALOG_URL"] + path, seconds=s, connections=c))
+                report.http("gateway_proxied", "through the gateway", http_load(base + path, seconds=s, connections=c))
+                results["gateway_ratio"] = results["gateway_proxied"]["rps"] / results["gateway_direct"]["rps"]
+                print(f"    the gateway keeps {results['gateway_ratio']:.0%} of direct")
+            if "search" in only:
+                module = load_bench(ROOT / "catalog-svc" / "bench" / "search_bench.py")
+                count = await module.seed(env["CATALOG_DATABASE_URL"], args.procedures)
+                print(f"catalog search through the gateway, {count:,} procedures, {len(module.QUERIES)} queries")
+                paths = [f"/api/v1/catalog/procedures?q={quote(q)}" for q in module.QUERIES]
+                report.http("search", "repeated queries", http_load(base + paths[0], seconds=s, connections=c,
+                                                                    paths=paths), target="≥ 1,000 req/s, p95 ≤ 20 ms")
+                unique = [f"{p}&page={n}" for n in range(2, 200) for p in paths]
+                report.http("search_uncached", "each query new (no cached answer)",
+                            http_load(base + unique[0], seconds=s, connections=c, paths=unique, warmup=False))
+            if "procedure" in only:
+                print("one procedure through the gateway")
+                url = f"{base}/api/v1/catalog/procedures/{LLTP}"
+                report.http("procedure", "GET", http_load(url, seconds=s, connections=c), target="≥ 2,000 req/s")
+                async with aiohttp.ClientSession() as session, session.get(url) as r:
+                    etag, size = r.headers.get("ETag"), len(await r.read())
+                results["procedure"]["bytes"] = size
+                if etag:
+                    report.http("procedure_304", "GET with If-None-Match (304)",
+                                http_load(url, seconds=s, connections=c, headers={"If-None-Match": etag}))
+                else:
+                    print("    no ETag on the procedure: no 304 figure")
+            if "sectors" in only:
+                print("a trivial list from PostgreSQL, direct to catalog-svc")
+                report.http("sectors", "GET /api/v1/catalog/sectors",
+                            http_load(env["DVC_CATALOG_URL"] + "/api/v1/catalog/sectors", seconds=s, connections=c),
+                            target="≥ 3,000 req/s")
+            if "certificate" in only:
+                print("a static answer, direct to interop-svc")
+                report.http("certificate", "GET /interop/v1/certificate",
+                            http_load(env["DVC_INTEROP_URL"] + "/interop/v1/certificate", seconds=s, connections=c),
+                            target="≥ 5,000 req/s")
+            if "portal" in only and (ROOT / "portal" / "bench" / "pages_bench.py").exists():
+                pages = load_bench(ROOT / "portal" / "bench" / "pages_bench.py")
+                print(f"portal pages through the gateway: TTFB at {c} visitors (aiohttp in this process)")
+                results["portal_pages"] = await pages.run(base, seconds=s, concurrency=c)
+                print(pages.report(results["portal_pages"]))
+            if "submission" in only:
+                print(f"dossier submission through the gateway: {args.dossiers} dossiers (2 uploads + submit), "
+                      f"16 at a time from 2 load processes")
+                sub = await submissions(base, env, count=args.dossiers, concurrency=16)
+                results["submission"] = sub
+                print(f"    {sub['per_second']:.1f} dossiers/s  p50 {sub['p50_ms']:.0f} ms  p95 {sub['p95_ms']:.0f} ms "
+                      f"errors {sub['errors']} {sub['first_error']}  (target ≥ 200/s, p95 ≤ 250 ms)")
+                for k in ("event_to_notify", "event_to_catalog"):
+                    e = sub[k]
+                    print(f"    {k.replace('_', ' ')}: {e['processed']}/{e['events']} events, p50 {e['p50_ms']:.0f} ms"
+                          f"  p95 {e['p95_ms']:.0f} ms  (target p95 < 1 s)")
+        if "rss" in only:
+            results["rss_mib"] = {n: {"at_rest": rss_rest[n], "under_load": max(sampler.peak[n], rss_rest[n])}
+                                  for n in pids}
+            print("resident memory per service (MiB): at rest after start / peak under the load rows")
+            for n, v in results["rss_mib"].items():
+                print(f"    {n:<10}{v['at_rest']:7.0f} {v['under_load']:7.0f}")
+        if "idle" in only:
+            await asyncio.sleep(5)  # the load's tail (events, deliveries) settles
+            print(f"CPU at rest per service over {args.idle_seconds:g} s (/proc, user+system; target < 0.5 %)")
+            before = {n: cpu_seconds(p) for n, p in pids.items()}
+            t0 = time.monotonic()
+            await asyncio.sleep(args.idle_seconds)
+            wall = time.monotonic() - t0
+            results["idle_cpu_percent"] = {n: (cpu_seconds(p) - before[n]) / wall * 100 for n, p in pids.items()}
+            for n, v in results["idle_cpu_percent"].items():
+                print(f"    {n:<10}{v:6.2f} %")
+            print(f"    the stack: {sum(results['idle_cpu_percent'].values()):.2f} % of one core")
     finally:
+        anchor.terminate()
+        anchor.wait(10)
         platform.stop()
         shutil.rmtree(platform.root, ignore_errors=True)
-    print("3/4 XML-DSig (interop-svc)")
-    rows = xml_bench()
-    results["xml"] = rows
-    for r in rows:
-        print("    " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
-    stats_bench = ROOT / "catalog-svc" / "bench" / "stats_bench.py"
-    if stats_bench.exists():
-        print(f"4/4 statistics: a month's report over {args.stats_dossiers:,} dossiers")
-        proc = subprocess.run(
-            [sys.executable, str(stats_bench), "--dossiers", str(args.stats_dossiers)], capture_output=True, text=True
-        )
+
+
+def offline_rows(args: argparse.Namespace, only: set[str], report: Report) -> None:
+    results = report.results
+    if "feed" in only:
+        import dataclasses
+
+        module = load_bench(ROOT / "interop-svc" / "bench" / "xml_bench.py")
+        print("signed feed pages (interop-svc): median build+sign and verify (target ≤ 150 ms for 500, RSA)")
+        rows = [dataclasses.asdict(r) for r in module.bench_sign_verify(30)]
+        results["feed"] = rows
+        for r in rows:
+            print(f"    {r['algorithm']:<14}{r['dossiers']:5} dossiers {r['size_bytes'] / 1024:7.0f} KiB  "
+                  f"build+sign {r['build_sign_ms']:7.1f} ms  verify {r['verify_ms']:7.1f} ms")
+    if "stats" in only:
+        print(f"statistics: a month's report over {args.stats_dossiers:,} dossiers")
+        proc = subprocess.run([sys.executable, str(ROOT / "catalog-svc" / "bench" / "stats_bench.py"), "--dossiers",
+                               str(args.stats_dossiers)], capture_output=True, text=True)
         print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
         results["stats"] = proc.stdout
-    else:
-        print("4/4 statistics: catalog-svc/bench/stats_bench.py not present yet")
-    print(f"5/5 officer search over {args.search_dossiers:,} dossiers (intake-svc)")
-    search_json = out / "officer_search.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "intake-svc" / "bench" / "search_bench.py"), "--dossiers",
-         str(args.search_dossiers), "--json", str(search_json)], capture_output=True, text=True
-    )
-    print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
-    results["officer_search"] = json.loads(search_json.read_text()) if search_json.exists() else proc.stderr[-2000:]
-    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    print(f"\nresults: {out / 'results.json'}")
+    if "growth" in only:
+        sizes = [int(x) for x in args.growth_dossiers.split(",")]
+        out = ROOT / ".data" / "bench"
+        runs: dict[int, Any] = {}
+        for n in sizes:
+            print(f"officer search and tracking over {n:,} dossiers (intake-svc/bench/search_bench.py)")
+            path = out / f"officer_search_{n}.json"
+            proc = subprocess.run([sys.executable, str(ROOT / "intake-svc" / "bench" / "search_bench.py"),
+                                   "--dossiers", str(n), "--json", str(path)], capture_output=True, text=True)
+            print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
+            runs[n] = json.loads(path.read_text()) if path.exists() else None
+        results["growth"] = {"sizes": sizes, "runs": runs}
+        small, big = runs.get(sizes[0]), runs.get(sizes[-1])
+        if small and big and len(sizes) > 1:
+            print(f"flat growth, p95 at {sizes[-1]:,} / p95 at {sizes[0]:,} (target ≤ 2×):")
+            ratios = {}
+            for kind, v in big["kinds"].items():
+                if kind in small["kinds"]:
+                    ratios[kind] = v["p95_ms"] / max(small["kinds"][kind]["p95_ms"], 0.001)
+                    print(f"    {kind:<52}{small['kinds'][kind]['p95_ms']:7.1f} → {v['p95_ms']:7.1f} ms  "
+                          f"{ratios[kind]:4.1f}×")
+            results["growth"]["ratios"] = ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="comma-separated rows (default: all): " + ",".join(ROWS))
+    parser.add_argument("--list", action="store_true", help="print the rows and exit")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per HTTP figure")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--dossiers", type=int, default=600, help="dossiers submitted in the submission row")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
+    parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search row")
+    parser.add_argument("--growth-dossiers", default="10000,2000000", help="dossier counts of the growth row")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(ROWS))
+        return
+    only = set(filter(None, args.only.split(","))) or set(ROWS)
+    unknown = only - set(ROWS)
+    if unknown:
+        parser.error(f"unknown rows {sorted(unknown)}; rows: {','.join(ROWS)}")
+    out = ROOT / ".data" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    report.results["machine"] = {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(),
+                                 "generator": "wrk -t1" if WRK else "python processes", "seconds": args.seconds,
+                                 "connections": args.connections, "rows": sorted(only)}
+    if only & {"anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle",
+               "rss"}:
+        asyncio.run(platform_rows(args, only, report))
+    offline_rows(args, only, report)
+    path = out / "results.json"
+    path.write_text(json.dumps(report.results, indent=2, ensure_ascii=False, default=str))
+    print(f"\nresults: {path}")
+
+
+def _command() -> bool:
+    """This file's load-process commands (``_load``, ``_submit``), run by the rows above."""
+    if len(sys.argv) == 3 and sys.argv[1] == "_load":
+        spec = json.loads(sys.argv[2])
+        print(json.dumps(asyncio.run(_py_worker(spec["url"], spec["paths"], spec["seconds"], spec["connections"],
+                                                 spec["headers"]))))
+        return True
+    if len(sys.argv) == 3 and sys.argv[1] == "_submit":
+        spec = json.loads(sys.argv[2])
+        print(json.dumps(asyncio.run(_submit_worker(spec["base"], spec["count"], spec["concurrency"]))))
+        return True
+    return False
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if not _command():
+        main()
