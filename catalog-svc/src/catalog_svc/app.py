@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from catalog_svc.agency.routes import router as agency_router
 from catalog_svc.loader import load_demo_on_startup
@@ -13,13 +14,31 @@ from catalog_svc.stats.handlers import subscriptions as stats_subscriptions
 from catalog_svc.stats.routes import public_router as stats_public_router
 from catalog_svc.stats.routes import router as reports_router
 from catalog_svc.stats.routes import scoreboard_router
+from servicekit.respcache import CacheStore, ResponseCache
 from servicekit.runtime import create_service_app
+
+PROCEDURES = "/api/v1/catalog/procedures"
+
+
+def public_read(path: str) -> bool:
+    """The catalog's public reads answered from memory: the sectors, the procedure list and search, one procedure
+    (its current or a pinned revision). Every change to them is a procedure event (catalog.procedure.*)."""
+    if path == "/api/v1/catalog/sectors" or path == PROCEDURES:
+        return True
+    return path.startswith(PROCEDURES + "/") and "/" not in path[len(PROCEDURES) + 1:]
+
+
+async def follow_catalog_events(app: FastAPI) -> None:
+    """Once the bus is connected, every replica empties its cache on each catalog event (its own and others')."""
+    await app.state.bus_ready.wait()
+    await app.state.response_cache.follow(app.state.nc, "catalog.>")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
     load_all()
-    return create_service_app(
+    cache = CacheStore()
+    app = create_service_app(
         settings=settings,
         title="catalog-svc — Danh mục thủ tục hành chính",
         description="Thủ tục hành chính tỉnh Đồng Nai: lĩnh vực, cơ quan, thủ tục và các phiên bản, mẫu đơn, "
@@ -28,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  scoreboard_router],
         subscriptions=stats_subscriptions(),
         on_shutdown=[report_jobs.cancel_all],
-        background=[report_jobs.reclaim_jobs],
         on_startup=[load_demo_on_startup] if settings.demo else [],
+        background=[report_jobs.reclaim_jobs, follow_catalog_events],
+        middleware=[Middleware(ResponseCache, store=cache, cacheable=public_read)],
     )
+    app.state.response_cache = cache
+    return app

@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, before_send: Hook | None = N
 
     async def start(app: FastAPI) -> None:
         app.state.planner = planner
-        app.state.sender = Sender(app.state.sessionmaker, settings, before_send=before_send)
+        app.state.sender = Sender(app.state.sessionmaker, settings, before_send=before_send,
+                                  listener=app.state.listener)
 
     async def stop(app: FastAPI) -> None:
         await app.state.sender.close()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -10,6 +11,9 @@ from sqlalchemy.orm import aliased
 from interop_svc.dossier.models import DossierChange
 from interop_svc.push.models import PENDING, PushDelivery
 from interop_svc.system.models import System
+from servicekit.wakeup import notify_on_commit
+
+CHANNEL = "interop_push"  # NOTIFY when a push delivery is planned: the workers sleep until then
 
 
 class PushRepository:
@@ -29,6 +33,12 @@ class PushRepository:
                     attempts=0, message_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{system_id}:{change.seq}")),
                 ).on_conflict_do_nothing(constraint="uq_push_deliveries_system_change")
             )
+        if systems:
+            notify_on_commit(self.session, CHANNEL)
+
+    async def next_due(self) -> datetime | None:
+        return await self.session.scalar(select(func.min(PushDelivery.next_attempt_at))
+                                         .where(PushDelivery.status == PENDING))
 
     async def claim_due(self) -> PushDelivery | None:
         """The next due delivery whose earlier changes of the same dossier (to the same system) are all done,

@@ -21,13 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interop_svc.dossier.feed import dossier_of
 from interop_svc.platform.identity import Platform
 from interop_svc.push.models import DELIVERED, FAILED, PushDelivery
-from interop_svc.push.repository import PushRepository
+from interop_svc.push.repository import CHANNEL, PushRepository
 from interop_svc.settings import Settings
 from interop_svc.system.models import System
 from interop_svc.xml import DossierFeedPage, EnvelopeHeader, build_dossier_feed
+from servicekit.wakeup import Listener
 
 log = logging.getLogger("interop_svc.push")
 WORKERS = 4
+IDLE_SWEEP = 30.0  # seconds: an idle worker looks again at least this often, notified or not
 _MAX_ERROR = 1000
 
 
@@ -108,7 +110,24 @@ async def _worker(app: FastAPI, client: httpx.AsyncClient) -> None:
             log.exception("push worker error")
             busy = False
         if not busy:
-            await asyncio.sleep(settings.push_poll_seconds)
+            await _idle(app, settings.push_poll_seconds)
+
+
+async def _idle(app: FastAPI, poll: float) -> None:
+    """Asleep until a delivery is planned (NOTIFY) or the next retry is due; polls only without a listener."""
+    listener: Listener | None = getattr(app.state, "listener", None)
+    if listener is None:
+        await asyncio.sleep(poll)
+        return
+    try:
+        async with app.state.sessionmaker() as session:
+            due = await PushRepository(session).next_due()
+    except Exception:
+        log.exception("push worker error")
+        await asyncio.sleep(poll)
+        return
+    wait = IDLE_SWEEP if due is None else (due - datetime.now(UTC)).total_seconds()
+    await listener.wait(CHANNEL, min(IDLE_SWEEP, wait if wait > 0 else poll), unheard=poll)
 
 
 async def push_deliveries(app: FastAPI) -> None:

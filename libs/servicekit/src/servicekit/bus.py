@@ -144,6 +144,8 @@ class ConsumerRunner:
         self.sub = sub
         self.processed = 0
         self.dead_lettered = 0
+        self.idle_wait = 5.0
+        self.drain_wait = 0.2
 
     async def _bind(self) -> JetStreamContext.PullSubscription:
         config = ConsumerConfig(
@@ -160,17 +162,26 @@ class ConsumerRunner:
         return await self._js.pull_subscribe_bind(self.sub.name, stream=self.sub.stream)
 
     async def run(self) -> None:
+        """At rest: one long pull for a single message (``idle_wait`` seconds, answered the moment an event
+        arrives). Busy: batches taken without waiting (``no_wait``) until a batch comes back short. A pull for a
+        whole batch that lingers would hold the first event until the batch filled or the pull expired."""
         psub: JetStreamContext.PullSubscription | None = None
+        busy = False
         while True:
             try:
                 if psub is None:
                     psub = await self._bind()
                 try:
-                    msgs = await psub.fetch(self.sub.batch, timeout=1.0)
+                    if busy:
+                        msgs = await psub.fetch(self.sub.batch, timeout=self.drain_wait)
+                    else:
+                        msgs = await psub.fetch(1, timeout=self.idle_wait)
                 except NatsTimeout:
+                    busy = False
                     continue
                 for msg in msgs:
                     await self.handle(msg)
+                busy = not busy or len(msgs) >= self.sub.batch
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

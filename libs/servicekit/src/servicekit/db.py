@@ -30,8 +30,11 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+    """No ping per checkout (a round trip on every request): connections are recycled after 30 minutes, and a
+    connection found dead invalidates the pool, so one request fails (503, see problems.py) and the next ones
+    get new connections."""
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **kwargs
     )
 
 

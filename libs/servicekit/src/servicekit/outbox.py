@@ -1,5 +1,12 @@
 """Transactional outbox: events are rows written in the caller's transaction; a relay publishes them
-to JetStream with ``Nats-Msg-Id`` = event id and marks them sent only after the server's ack."""
+to JetStream with ``Nats-Msg-Id`` = event id and marks them sent only after the server's ack.
+
+The relay does not poll at rest: a transaction that adds events also sends ``NOTIFY kit_outbox`` (delivered by
+PostgreSQL when, and only if, it commits), and every replica's relay LISTENs on its own connection. A slow
+fallback sweep (``fallback_interval``) still publishes rows whose notification was missed (the listening
+connection was down, a row written by other means); without a listening connection the relay polls every
+``idle_interval`` as before.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import CloudEvent, EventData
 from servicekit.db import OutboxRow
 from servicekit.telemetry import inject_headers, tracer
+from servicekit.wakeup import Listener, notify_on_commit
 
 log = logging.getLogger(__name__)
+
+CHANNEL = "kit_outbox"
 
 
 def add_event(
@@ -38,6 +48,7 @@ def add_event(
             attempts=0,
         )
     )
+    notify_on_commit(session, CHANNEL)
     return event
 
 
@@ -57,6 +68,9 @@ class OutboxRelay:
         idle_interval: float = 0.2,
         max_backoff: float = 5.0,
         after_publish: Callable[[list[str]], Awaitable[None]] | None = None,
+        listen_url: str | None = None,
+        listener: Listener | None = None,
+        fallback_interval: float = 10.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self.js = js
@@ -66,6 +80,13 @@ class OutboxRelay:
         self._after_publish = after_publish
         self._wake = asyncio.Event()
         self.published = 0
+        self._own_listener = listener is None and listen_url is not None
+        self.listener = listener or (Listener(listen_url) if listen_url else None)
+        self._fallback = fallback_interval
+
+    @property
+    def listening(self) -> bool:
+        return self.listener is not None and self.listener.listening
 
     def wake(self) -> None:
         self._wake.set()
@@ -117,8 +138,23 @@ class OutboxRelay:
         return len(sent)
 
     async def run(self) -> None:
+        listener = self.listener
+        own = None
+        if listener is not None:
+            self._wake = await listener.subscribe(CHANNEL)  # relay.wake() and NOTIFY set the same event
+            if self._own_listener:
+                own = asyncio.create_task(listener.run(), name="outbox-listen")
+        try:
+            await self._run()
+        finally:
+            if own is not None:
+                own.cancel()
+                await asyncio.gather(own, return_exceptions=True)
+
+    async def _run(self) -> None:
         backoff = 0.1
         while True:
+            self._wake.clear()  # before reading: a notification that comes during the read is kept for the wait
             try:
                 n = await self.run_once()
                 backoff = 0.1
@@ -134,8 +170,7 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._fallback if self.listening else self._idle)
             except TimeoutError:
                 pass

@@ -236,6 +236,10 @@ def install_problem_handlers(app: FastAPI) -> None:
                 slug="validation-error",
                 errors=[{"loc": ["body"], "msg": "Dữ liệu chứa ký tự không hợp lệ (ví dụ ký tự NUL)."}],
             )
+        if exc.connection_invalidated:  # the database restarted or dropped us: the pool renews its connections
+            log.warning("database connection lost on %s %s: %s", request.method, request.url.path, exc.orig)
+            return problem_response(503, "Hệ thống đang kết nối lại cơ sở dữ liệu. Vui lòng thử lại sau giây lát.",
+                                    slug="unavailable", headers={"Retry-After": "1"})
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")
 
@@ -294,9 +298,10 @@ class RejectNul:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             loc: list[str] | None = None
+            query: bytes = scope.get("query_string", b"")
             if "\x00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
                 loc = ["path"]
-            else:
+            elif b"%00" in query or b"\x00" in query:  # the common case (none) costs no parsing
                 for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
                     if "\x00" in name or "\x00" in value:
                         loc = ["query", name.replace("\x00", "")]

@@ -15,6 +15,7 @@ from typing import Any
 import stamina
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware import Middleware
 
 from servicekit import bus
 from servicekit.auth import TokenVerifier
@@ -25,6 +26,7 @@ from servicekit.outbox import OutboxRelay
 from servicekit.problems import install_problem_handlers
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import instrument_app, instrument_engine, instrument_httpx, setup_logging, setup_tracing
+from servicekit.wakeup import Listener
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +80,28 @@ def create_service_app(
     verifier: TokenVerifier | None = None,
     cors_origins: Sequence[str] = (),
     docs: bool = True,
+    middleware: Sequence[Middleware] = (),
 ) -> FastAPI:
+    """``middleware`` (e.g. :class:`servicekit.respcache.ResponseCache`) runs innermost: inside the error
+    wrappers and the telemetry, so what it answers is traced and guarded like any other answer."""
     setup_logging(settings.service_name)
     setup_tracing(settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-        instrument_engine(engine)
+        if settings.trace_sql:  # a span per statement: for a debugging session, not on by default
+            instrument_engine(engine)
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.token_verifier = verifier or await load_verifier(settings)
         app.state.nc = app.state.js = None
-        app.state.relay = OutboxRelay(app.state.sessionmaker, None, batch=settings.relay_batch)
+        app.state.bus_ready = asyncio.Event()  # set once connected to NATS (app.state.nc)
+        # one LISTEN connection: the relay and the service's own loops sleep until notified (servicekit.wakeup)
+        app.state.listener = Listener(settings.database_url)
+        app.state.relay = OutboxRelay(app.state.sessionmaker, None, batch=settings.relay_batch,
+                                      listener=app.state.listener)
         app.state.consumers = []
         for hook in on_startup:
             await hook(app)
@@ -101,6 +111,7 @@ def create_service_app(
             nc = await bus.connect(settings.nats_url, name=settings.service_name)
             js = nc.jetstream(timeout=5)
             app.state.nc, app.state.js = nc, js
+            app.state.bus_ready.set()
             app.state.relay.js = js
             app.state.consumers = [bus.ConsumerRunner(js, app.state.sessionmaker, s) for s in subscriptions]
             await _ensure_streams_forever(js, stream_settings(settings))
@@ -109,6 +120,7 @@ def create_service_app(
 
         tasks: list[asyncio.Task[None]] = []
         if settings.run_background:
+            tasks.append(asyncio.create_task(app.state.listener.run(), name="listen"))
             tasks.append(asyncio.create_task(bus_main(), name="bus"))
             tasks += [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in background]
         app.state.tasks = tasks
@@ -141,6 +153,8 @@ def create_service_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
     )
+    for m in reversed(middleware):  # each add_middleware wraps the previous ones: the first listed is outermost
+        app.add_middleware(m.cls, *m.args, **m.kwargs)
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(health_router(list(ready_checks)))

@@ -31,4 +31,6 @@ class ServiceSettings(BaseSettings):
     stream_max_msgs: int = Field(default=-1, validation_alias=AliasChoices("DVC_STREAM_MAX_MSGS", "stream_max_msgs"))
     # readiness stays green while NATS is away until this many events wait in the outbox
     outbox_ready_limit: int = 100_000
+    trace_sql: bool = Field(default=False, validation_alias=AliasChoices("DVC_TRACE_SQL", "trace_sql"),
+                            description="a span for every SQL statement (costly: for a debugging session)")
     run_background: bool = Field(default=True, description="start the outbox relay and event consumers with the app")

@@ -9,6 +9,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.delivery.models import Delivery
+from servicekit.wakeup import notify_on_commit
+
+CHANNEL = "notify_deliveries"  # NOTIFY when a delivery to send is planned: the sender sleeps until then
 
 
 class DeliveryRepository:
@@ -24,7 +27,19 @@ class DeliveryRepository:
             insert(Delivery).values(**values).on_conflict_do_nothing(constraint="uq_deliveries_event_channel")
             .returning(Delivery.id)
         )
-        return 1 if res.scalar_one_or_none() is not None else 0
+        if res.scalar_one_or_none() is None:
+            return 0
+        if values.get("status", "pending") == "pending":
+            notify_on_commit(self.session, CHANNEL)
+        return 1
+
+    async def next_due(self, lease_seconds: float) -> datetime | None:
+        """When the sender next has something to do: a retry's time, or a lease that will expire."""
+        retry = await self.session.scalar(select(func.min(Delivery.next_attempt_at))
+                                          .where(Delivery.status == "pending"))
+        lease = await self.session.scalar(select(func.min(Delivery.claimed_at)).where(Delivery.status == "sending"))
+        times = [t for t in (retry, lease + timedelta(seconds=lease_seconds) if lease else None) if t is not None]
+        return min(times) if times else None
 
     async def claim_due(self, limit: int, lease_seconds: float) -> list[Delivery]:
         """Due pending rows, and 'sending' rows whose lease expired (the sender died mid-send); marks them

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.notify import DeliveryFailed
 from notify_svc.delivery.mail import as_bytes
 from notify_svc.delivery.models import Delivery
-from notify_svc.delivery.repository import DeliveryRepository
+from notify_svc.delivery.repository import CHANNEL, DeliveryRepository
 from notify_svc.settings import Settings
 from servicekit.outbox import add_event
+from servicekit.wakeup import Listener
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,16 @@ def failed_event_id(d: Delivery, failed_at: datetime) -> str:
     return f"delivery-failed-{d.id.hex}-{int(failed_at.timestamp() * 1000)}"
 
 
+IDLE_SWEEP = 30.0  # seconds: the sender looks again at least this often, notified or not
+
+
 class Sender:
     """Claims due deliveries (``FOR UPDATE SKIP LOCKED``, any number of replicas) and sends them."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                 before_send: Hook | None = None) -> None:
+                 before_send: Hook | None = None, listener: Listener | None = None) -> None:
         self.sessionmaker = sessionmaker
+        self.listener = listener  # at rest: asleep until a delivery is planned or due (servicekit.wakeup)
         self.settings = settings
         self.before_send = before_send  # test seam: a crash or a hang between 'sending' and the provider
         self.http = httpx.AsyncClient(timeout=settings.send_timeout_seconds)
@@ -180,4 +185,19 @@ class Sender:
                 log.warning("sender: %s", exc)
                 n = 0
             if n == 0:
-                await asyncio.sleep(self.settings.poll_seconds)
+                await self._idle()
+
+    async def _idle(self) -> None:
+        poll = self.settings.poll_seconds
+        if self.listener is None:
+            await asyncio.sleep(poll)
+            return
+        try:
+            async with self.sessionmaker() as session:
+                due = await DeliveryRepository(session).next_due(self.settings.send_lease_seconds)
+        except Exception as exc:  # the database blinked: poll as before
+            log.warning("sender: %s", exc)
+            await asyncio.sleep(poll)
+            return
+        wait = IDLE_SWEEP if due is None else (due - datetime.now(UTC)).total_seconds()
+        await self.listener.wait(CHANNEL, min(IDLE_SWEEP, wait if wait > 0 else poll), unheard=poll)

@@ -3,10 +3,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.wakeup import notify_on_commit
 from workflow_svc.timer.models import Timer
+
+CHANNEL = "workflow_timers"  # NOTIFY when a timer is set: the timer loop sleeps until the next one is due
 
 
 class TimerRepository:
@@ -23,6 +26,10 @@ class TimerRepository:
 
     def add(self, code: str, kind: str, fire_at: datetime, token: int) -> None:
         self.session.add(Timer(dossier_code=code, kind=kind, fire_at=fire_at, token=token, attempts=0))
+        notify_on_commit(self.session, CHANNEL)
+
+    async def next_due(self) -> datetime | None:
+        return await self.session.scalar(select(func.min(Timer.fire_at)).where(Timer.fired_at.is_(None)))
 
     async def cancel(self, code: str, now: datetime, kinds: Sequence[str] | None = None) -> None:
         stmt = update(Timer).where(Timer.dossier_code == code, Timer.fired_at.is_(None))

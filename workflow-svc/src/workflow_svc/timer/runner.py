@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.wakeup import Listener
 from workflow_svc.dossier.repository import DossierRepository
 from workflow_svc.settings import Settings
-from workflow_svc.timer.repository import TimerRepository
+from workflow_svc.timer.repository import CHANNEL, TimerRepository
 from workflow_svc.timer.service import TimerService
 
 log = logging.getLogger(__name__)
+IDLE_SWEEP = 30.0  # seconds: the loop looks again at least this often, notified or not
 REPLICA = f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
@@ -28,8 +30,10 @@ class TimerRunner:
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
         before_commit: Callable[[list[int]], Awaitable[None]] | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._listener = listener  # at rest: asleep until the next timer is due or a new one is set
         self.settings = settings
         self._before_commit = before_commit
         self.fired = 0
@@ -71,10 +75,26 @@ class TimerRunner:
                 raise
             except Exception as exc:
                 log.warning("timer loop: %r; retrying", exc)
-            await asyncio.sleep(self.settings.timer_poll_interval)
+            await self._idle()
+
+    async def _idle(self) -> None:
+        poll = self.settings.timer_poll_interval
+        if self._listener is None:
+            await asyncio.sleep(poll)
+            return
+        try:
+            async with self._sessionmaker() as session:
+                due = await TimerRepository(session).next_due()
+        except Exception as exc:
+            log.warning("timer loop: %r; retrying", exc)
+            await asyncio.sleep(poll)
+            return
+        # a due timer still there failed or is another replica's: look again after the usual interval
+        wait = IDLE_SWEEP if due is None else (due - datetime.now(UTC)).total_seconds()
+        await self._listener.wait(CHANNEL, min(IDLE_SWEEP, wait if wait > 0 else poll), unheard=poll)
 
 
 async def timer_loop(app: FastAPI) -> None:
-    runner = TimerRunner(app.state.sessionmaker, app.state.settings)
+    runner = TimerRunner(app.state.sessionmaker, app.state.settings, listener=app.state.listener)
     app.state.timer_runner = runner
     await runner.run()

@@ -1,0 +1,95 @@
+"""The relay at rest waits for PostgreSQL's NOTIFY instead of polling, and still delivers what it was not told
+about (a missed notification, a lost LISTEN connection) with its slow fallback sweep."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import nats
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts.gateway import UserRegistered
+from devkit.testing import Stack, eventually
+from servicekit import bus
+from servicekit.db import OutboxRow
+from servicekit.outbox import OutboxRelay, add_event
+
+
+def payload(n: int) -> UserRegistered:
+    return UserRegistered(user_id=f"u{n}", username=f"user{n}", full_name="Nguyễn Văn A", email="a@example.vn")
+
+
+async def _sent(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(text("SELECT count(*) FROM kit_outbox WHERE sent_at IS NOT NULL")) or 0)
+
+
+async def _start(engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], stack: Stack,
+                 **kw: Any) -> tuple[Any, OutboxRelay, asyncio.Task[None]]:
+    nc = await nats.connect(stack.nats.url)
+    js = nc.jetstream()
+    await bus.ensure_streams(js)
+    url = engine.url.render_as_string(hide_password=False)
+    relay = OutboxRelay(sessionmaker, js, listen_url=url, **kw)
+    task = asyncio.create_task(relay.run())
+    await eventually(lambda: relay.listening, timeout=20)
+    return nc, relay, task
+
+
+async def _stop(nc: Any, task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await nc.close()
+
+
+async def test_a_commit_wakes_the_relay_without_polling(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], stack: Stack
+) -> None:
+    # polling and the fallback sweep an hour apart: only the NOTIFY can bring these events out in time
+    nc, relay, task = await _start(engine, sessionmaker, stack, idle_interval=3600, fallback_interval=3600)
+    try:
+        await asyncio.sleep(0.3)  # the relay's first sweep (nothing to send) is over: it waits now
+        async with sessionmaker() as session, session.begin():
+            add_event(session, payload(1), source="/test")
+            add_event(session, payload(2), source="/test")
+        await eventually(lambda: _sent(sessionmaker), timeout=20)
+        assert await _sent(sessionmaker) == 2
+        async with sessionmaker() as session, session.begin():
+            add_event(session, payload(3), source="/test")
+        await eventually(lambda: relay.published == 3, timeout=20)
+    finally:
+        await _stop(nc, task)
+
+
+async def test_a_missed_notification_is_delivered_by_the_fallback_sweep(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], stack: Stack
+) -> None:
+    nc, relay, task = await _start(engine, sessionmaker, stack, idle_interval=3600, fallback_interval=0.5)
+    try:
+        await asyncio.sleep(0.3)
+        async with sessionmaker() as session, session.begin():  # a row nobody announced
+            session.add(OutboxRow(event_id="silent-1", subject="gateway.user.registered.v1", body="{}", headers={},
+                                  attempts=0))
+        await eventually(lambda: relay.published == 1, timeout=20)
+    finally:
+        await _stop(nc, task)
+
+
+async def test_a_lost_listen_connection_is_renewed(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], stack: Stack
+) -> None:
+    nc, relay, task = await _start(engine, sessionmaker, stack, idle_interval=3600, fallback_interval=3600)
+    try:
+        async with sessionmaker() as session, session.begin():  # the database drops the listening connection
+            await session.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND query LIKE 'LISTEN%'"))
+        await eventually(lambda: not relay.listening, timeout=20, interval=0.01)
+        await eventually(lambda: relay.listening, timeout=20)
+        async with sessionmaker() as session, session.begin():
+            add_event(session, payload(4), source="/test")
+        await eventually(lambda: relay.published == 1, timeout=20)
+    finally:
+        await _stop(nc, task)
