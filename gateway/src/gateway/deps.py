@@ -12,11 +12,11 @@ from servicekit.auth import CurrentUser, OptionalUser, Principal, require_roles
 from servicekit.db import SessionDep
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_issuer(request: Request) -> TokenIssuer:
+async def get_issuer(request: Request) -> TokenIssuer:
     return request.app.state.issuer  # type: ignore[no-any-return]
 
 

@@ -1,4 +1,5 @@
-"""Annotated dependency aliases of this service."""
+"""Annotated dependency aliases of this service (``async def``: a plain ``def`` dependency would cost a trip
+through the thread pool on every request)."""
 
 from __future__ import annotations
 
@@ -18,31 +19,31 @@ from servicekit.db import SessionDep
 from vncalendar import WorkCalendar
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_storage(request: Request) -> FileStorage:
+async def get_storage(request: Request) -> FileStorage:
     return request.app.state.storage  # type: ignore[no-any-return]
 
 
-def get_catalog(request: Request) -> CatalogClient:
+async def get_catalog(request: Request) -> CatalogClient:
     return request.app.state.catalog  # type: ignore[no-any-return]
 
 
-def get_workflow(request: Request) -> WorkflowClient:
+async def get_workflow(request: Request) -> WorkflowClient:
     return request.app.state.workflow  # type: ignore[no-any-return]
 
 
-def get_calendar(request: Request) -> WorkCalendar:
+async def get_calendar(request: Request) -> WorkCalendar:
     return request.app.state.calendar  # type: ignore[no-any-return]
 
 
-def get_gateway(request: Request) -> Gateway | None:
+async def get_gateway(request: Request) -> Gateway | None:
     return request.app.state.gateway  # type: ignore[no-any-return]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 

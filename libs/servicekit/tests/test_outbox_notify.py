@@ -93,3 +93,37 @@ async def test_a_lost_listen_connection_is_renewed(
         await eventually(lambda: relay.published == 1, timeout=20)
     finally:
         await _stop(nc, task)
+
+
+async def test_the_listener_wakes_loops_of_any_channel(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Channels subscribed before, during and after the connection is made are all heard; a rolled-back
+    transaction notifies nobody."""
+    from servicekit.wakeup import Listener, notify_on_commit
+
+    listener = Listener(engine.url.render_as_string(hide_password=False))
+    await listener.subscribe("early")
+    task = asyncio.create_task(listener.run())
+    await listener.subscribe("racing")
+    try:
+        await eventually(lambda: listener.listening, timeout=20)
+        await listener.subscribe("late")
+        for channel in ("early", "racing", "late"):
+            waiter = asyncio.create_task(listener.wait(channel, 30))
+            await asyncio.sleep(0.05)
+            async with sessionmaker() as session, session.begin():
+                notify_on_commit(session, channel)
+            assert await asyncio.wait_for(waiter, 20) is True, channel
+        waiter = asyncio.create_task(listener.wait("late", 1.0))
+        await asyncio.sleep(0.05)
+        try:
+            async with sessionmaker() as session, session.begin():
+                notify_on_commit(session, "late")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert await waiter is False
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -12,7 +12,7 @@ from portal.web.security import current_visitor, logged_in_visitor, visitor_with
 from servicekit.db import SessionDep
 
 
-def get_api(request: Request) -> Api:
+async def get_api(request: Request) -> Api:
     api: Api = request.app.state.api
     return api
 

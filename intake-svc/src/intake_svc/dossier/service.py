@@ -273,7 +273,9 @@ class DossierService:
                                 "Người nộp không có tài khoản nên không nhận kết quả trực tuyến; "
                                 "hãy chọn nhận tại quầy hoặc bưu chính.")
 
-        # The number is taken last, right before the inserts, so the counter row stays locked briefly.
+        facts = await self._document_facts(principal, docs)
+        # The number is taken last, right before the inserts, so the counter row stays locked briefly: one flush
+        # writes the dossier, its documents, the log and the event (foreign keys order the inserts).
         now = self.now
         n = await self.repo.next_number(agency, now.astimezone(VN).date())
         dossier = Dossier(
@@ -291,7 +293,6 @@ class DossierService:
             # the procedure asks for its fees with the application: assessed (and payable) at once
             dossier.fee_lines, dossier.fees_due = assess(snapshot, None)
         self.repo.add(dossier)
-        await self.repo.flush()
         for doc in docs:
             doc.dossier_id = dossier.id
             self.repo.add(doc)
@@ -305,7 +306,7 @@ class DossierService:
                   note, data, event_id)
         self._emit(dossier, DossierSubmitted, principal.id, event_id, procedure_name=procedure.name,
                    procedure_revision=procedure.revision, level=procedure.level,
-                   documents=await self._document_facts(principal, docs), form_data=dossier.form_data,
+                   documents=facts, form_data=dossier.form_data,
                    reception_due_at=dossier.reception_due_at)
         await self.repo.flush()
         return dossier

@@ -15,7 +15,7 @@ from intake_svc.errors import Forbidden, NotFound, UnsupportedMedia
 from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
 from intake_svc.file.sniff import Rejected, sniff
-from intake_svc.file.storage import FileStorage
+from intake_svc.file.storage import FileStorage, LocalStorage
 from intake_svc.file.upload import receive_upload
 from servicekit.auth import Principal
 
@@ -30,12 +30,17 @@ class FileService:
         if set(principal.roles) == {"auditor"}:
             raise Forbidden("Thanh tra chỉ được xem hồ sơ, không được tải tệp lên.")
         received = await receive_upload(request, self.storage, limit)
-        try:
-            media_type = await asyncio.to_thread(sniff, received.head, received.temp_path)
+        try:  # the head decides, except for a ZIP (ODF, DOCX) whose listing is read from the file: off the loop
+            zipped = received.head.startswith(b"PK\x03\x04")
+            media_type = (await asyncio.to_thread(sniff, received.head, received.temp_path) if zipped
+                          else sniff(received.head, received.temp_path))
         except Rejected as exc:
             self.storage.discard(received.temp_path)
             raise UnsupportedMedia(str(exc)) from None
-        await asyncio.to_thread(self.storage.commit, received.temp_path, received.sha256)
+        if isinstance(self.storage, LocalStorage):  # a rename in the same folder tree: no trip through a thread
+            self.storage.commit(received.temp_path, received.sha256)
+        else:  # an object store: an upload over the network, off the loop
+            await asyncio.to_thread(self.storage.commit, received.temp_path, received.sha256)
         stored = StoredFile(id=uuid.uuid4(), owner_id=principal.id, name=received.name, size=received.size,
                             sha256=received.sha256, media_type=media_type)
         self.repo.add(stored)

@@ -87,9 +87,12 @@ class Listener:
                 conn = await asyncpg.connect(self._url)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                for channel in list(self._events):
-                    await conn.add_listener(channel, self._on_notify)
-                self._conn = conn
+                registered: set[str] = set()
+                while pending := [c for c in self._events if c not in registered]:  # loops may subscribe meanwhile
+                    for channel in pending:
+                        await conn.add_listener(channel, self._on_notify)
+                        registered.add(channel)
+                self._conn = conn  # from here on subscribe() registers new channels itself
                 self.listening = True
                 for ev in self._events.values():  # whatever was written while nobody listened
                     ev.set()
