@@ -1,5 +1,6 @@
 """Officer search at province scale: ``--dossiers`` (2,000,000 by default) in intake's own schema, then
-the typical searches of a desk, a department and an inspector timed through intake-svc's real HTTP code path.
+the typical searches of a desk, a department and an inspector, and the public tracking page's read, timed
+through intake-svc's real HTTP code path (``make bench``'s growth row runs it at 10,000 and at 2,000,000).
 
     python intake-svc/bench/search_bench.py --dossiers 2000000
 
@@ -224,6 +225,7 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
         ("auditor (province): CCCD", lambda: (auditor, {"q": pick(rows)["cccd"]})),
         ("auditor (province): full name", lambda: (auditor, {"q": fold(pick(rows)["name"])})),
         ("auditor (province): overdue", lambda: (auditor, {"overdue": "true", "sort": "due_at"})),
+        ("tracking (public, by code)", lambda: ({}, {}, f"/api/v1/tracking/{pick(rows)['code']}")),
     ]
     captured = Captured()
     results: dict[str, Any] = {"kinds": {}, "plans": {}}
@@ -237,14 +239,16 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
             times: list[float] = []
             totals: list[int] = []
             for i in range(repeat):
-                headers, params = make()
+                made = make()
+                headers, params = made[0], made[1]
+                path = made[2] if len(made) > 2 else "/api/v1/dossiers"
                 captured.on = i == 0
                 t = time.perf_counter()
-                r = await client.get("/api/v1/dossiers", params=params, headers=headers)
+                r = await client.get(path, params=params, headers=headers)
                 times.append(time.perf_counter() - t)
                 captured.on = False
                 assert r.status_code == 200, r.text
-                totals.append(r.json()["total"])
+                totals.append(r.json().get("total", 1))
             everything += times
             results["kinds"][label] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
                                        "median_total": statistics.median(totals)}
