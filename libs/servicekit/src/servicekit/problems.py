@@ -243,8 +243,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")
 
-    app.add_middleware(UnexpectedErrors)
-    app.add_middleware(RejectNul)
+    app.add_middleware(Guard)  # one pure ASGI layer: NUL refused up front, then unexpected errors answered
 
 
 _BAD_TEXT = {"22021", "22P05"}  # character_not_in_repertoire, untranslatable_character
@@ -255,11 +254,25 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
 
 
-class UnexpectedErrors:
-    """Turns an unhandled exception into a 500 problem *without* re-raising it.
+def _nul_location(scope: Scope) -> list[str] | None:
+    """Where a U+0000 is in the path or the query string (PostgreSQL cannot store it), or None."""
+    query: bytes = scope.get("query_string", b"")
+    if "\x00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
+        return ["path"]
+    if b"%00" in query or b"\x00" in query:  # the common case (none) costs no parsing
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return ["query", name.replace("\x00", "")]
+    return None
 
-    Starlette's own handler for ``Exception`` answers and then re-raises, which makes uvicorn drop the
-    keep-alive connection: the gateway's next request on that pooled connection would then fail too.
+
+class Guard:
+    """One pure ASGI layer for two guarantees:
+
+    - a NUL in the path or the query string is refused up front (422), naming where it is;
+    - an unhandled exception becomes a 500 problem *without* being re-raised. Starlette's own handler for
+      ``Exception`` answers and then re-raises, which makes uvicorn drop the keep-alive connection: the
+      gateway's next request on that pooled connection would then fail too.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -268,6 +281,16 @@ class UnexpectedErrors:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        loc = _nul_location(scope)
+        if loc is not None:
+            response = problem_response(
+                422,
+                f"Dữ liệu không hợp lệ ở: {'.'.join(loc)}.",
+                slug="validation-error",
+                errors=[{"loc": loc, "msg": "Không được chứa ký tự NUL."}],
+            )
+            await response(scope, receive, send)
             return
         started = False
 
@@ -287,33 +310,3 @@ class UnexpectedErrors:
                 raise
             response = problem_response(500, "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.", slug="internal")
             await response(scope, receive, send)
-
-
-class RejectNul:
-    """PostgreSQL cannot store U+0000: a NUL in the path or the query string is refused up front, naming it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            loc: list[str] | None = None
-            query: bytes = scope.get("query_string", b"")
-            if "\x00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
-                loc = ["path"]
-            elif b"%00" in query or b"\x00" in query:  # the common case (none) costs no parsing
-                for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-                    if "\x00" in name or "\x00" in value:
-                        loc = ["query", name.replace("\x00", "")]
-                        break
-            if loc is not None:
-                msg = "Không được chứa ký tự NUL."
-                response = problem_response(
-                    422,
-                    f"Dữ liệu không hợp lệ ở: {'.'.join(loc)}.",
-                    slug="validation-error",
-                    errors=[{"loc": loc, "msg": msg}],
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
