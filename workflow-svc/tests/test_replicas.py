@@ -105,6 +105,9 @@ async def stats(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
 async def make_due(maker: async_sessionmaker[AsyncSession]) -> None:
     async with maker() as s, s.begin():
         await s.execute(text("UPDATE workflow_timers SET fire_at = now() WHERE kind = 'auto_forward'"))
+        # time jumps ahead: the timer loops sleep until the next due time they read, so they are told, as when a
+        # timer is set (servicekit.wakeup)
+        await s.execute(text("NOTIFY workflow_timers"))
 
 
 async def run_two(stack: Stack, tokens: Tokens, settings: Settings, tmp_path: Path
