@@ -18,11 +18,12 @@ from contracts.intake import FeedbackAnswered, FeedbackOverdue, PaymentPaid
 from contracts.workflow import DeadlineApproaching, DossierForwarded, DossierOverdue, TaskAssigned
 from notify_svc.contact.repository import ContactRepository
 from notify_svc.delivery.models import Delivery
-from notify_svc.delivery.repository import DeliveryRepository
+from notify_svc.delivery.repository import CHANNEL, DeliveryRepository
 from notify_svc.delivery.templates import Templates
 from notify_svc.errors import Conflict, NotFound
 from notify_svc.notification.repository import NotificationRepository
 from notify_svc.settings import Settings
+from servicekit.wakeup import notify_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class DeliveryLog:
             raise Conflict("Chỉ gửi lại được thông báo đã gửi thất bại.")
         d.status, d.attempts, d.next_attempt_at, d.failed_at = "pending", 0, datetime.now(UTC), None
         await self.session.flush()
+        notify_on_commit(self.session, CHANNEL)  # the sender sleeps until told
         return d
 
 
