@@ -64,12 +64,21 @@ async def seed(settings: Settings, maker: async_sessionmaker[AsyncSession], n: i
     return codes
 
 
+def audit_key(path: Path) -> Path:
+    from servicekit.audit import ensure_key
+
+    ensure_key(path)
+    return path
+
+
 def spawn(settings: Settings, tokens: Tokens, stack: Stack, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ, "WORKFLOW_DATABASE_URL": settings.database_url, "NATS_URL": stack.nats.url,
         "AUTH_PUBLIC_KEY_FILE": str(tokens.public_key_file), "WORKFLOW_PORT": str(port),
         "WORKFLOW_TIMER_POLL_INTERVAL": "0.05", "WORKFLOW_TIMER_BATCH": "10", "WORKFLOW_AUTO_FORWARD_AFTER": "0s",
         "WORKFLOW_DB_POOL_SIZE": "4", "PYTHONPATH": str(SRC),
+        # outside demo mode a start needs every key (servicekit.cli refuses otherwise)
+        "WORKFLOW_AUDIT_KEY_FILE": str(audit_key(log.parent / "audit-key.pem")),
     }
     return subprocess.Popen([sys.executable, "-m", "workflow_svc"], env=env, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT)

@@ -11,6 +11,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from gateway.audit import VERIFY_PATH
+from gateway.audit import router as audit_router
 from gateway.identity.handlers import SUBSCRIPTIONS
 from gateway.identity.routes import router as identity_router
 from gateway.identity.service import IdentityService
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Any:
         throttle_box[:] = [app.state.throttle]
         revocations.engine = app.state.engine
         app.state.revocations = revocations
+        app.state.audit_upstreams = upstreams(settings)
         await proxy.start()
         app.state.proxy = proxy
         async with app.state.sessionmaker() as session, session.begin():
@@ -191,7 +194,7 @@ def create_app(settings: Settings | None = None) -> Any:
     app = create_service_app(
         settings=settings,
         title="Đồng Nai online public services — gateway",
-        routers=[identity_router, docs_router],
+        routers=[identity_router, audit_router, docs_router],
         subscriptions=SUBSCRIPTIONS,
         ready_checks=[services_ready],
         on_startup=[start],
@@ -213,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Any:
         own_paths=OWN_PATHS,
         guard=guard,
         address_of=address_of,
+        own_exact=(VERIFY_PATH,),
     )
     proxy.state = app.state  # type: ignore[attr-defined]
     return proxy

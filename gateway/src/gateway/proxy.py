@@ -164,10 +164,12 @@ class Proxy:
         own_paths: tuple[str, ...] = (),
         guard: Guard | None = None,
         address_of: Callable[[Scope], str] | None = None,
+        own_exact: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.guard = guard
         self.address_of = address_of  # the client's address (X-Forwarded-For believed from trusted proxies only)
+        self.own_exact = frozenset(own_exact)  # answered by the gateway itself although under a routed prefix
         self.fallback = fallback
         self.own_paths = own_paths
         self.cors_origins = {o.rstrip("/").encode() for o in cors_origins or []}
@@ -194,6 +196,8 @@ class Proxy:
             await self.session.close()
 
     def match(self, path: str) -> Upstream | None:
+        if path in self.own_exact:
+            return None
         for r in self.routes:
             if (
                 path == r.prefix

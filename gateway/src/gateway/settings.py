@@ -71,3 +71,12 @@ class Settings(ServiceSettings):
             address_failures=self.login_address_failures,
             address_window=self.login_burst_seconds,
         )
+
+    def missing_secrets(self) -> list[str]:
+        # the gateway verifies tokens with its own signing key: no AUTH_PUBLIC_KEY_FILE of its own
+        missing = [m for m in super().missing_secrets() if not m.startswith("AUTH_PUBLIC_KEY_FILE")]
+        if not self.signing_key_file:
+            missing.insert(0, "GATEWAY_SIGNING_KEY_FILE: the Ed25519 key that signs tokens")
+        if not self.admin_password:
+            missing.append("DVC_ADMIN_PASSWORD: the first admin's password")
+        return missing

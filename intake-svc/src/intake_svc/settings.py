@@ -70,6 +70,14 @@ class Settings(ServiceSettings):
     feedback_sweep_interval: float = Field(default=60.0, gt=0, description="seconds between overdue sweeps")
     signing_generate: bool = Field(default=True, description="create a local CA and agency keys when absent (dev)")
 
+    def missing_secrets(self) -> list[str]:
+        missing = super().missing_secrets()
+        signing = Path(self.signing_dir)
+        if not (signing / "ca.cert.pem").is_file() or not any(signing.glob("*.key.pem")):
+            missing.insert(0, f"INTAKE_SIGNING_DIR ({self.signing_dir}): the document-signing CA certificate "
+                              "(ca.cert.pem) and the agencies' keys (<agency_code>.key.pem + .cert.pem, or default.*)")
+        return missing
+
     @field_validator("payment_return_url")
     @classmethod
     def _return_url_template(cls, v: str) -> str:

@@ -41,3 +41,11 @@ class Settings(ServiceSettings):
     push_retry: Backoff = Backoff(max_attempts=12)
     push_poll_seconds: float = 1.0
     push_timeout_seconds: float = 10.0
+
+    def missing_secrets(self) -> list[str]:
+        missing = super().missing_secrets()
+        if not self.signing_key_file:
+            missing.insert(0, "INTEROP_SIGNING_KEY_FILE: the private key that signs XML messages")
+        if not self.signing_cert_file:
+            missing.insert(1, "INTEROP_SIGNING_CERT_FILE: its certificate")
+        return missing

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 
+import servicekit.audit
 import servicekit.idempotency  # noqa: F401  (its table belongs to the kit metadata)
 from devkit import devstack
 from devkit.testing import Stack
@@ -17,6 +18,7 @@ from servicekit.db import KitBase, make_engine
 from servicekit.migrations import KIT_VERSION_TABLE, upgrade
 
 REPO = Path(__file__).resolve().parents[3]
+KIT_HEAD = "kit_0002"
 SERVICE_ENV = "from sqlalchemy import MetaData\n\nfrom servicekit.migrations import run_env\n\nrun_env(MetaData())\n"
 SERVICE_FIRST = '''"""things"""
 import sqlalchemy as sa
@@ -71,7 +73,7 @@ async def test_a_new_database_gets_the_kit_branch_then_the_service(stack: Stack,
     devstack.create_database(stack.admin_url(), name)
     url = stack.pg.url(name)
     upgrade(_service_migrations(tmp_path / "svc"), url)
-    assert await _query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}") == [("kit_0001",)]
+    assert await _query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}") == [(KIT_HEAD,)]
     assert await _query(url, "SELECT version_num FROM alembic_version") == [("svc_0001",)]
     engine = make_engine(url, pool_size=1)
     try:
@@ -91,7 +93,7 @@ async def test_a_database_from_before_the_kit_branch_keeps_its_tables_and_rows(s
     await _query(url, "INSERT INTO kit_outbox (event_id, subject, body) VALUES ('e-1', 's', '{}') RETURNING seq")
     await _query(url, f"DROP TABLE {KIT_VERSION_TABLE}")
     upgrade(migrations, url)  # adopts the existing tables
-    assert await _query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}") == [("kit_0001",)]
+    assert await _query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}") == [(KIT_HEAD,)]
     assert await _query(url, "SELECT event_id FROM kit_outbox") == [("e-1",)]
 
 

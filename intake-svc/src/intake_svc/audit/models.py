@@ -10,8 +10,10 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake_svc.models import Base
+from servicekit.audit import chained
 
 
+@chained("personal_data_read")
 class ReadEntry(Base):
     """Append-only (a trigger rejects UPDATE, DELETE and TRUNCATE); written in the reading request's transaction."""
 

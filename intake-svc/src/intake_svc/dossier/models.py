@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake_svc.models import Base
+from servicekit.audit import chained
 
 # the generated search columns' expressions (migrations intake_0005 and 0006 create them the same way)
 SEARCH_WORDS_SQL = "string_to_array(intake_fold(applicant->>'full_name'), ' ') || ('@' || agency_code::text)"
@@ -104,6 +105,7 @@ class DossierDocument(Base):
     round: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@chained("dossier_action")
 class DossierAction(Base):
     """Append-only: a trigger rejects UPDATE, DELETE and TRUNCATE on this table."""
 

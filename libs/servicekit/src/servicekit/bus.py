@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import nats
 from nats.aio.client import Client as NATS
@@ -40,9 +41,18 @@ def server_urls(url: str) -> list[str]:
     return [u.strip() for u in url.split(",") if u.strip()]
 
 
-async def connect(url: str, *, name: str) -> NATS:
+async def connect(url: str, *, name: str, creds_file: str | None = None, user: str | None = None,
+                  password: str | None = None) -> NATS:
     """Connects, retrying the first connection forever with backoff; then reconnects forever (to any server of
-    the cluster: those in ``url`` and those the servers announce)."""
+    the cluster: those in ``url`` and those the servers announce).
+
+    Credentials: a creds file (``NATS_CREDS_FILE``: the account's JWT and nkey seed) or a user and password
+    (``NATS_USER``, ``NATS_PASSWORD``); none when the server needs none (the dev stack's)."""
+    auth: dict[str, Any] = {}
+    if creds_file:
+        auth["user_credentials"] = creds_file
+    elif user:
+        auth.update(user=user, password=password or "")
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats: %s", exc)
@@ -58,6 +68,7 @@ async def connect(url: str, *, name: str) -> NATS:
                 connect_timeout=2,
                 allow_reconnect=True,
                 error_cb=on_error,
+                **auth,
             )
         except (OSError, nats.errors.NoServersError, NatsTimeout) as exc:
             raise_if_cancelling()

@@ -1,10 +1,13 @@
-"""The command line every service shares: ``python -m <pkg> [serve|migrate]``."""
+"""The command line every service shares: ``python -m <pkg> [serve|migrate|audit-verify]``."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def _load(path: str) -> object:
@@ -17,9 +20,45 @@ def migrations_dir(main_file: str) -> Path:
     return Path(main_file).resolve().parents[2] / "migrations"
 
 
+def refuse_without_secrets(settings: Any, name: str) -> None:
+    """Outside demo mode a start without its keys stops here, with one line saying what is missing."""
+    if getattr(settings, "demo", False):
+        return
+    missing: list[str] = settings.missing_secrets()
+    if missing:
+        print(f"{name}: refusing to start outside demo mode, missing: {'; '.join(missing)} "
+              "(set them, or their *_FILE variants; DVC_DEMO=1 generates throw-away ones)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def audit_verify(settings: Any, app_factory: str) -> int:
+    """Walks the audit chain of this service's database; prints ``{entries, valid, first_broken?}``."""
+    import asyncio
+
+    from servicekit import audit
+    from servicekit.db import make_engine, make_sessionmaker
+
+    _load(app_factory)  # the service's modules: their audited tables register themselves
+
+    async def run() -> dict[str, Any]:
+        engine = make_engine(settings.database_url, pool_size=1)
+        try:
+            key = audit.load_anchor_key(settings)
+            async with make_sessionmaker(engine)() as session:
+                result = await audit.verify(session, [key.public_key()] if key else [],
+                                            service=settings.service_name)
+            return result.as_dict()
+        finally:
+            await engine.dispose()
+
+    out = asyncio.run(run())
+    print(json.dumps(out, ensure_ascii=False))
+    return 0 if out["valid"] else 1
+
+
 def main(name: str, app_factory: str, settings_cls: str, main_file: str) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m {name}")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "audit-verify"])
     args = parser.parse_args()
     settings = _load(settings_cls)()  # type: ignore[operator]
     if args.command == "migrate":
@@ -27,6 +66,9 @@ def main(name: str, app_factory: str, settings_cls: str, main_file: str) -> None
 
         upgrade(migrations_dir(main_file), settings.database_url)
         return
+    if args.command == "audit-verify":
+        raise SystemExit(audit_verify(settings, app_factory))
+    refuse_without_secrets(settings, name)
     import uvicorn
 
     uvicorn.run(

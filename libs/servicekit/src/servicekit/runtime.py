@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
-from servicekit import bus
+from servicekit import audit, bus, retention
 from servicekit.auth import TokenVerifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.health import ReadyCheck, health_router
@@ -103,12 +103,14 @@ def create_service_app(
         app.state.relay = OutboxRelay(app.state.sessionmaker, None, batch=settings.relay_batch,
                                       listener=app.state.listener)
         app.state.consumers = []
+        app.state.audit_key = audit.load_anchor_key(settings)
         for hook in on_startup:
             await hook(app)
 
         async def bus_main() -> None:
             """NATS may be down at start: the app serves meanwhile and /readyz says so."""
-            nc = await bus.connect(settings.nats_url, name=settings.service_name)
+            nc = await bus.connect(settings.nats_url, name=settings.service_name, creds_file=settings.nats_creds_file,
+                                   user=settings.nats_user, password=settings.nats_password)
             js = nc.jetstream(timeout=5)
             app.state.nc, app.state.js = nc, js
             app.state.bus_ready.set()
@@ -123,6 +125,13 @@ def create_service_app(
             tasks.append(asyncio.create_task(app.state.listener.run(), name="listen"))
             tasks.append(asyncio.create_task(bus_main(), name="bus"))
             tasks += [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in background]
+            tasks.append(asyncio.create_task(retention.prune_forever(
+                app.state.sessionmaker, retention.Ages.of(settings), every=settings.retention_sweep_seconds),
+                name="retention"))
+            if app.state.audit_key is not None:
+                tasks.append(asyncio.create_task(audit.anchor_forever(
+                    app.state.sessionmaker, app.state.audit_key, service=settings.service_name,
+                    every=settings.audit_anchor_seconds), name="audit-anchor"))
         app.state.tasks = tasks
         try:
             yield
@@ -158,6 +167,7 @@ def create_service_app(
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(health_router(list(ready_checks)))
+    app.include_router(audit.audit_router())
     for router in routers:
         app.include_router(router)
     instrument_app(app)  # before the first ASGI message builds the middleware stack

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from servicekit.audit import chained
 from workflow_svc.models import Base
 
 
@@ -73,6 +74,7 @@ class Dossier(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+@chained("workflow_action")
 class ActionEntry(Base):
     """The append-only action log (a trigger forbids UPDATE and DELETE)."""
 

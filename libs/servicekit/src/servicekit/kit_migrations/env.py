@@ -2,6 +2,7 @@
 with their own version table (``kit_alembic_version``), so the kit's tables change without touching any
 service's migrations."""
 
+import servicekit.audit
 import servicekit.idempotency  # noqa: F401  (registers kit_idempotency on KitBase.metadata)
 from servicekit.db import KitBase
 from servicekit.migrations import KIT_VERSION_TABLE, run_env
