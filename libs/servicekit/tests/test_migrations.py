@@ -129,4 +129,4 @@ def test_migrations_started_at_once_from_three_processes_run_once(stack: Stack, 
     import asyncio
 
     assert asyncio.run(_query(url, "SELECT version_num FROM alembic_version")) == [("svc_0001",)]
-    assert asyncio.run(_query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}")) == [("kit_0001",)]
+    assert asyncio.run(_query(url, f"SELECT version_num FROM {KIT_VERSION_TABLE}")) == [(KIT_HEAD,)]

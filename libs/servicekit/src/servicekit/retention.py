@@ -1,9 +1,10 @@
 """Retention of the kit's tables: nothing grows forever.
 
-Sent outbox rows, inbox rows and idempotency records older than their configured ages are deleted by a
-periodic sweep in every replica (the deletes are idempotent; batches keep each transaction short). The inbox
-is kept longer than JetStream keeps a stream's messages (``DVC_STREAM_MAX_AGE``, 30 days unless set), so an event the server
-can still redeliver always finds its inbox row.
+Sent outbox rows, inbox rows and idempotency records older than their configured ages
+(``<SVC>_RETENTION_OUTBOX_DAYS`` 7, ``<SVC>_RETENTION_INBOX_DAYS`` 45, ``<SVC>_RETENTION_IDEMPOTENCY_DAYS`` 2)
+are deleted by a periodic sweep in every replica (the deletes are idempotent; batches keep each transaction
+short). The inbox is kept longer than JetStream keeps a stream's messages (``DVC_STREAM_MAX_AGE``, 30 days
+unless set), so an event the server can still redeliver always finds its inbox row.
 """
 
 from __future__ import annotations
