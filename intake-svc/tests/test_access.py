@@ -41,7 +41,8 @@ async def workflow(env: Env, stack: Any, tokens: Any) -> AsyncIterator[httpx.Asy
 
     app = create_workflow(WorkflowSettings(
         database_url=stack.fresh_database("workflow", WORKFLOW_MIGRATIONS), nats_url=stack.nats.url,
-        auth_public_key_file=str(tokens.public_key_file), auto_forward_after="200ms", timer_poll_interval=0.1))
+        auth_public_key_file=str(tokens.public_key_file), auto_forward_after="200ms", timer_poll_interval=0.1),
+        intake_transport=httpx.ASGITransport(app=env.app))  # workflow asks this intake whose a file is
     async with running(app) as client:
         yield client
 
@@ -194,3 +195,63 @@ async def test_a_partner_that_refused_or_was_recalled_reads_nothing(env: Env, ou
     await _handle(env, HandoffRequested(**common, target_agency=PARTNER, handoff_id="h-2"))
     await _handle(env, HandoffCompleted(**common, target_agency=PARTNER, handoff_id="h-1", outcome="refused"))
     assert await status_of(env, f"/api/v1/dossiers/{code}", partner) == 200
+
+
+async def test_a_result_naming_a_file_of_another_dossier_or_applicant_is_422(
+        env: Env, workflow: httpx.AsyncClient) -> None:
+    """The leak of issue 18: an officer attached one citizen's private upload to another's result."""
+    first, second = env.citizen("citizen-a", "Nguyễn Văn An"), env.citizen("citizen-b", "Trần Thị Bình")
+    code = (await env.submit(first)).json()["code"]
+    other = (await env.submit(second)).json()["code"]
+    other_doc = (await env.client.get(f"/api/v1/dossiers/{other}", headers=second)).json()["documents"][0]["file_id"]
+    private = await env.upload(second, PDF_BYTES + b"ban-rieng", "rieng-tu.pdf")  # in no dossier at all
+    desk = officer(env, "reception", "000.00.15.H19", "Lê Thị Một Cửa")
+    for c in (code, other):
+        r = await env.client.post(f"/api/v1/dossiers/{c}/reception", headers=desk, json={"decision": "accept"})
+        assert r.status_code == 200, r.text
+    specialist = officer(env, "specialist", "000.00.15.H19", "Phạm Chuyên Viên")
+    colleague = officer(env, "specialist", "000.00.15.H19", "Đỗ Đồng Nghiệp")
+
+    async def at_step(step: str) -> bool:
+        r = await workflow.get(f"/api/v1/workflow/dossiers/{code}", headers=specialist)
+        return r.status_code == 200 and r.json()["step"] == step
+
+    await eventually(lambda: at_step("specialist"), timeout=30, interval=0.1)
+    await act(workflow, code, specialist, action="claim")
+    theirs = await env.upload(colleague, PDF_BYTES + b"cua-dong-nghiep", "khac.pdf")
+    for i, (file_id, why) in enumerate(((other_doc, "another dossier's document"),
+                                         (private, "another applicant's private upload"),
+                                         (theirs, "someone else's upload"),
+                                         (str(uuid.uuid4()), "no such file"))):
+        r = await workflow.post(f"/api/v1/workflow/dossiers/{code}/actions", headers=specialist, json={
+            "action": "propose", "documents": [{"name": "Dự thảo", "file_id": file_id}]})
+        assert r.status_code == 422, (why, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["loc"] == ["body", "documents", 0, "file_id"], why
+    assert await at_step("specialist")  # nothing moved
+
+    # the applicant's own document of this dossier and the officer's own new upload pass
+    own_doc = (await env.client.get(f"/api/v1/dossiers/{code}", headers=first)).json()["documents"][0]["file_id"]
+    draft = await env.upload(specialist, PDF_BYTES + b"du-thao-ket-qua", "du-thao.pdf")
+    r = await workflow.post(f"/api/v1/workflow/dossiers/{code}/actions", headers=specialist, json={
+        "action": "propose", "documents": [{"name": "Dự thảo kết quả", "file_id": draft},
+                                           {"name": "Tờ khai", "file_id": own_doc},
+                                           {"name": "Của người khác", "file_id": other_doc}]})
+    assert r.status_code == 422 and [e["loc"][2] for e in r.json()["errors"]] == [2]
+    r = await workflow.post(f"/api/v1/workflow/dossiers/{code}/actions", headers=specialist, json={
+        "action": "propose", "documents": [{"name": "Dự thảo kết quả", "file_id": draft},
+                                           {"name": "Tờ khai", "file_id": own_doc}]})
+    assert r.status_code == 200, r.text
+    # once it went with this dossier, the draft cannot go with the other one
+    await eventually(lambda: _is(env, f"/api/v1/files/{draft}", officer(env, "leader", "000.00.15.H19", "x"), 200),
+                     timeout=30, interval=0.1)
+    async with env.app.state.sessionmaker() as session:
+        from intake_svc.access.policy import AccessPolicy
+
+        assert await AccessPolicy(session).attachable_to(specialist_principal(env, specialist), other, [draft]) \
+            == {draft: "Tệp đã thuộc một hồ sơ khác."}
+
+
+def specialist_principal(env: Env, headers: dict[str, str]) -> Any:
+    token = headers["Authorization"].split(" ", 1)[1]
+    return env.app.state.token_verifier.verify(token)

@@ -21,7 +21,7 @@ async def test_auto_forward_then_leader_approves_and_result_ready_is_published(e
     assert (await env.act(code, spec, action="claim")).status_code == 200
     r = await env.act(code, spec, action="propose", comment="Đủ điều kiện")
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "documents"]
-    r = await env.act(code, spec, action="propose", documents=[{"name": "Dự thảo giấy chứng nhận", "file_id": "f1"}])
+    r = await env.act(code, spec, action="propose", documents=[{"name": "Dự thảo giấy chứng nhận"}])
     assert r.status_code == 200, r.text
     assert r.json()["step"] == "leader"
     assert (await env.act(code, spec, action="approve")).status_code == 403  # a leader signs
@@ -34,7 +34,7 @@ async def test_auto_forward_then_leader_approves_and_result_ready_is_published(e
     [event] = await env.events("workflow.dossier.result_ready.v1", code)
     data = event["data"]
     assert data["code"] == code and data["agency_code"] == LEAD and data["procedure_code"] == "1.001612"
-    assert data["result_documents"] == [{"name": "Dự thảo giấy chứng nhận", "file_id": "f1"}]
+    assert data["result_documents"] == [{"name": "Dự thảo giấy chứng nhận"}]
     assert data["actor_name"] == "Lê Văn Cường" and data["finished_at"]
     msg = await sub.next_msg(timeout=5)  # the relay really published it to JetStream
     assert json.loads(msg.data)["subject"] == code
@@ -98,7 +98,7 @@ async def test_inter_agency_handoff_round_trip(env: Env) -> None:
     assert set((await env.get(code, other))["actions"]) == {"claim", "accept_handoff", "refuse_handoff"}
     assert (await env.act(code, other, action="accept_handoff")).status_code == 200
     r = await env.act(code, other, action="complete_handoff", comment="Đã xác minh: hợp lệ",
-                      documents=[{"name": "Văn bản xác minh", "file_id": "f9"}])
+                      documents=[{"name": "Văn bản xác minh"}])
     assert r.status_code == 200, r.text
     assert r.json()["step"] == "specialist" and r.json()["step_agency"] == LEAD
     assert r.json()["handoffs"][0]["status"] == "completed"
@@ -364,7 +364,7 @@ async def test_the_same_idempotency_key_sent_at_once_replays_the_first_answer(en
     code = await env.accept()
     await env.wait_step(code, "specialist", spec)
     assert (await env.act(code, spec, action="claim")).status_code == 200
-    docs = [{"name": "Dự thảo giấy chứng nhận", "file_id": "f1"}]
+    docs = [{"name": "Dự thảo giấy chứng nhận"}]
     answers = await asyncio.gather(*(env.act(code, spec, key="same-key", action="propose", documents=docs)
                                      for _ in range(10)))
     assert [r.status_code for r in answers] == [200] * 10, [r.text for r in answers]

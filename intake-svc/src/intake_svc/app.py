@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from intake_svc.access.handlers import access_subscriptions
+from intake_svc.access.routes import router as access_router
 from intake_svc.audit.routes import router as audit_router
 from intake_svc.catalog.client import CatalogClient
 from intake_svc.dossier.handlers import CatalogRef, ResultFiles, subscriptions
@@ -76,7 +77,7 @@ def create_app(
         description="Hồ sơ trực tuyến: tệp đính kèm, nộp hồ sơ, tiếp nhận, bổ sung, rút hồ sơ, phí và lệ phí "
                     "(thanh toán trực tuyến), trả kết quả (kể cả trực tuyến, có chữ ký số), tra cứu; "
                     "đánh giá mức độ hài lòng, phản ánh, kiến nghị, xác minh giấy tờ đã cấp.",
-        routers=[file_router, dossier_router, payment_router, result_router, search_router, audit_router,
+        routers=[access_router, file_router, dossier_router, payment_router, result_router, search_router, audit_router,
                  rating_router, feedback_router, verification_router],
         subscriptions=[*subscriptions(results, catalog_ref), *access_subscriptions()],
         on_startup=[start], on_shutdown=[stop], background=[expire_payments, flag_overdue_feedback],

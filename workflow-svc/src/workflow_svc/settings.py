@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -22,6 +22,11 @@ class Settings(ServiceSettings):
     # Agencies whose processing happens in their own one-stop software (comma-separated codes), besides
     # those with a system registered through interop-svc: their dossiers are handed off to that system.
     external_agencies: str = ""
+    # intake-svc, which keeps the files: asked whether a file named in an action may go with the dossier
+    intake_url: str = Field(
+        default="http://127.0.0.1:8002",
+        validation_alias=AliasChoices("WORKFLOW_INTAKE_URL", "DVC_INTAKE_URL", "GATEWAY_INTAKE_URL", "intake_url"))
+    intake_timeout: float = Field(default=5.0, gt=0)
 
     @property
     def external_agency_set(self) -> frozenset[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake_svc.access.models import ACTIVE_PARTNER, DossierPartner, ProcessFile
 from intake_svc.dossier.models import Dossier, DossierDocument
 from intake_svc.file.models import StoredFile
+from intake_svc.result.models import ResultDocument
 
 
 class AccessRepository:
@@ -55,6 +56,30 @@ class AccessRepository:
         rows = await self.session.scalars(select(Dossier).where(Dossier.id.in_(select(ids.c.dossier_id)))
                                           .order_by(Dossier.submitted_at))
         return list(rows)
+
+    async def dossier(self, code: str) -> Dossier | None:
+        return await self.session.scalar(select(Dossier).where(Dossier.code == code))
+
+    async def files_by_id(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StoredFile]:
+        if not ids:
+            return {}
+        return {f.id: f for f in await self.session.scalars(select(StoredFile).where(StoredFile.id.in_(list(ids))))}
+
+    async def holders(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """For each file, the dossiers holding it (applicant's documents, processing files, results)."""
+        if not ids:
+            return {}
+        rows: Any = union(
+            select(DossierDocument.file_id, DossierDocument.dossier_id).where(DossierDocument.file_id.in_(ids)),
+            select(ProcessFile.file_id, ProcessFile.dossier_id).where(ProcessFile.file_id.in_(ids)),
+            select(ResultDocument.source_file_id, ResultDocument.dossier_id).where(
+                ResultDocument.source_file_id.in_(ids)),
+            select(ResultDocument.file_id, ResultDocument.dossier_id).where(ResultDocument.file_id.in_(ids)),
+        )
+        out: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for file_id, dossier_id in (await self.session.execute(rows)).all():
+            out.setdefault(file_id, set()).add(dossier_id)
+        return out
 
     async def process_files(self, dossier_id: uuid.UUID) -> list[ProcessFile]:
         rows = await self.session.scalars(

@@ -29,6 +29,7 @@ from contracts.vocabulary import VN_TZ as VN
 from contracts.vocabulary import Channel, NationalStatus, ReturnMethod
 from formschema import FormSchema, form_errors
 from intake_svc.access.policy import AccessPolicy
+from intake_svc.access.repository import AccessRepository
 from intake_svc.catalog.client import CatalogClient, Procedure
 from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.dossier.repository import DossierRepository
@@ -136,10 +137,17 @@ class DossierService:
 
     async def _documents(
         self, principal: Principal, procedure: dict[str, Any], refs: list[DocumentRef], *, require_all: bool,
+        dossier: Dossier | None = None,
     ) -> list[DossierDocument]:
-        """Checks the references against the pinned procedure and the caller's own files; 422 naming each."""
+        """Checks the references against the pinned procedure and the caller's own files; 422 naming each.
+        An officer's upload (counter intake) that another dossier already holds belongs to that dossier's
+        applicant: it is refused like a file of someone else."""
         reqs = {d["code"]: d for d in procedure["documents"]}
         files = await self.files.owned(principal.id, [r.file_id for r in refs])
+        if principal.is_officer and files:
+            held = await AccessRepository(self.session).holders(list(files))
+            files = {fid: f for fid, f in files.items()
+                     if not held.get(fid) or (dossier is not None and held[fid] == {dossier.id})}
         errors: list[dict[str, Any]] = []
         docs: list[DossierDocument] = []
         for i, ref in enumerate(refs):
@@ -418,7 +426,7 @@ class DossierService:
         if dossier.status != Status.SUPPLEMENT_REQUESTED:
             raise Conflict("Hồ sơ không ở trạng thái chờ bổ sung.", slug="invalid-transition",
                            status_now=dossier.status)
-        docs = await self._documents(principal, dossier.procedure, body.documents, require_all=False)
+        docs = await self._documents(principal, dossier.procedure, body.documents, require_all=False, dossier=dossier)
         if not docs and body.form_data is None:
             raise Invalid.field(("body", "documents"), "Cần đính kèm tài liệu bổ sung hoặc cập nhật thông tin tờ khai.")
         if body.form_data is not None:

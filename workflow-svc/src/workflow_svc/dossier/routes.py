@@ -43,7 +43,13 @@ async def act_on_dossier(idem: IdempotencyDep,
 ) -> Response:
     if (replayed := await idem.start(body.model_dump(mode="json"))) is not None:
         return replayed
-    result = await _service(request, session).act(code, user, body, idem.event_id)
+    intake = request.app.state.intake
+    authorization = request.headers.get("authorization", "")
+
+    async def refused_files(file_ids: list[str]) -> dict[str, str]:
+        return await intake.refused_files(code, file_ids, authorization)
+
+    result = await _service(request, session).act(code, user, body, idem.event_id, refused_files=refused_files)
     payload = result.model_dump(mode="json")
     idem.store(200, payload)
     return JSONResponse(payload)

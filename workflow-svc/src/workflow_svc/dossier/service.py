@@ -4,6 +4,7 @@ timers in timer/service.py, reads in views.py; this module ties them to a reques
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,17 +13,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from contracts.intake import DossierAccepted, DossierSupplemented, DossierSupplementRequested, DossierWithdrawn
 from contracts.workflow import DossierExtended, DossierStepChanged
 from servicekit.auth import Principal
+from servicekit.problems import Unavailable
 from workflow_svc.definition.service import DefinitionService
 from workflow_svc.dossier import rules
 from workflow_svc.dossier.actions import ACTIONS, Ctx
 from workflow_svc.dossier.handoff import HandoffService
-from workflow_svc.dossier.models import Dossier
+from workflow_svc.dossier.models import Dossier, Handoff
 from workflow_svc.dossier.schemas import ActionRequest, ActionResult
 from workflow_svc.dossier.state import caller_of, situation, step_of
 from workflow_svc.dossier.transitions import SYSTEM, Actor, Emitter, Transitions, iso, now_utc
 from workflow_svc.dossier.views import DossierViews
-from workflow_svc.errors import Conflict
+from workflow_svc.errors import Conflict, Invalid
 from workflow_svc.settings import Settings
+
+# asks intake which of these file ids may not go with the dossier (workflow_svc.intake.client)
+FileCheck = Callable[[list[str]], Awaitable[dict[str, str]]]
 
 RESUMED_REASON = "Người nộp đã bổ sung hồ sơ: ngày hẹn trả kết quả lùi lại bằng thời gian chờ bổ sung"
 
@@ -115,7 +120,29 @@ class DossierService:
                                  new_due_at=d.due_at), d.code)
 
     # --- officers' actions ---------------------------------------------------------------------------------
-    async def act(self, code: str, p: Principal, body: ActionRequest, event_id: str | None) -> ActionResult:
+    async def _check_files(self, d: Dossier, handoff: Handoff | None, body: ActionRequest,
+                           refused_files: FileCheck | None) -> None:
+        """A file named in the action must be one intake lets the actor attach to this dossier (already in it,
+        or the actor's own upload no other dossier holds); the draft already on the dossier needs no asking.
+        422 naming each refused ``documents[i].file_id``."""
+        known = {doc.get("file_id") for doc in [*d.draft_documents, *(handoff.documents if handoff else [])]}
+        asked = {doc.file_id for doc in body.documents if doc.file_id and doc.file_id not in known}
+        if not asked:
+            return
+        if refused_files is None:
+            raise Unavailable("Không kiểm tra được tệp đính kèm, vui lòng thử lại sau.")
+        refused = await refused_files(sorted(asked))
+        errors: list[dict[str, Any]] = []
+        messages: list[str] = []
+        for i, doc in enumerate(body.documents):
+            if doc.file_id in refused:
+                errors.append({"loc": ["body", "documents", i, "file_id"], "msg": refused[doc.file_id]})
+                messages.append(f"{doc.name}: {refused[doc.file_id]}")
+        if errors:
+            raise Invalid("Tệp đính kèm không hợp lệ: " + " ".join(messages), errors=errors)
+
+    async def act(self, code: str, p: Principal, body: ActionRequest, event_id: str | None, *,
+                  refused_files: FileCheck | None = None) -> ActionResult:
         d = await self.views.visible(code, p)
         if body.version is not None and body.version != d.version:
             raise Conflict("Hồ sơ đã được xử lý bởi người khác; vui lòng tải lại.", slug="version-conflict")
@@ -130,6 +157,7 @@ class DossierService:
         missing = rules.input_problem(body, s, caller)
         if missing is not None:
             raise missing
+        await self._check_files(d, handoff, body, refused_files)
         actor = Actor.of(p, rules.actor_role(body.action, s.step, caller))
         ctx = Ctx(tx=self.tx, handoffs=self.handoffs, d=d, step=s.step, principal=p, actor=actor, body=body,
                   now=now, emit=Emitter(self.session, event_id), handoff=handoff, consults=consults, situation=s)
