@@ -219,10 +219,8 @@ async def test_a_result_naming_a_file_of_another_dossier_or_applicant_is_422(
     await eventually(lambda: at_step("specialist"), timeout=30, interval=0.1)
     await act(workflow, code, specialist, action="claim")
     theirs = await env.upload(colleague, PDF_BYTES + b"cua-dong-nghiep", "khac.pdf")
-    for i, (file_id, why) in enumerate(((other_doc, "another dossier's document"),
-                                         (private, "another applicant's private upload"),
-                                         (theirs, "someone else's upload"),
-                                         (str(uuid.uuid4()), "no such file"))):
+    for file_id, why in ((other_doc, "another dossier's document"), (private, "another applicant's private upload"),
+                         (theirs, "someone else's upload"), (str(uuid.uuid4()), "no such file")):
         r = await workflow.post(f"/api/v1/workflow/dossiers/{code}/actions", headers=specialist, json={
             "action": "propose", "documents": [{"name": "Dự thảo", "file_id": file_id}]})
         assert r.status_code == 422, (why, r.text)
