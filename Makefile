@@ -6,7 +6,8 @@ PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/form
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint fmt check migrate bench asyncapi clean browser wrk
+.PHONY: install run test test-crash lint fmt check migrate bench asyncapi clean browser wrk backup restore
+DATA ?= .data
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,19 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+# kill -9 of intake, notify and the NATS server under keyed submissions (also part of `make test`)
+test-crash: install
+	$(BIN)/python -m pytest -m crash tests/test_crash.py
+
+# every service database, the stored files and the keys of the installation in $(DATA), in one archive
+backup: install
+	$(BIN)/python -m devkit.backup create --data $(DATA)
+
+# into an empty installation: make restore FROM=backups/dvc-….tar.gz [DATA=.data]
+restore: install
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/dvc-<time>.tar.gz [DATA=.data]"; exit 2; }
+	$(BIN)/python -m devkit.backup restore --from $(FROM) --data $(DATA)
 
 lint: install
 	$(BIN)/ruff check .

@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "libs" / "servicekit" / "src"))
 from devkit import devstack  # noqa: E402
 from devkit.stackrun import Platform  # noqa: E402
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, TP1 and TP2 required)
 ROWS = ["anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle", "rss",
         "feed", "stats", "growth"]

@@ -24,7 +24,7 @@ LEVEL2 = "2.000522.000.00.15.H19"
 LLTP_FORM = {"loai_phieu": "Phiếu lý lịch tư pháp số 1", "muc_dich": "Bổ sung hồ sơ xin việc", "so_luong_phieu": 1,
              "ngay_sinh": "1990-05-12"}
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 
 
 @dataclass

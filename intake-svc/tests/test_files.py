@@ -60,6 +60,20 @@ async def test_disguised_or_unknown_types_are_415(files_env: Env, content: bytes
     assert resp.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_a_pdf_that_cannot_be_parsed_is_refused_at_upload(files_env: Env) -> None:
+    """As strict as its later use: a PDF without ``startxref`` could never be signed or read (issue 13)."""
+    truncated = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n" + b"x" * 5000  # cut before its xref and trailer
+    resp = await _post(files_env, files_env.citizen(), truncated[:4000], name="to-khai.pdf")
+    assert resp.status_code == 415, resp.text
+    assert "startxref" in resp.json()["detail"]
+    # a text named .pdf is no PDF; the same text named .txt is a text
+    text = "Đơn đề nghị\n".encode()
+    named_pdf = await _post(files_env, files_env.citizen(), text, name="don.pdf")
+    assert named_pdf.status_code == 415 and "%PDF-" in named_pdf.json()["detail"]
+    assert (await _post(files_env, files_env.citizen(), text, name="don.txt", ctype="text/plain")).status_code == 201
+    assert await files_env.sql("SELECT name FROM files") == [("don.txt",)]
+
+
 async def test_oversized_upload_is_413_and_leaves_nothing(files_env: Env) -> None:
     resp = await _post(files_env, files_env.citizen(), PDF_BYTES + b"0" * 5000)
     assert resp.status_code == 413, resp.text

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 MARRIAGE = "1.000894.000.01.30.H19"  # Đăng ký kết hôn, UBND phường Tân Phong, level 3
 
 

@@ -81,3 +81,27 @@ async def test_a_changed_entry_and_a_row_never_chained_are_reported(
     async with sessionmaker() as session:
         changed = await audit.verify(session)
     assert changed.first_broken == {"seq": 2, "kind": "kit_test_fact", "ref": "3", "reason": "entry changed"}
+
+
+async def test_rows_of_savepoints_are_chained_at_the_outer_commit_and_rolled_back_ones_never(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _with_table(engine)
+    async with sessionmaker() as session, session.begin():
+        async with session.begin_nested():
+            session.add(Fact(what="kept in a savepoint"))
+        # the chain's lock is not taken by the savepoint: another writer commits meanwhile
+        async with sessionmaker() as other, other.begin():
+            other.add(Fact(what="another writer"))
+        try:
+            async with session.begin_nested():
+                session.add(Fact(what="rolled back"))
+                await session.flush()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    async with sessionmaker() as session:
+        result = await audit.verify(session)
+        whats = list(await session.scalars(select(Fact.what).order_by(Fact.id)))
+    assert whats == ["kept in a savepoint", "another writer"]
+    assert result.valid and result.entries == 2

@@ -30,10 +30,11 @@ class FileService:
         if set(principal.roles) == {"auditor"}:
             raise Forbidden("Thanh tra chỉ được xem hồ sơ, không được tải tệp lên.")
         received = await receive_upload(request, self.storage, limit)
-        try:  # the head decides, except for a ZIP (ODF, DOCX) whose listing is read from the file: off the loop
-            zipped = received.head.startswith(b"PK\x03\x04")
-            media_type = (await asyncio.to_thread(sniff, received.head, received.temp_path) if zipped
-                          else sniff(received.head, received.temp_path))
+        try:  # the head decides, except for a ZIP (ODF, DOCX) whose listing and a PDF whose end are read from the
+            # file: off the loop
+            from_file = received.head.startswith((b"PK\x03\x04", b"%PDF-"))
+            media_type = (await asyncio.to_thread(sniff, received.head, received.temp_path, received.name) if from_file
+                          else sniff(received.head, received.temp_path, received.name))
         except Rejected as exc:
             self.storage.discard(received.temp_path)
             raise UnsupportedMedia(str(exc)) from None

@@ -165,8 +165,13 @@ def _collect(session: Session, flush_context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _chain(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a savepoint: its rows are chained with the outer transaction, so the chain's lock is never held
+        # from a savepoint to the end of a long transaction
+        return
     session.flush()
-    rows = session.info.pop(_PENDING, None)
+    # rows of a savepoint that was rolled back were never written
+    rows = [r for r in session.info.pop(_PENDING, ()) if inspect(r).persistent]
     if not rows:
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
@@ -184,9 +189,10 @@ def _chain(session: Session) -> None:
     session.execute(insert(AuditEntry), entries)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the whole transaction ended (a rolled-back one leaves its rows unchained)
+        session.info.pop(_PENDING, None)
 
 
 # --- verification --------------------------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+"""Crash test: kill -9 of intake-svc, notify-svc and the NATS server during a bounded load of keyed submissions
+through the gateway. Once everything is back: every submission the clients kept retrying is one dossier (no
+loss, no duplicate), every code is unique, and the submission email of each dossier was sent exactly once.
+
+Bounded in time (about 60 submissions; every wait has a deadline) and marked ``crash``, so it runs alone with
+``pytest -m crash tests/test_crash.py``. Its servers are its own: the platform as ``make run`` starts it, with
+the NATS server and the killed services started by the test so it can kill and restart them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from devkit import devstack
+from devkit.stackrun import Platform
+from devkit.testing import eventually
+from servicekit.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
+LLTP = "2.000488.000.00.15.H19"
+LLTP_FORM = {"loai_phieu": "Phiếu lý lịch tư pháp số 2", "muc_dich": "Xin việc", "so_luong_phieu": 1,
+             "ngay_sinh": "1990-05-12"}
+SUBMISSIONS = 60
+WORKERS = 6
+SUBMIT_DEADLINE = 240.0  # seconds for the whole load, crashes included
+
+pytestmark = [pytest.mark.e2e, pytest.mark.crash]
+
+
+class Chaos:
+    """The platform with the processes the test kills: its own NATS server and service children."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.nats = devstack.Nats(root / "nats")
+        self.platform = Platform(root, json.loads((ROOT / "deploy" / "services.json").read_text()), demo=True,
+                                 gateway_port=devstack.free_port())
+        self.env: dict[str, str] = {}
+        self.kills: list[str] = []
+
+    def start(self) -> None:
+        self.nats.start()
+        os.environ["NATS_URL"] = self.nats.url  # the platform uses this server instead of starting its own
+        self.platform.start_infrastructure()
+        self.env = self.platform.service_env()
+        self.platform.migrate(self.env)
+        (self.root / "logs").mkdir(exist_ok=True)
+        for svc in self.platform.services:
+            self.spawn(svc["name"])
+        self.platform.wait_ready(timeout=180)
+
+    def spawn(self, name: str) -> None:
+        svc = next(s for s in self.platform.services if s["name"] == name)
+        log = open(self.root / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
+        self.platform.children[name] = subprocess.Popen([sys.executable, "-m", svc["module"]],
+                                                         env={**os.environ, **self.env}, stdout=log, stderr=log)
+
+    def port(self, name: str) -> int:
+        return int(next(s for s in self.platform.services if s["name"] == name)["port"])
+
+    def kill_service(self, name: str, down_for: float) -> None:
+        proc = self.platform.children[name]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        self.kills.append(name)
+        time.sleep(down_for)
+        self.spawn(name)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port(name)}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{name} did not come back")
+
+    def kill_nats(self, down_for: float) -> None:
+        assert self.nats.proc is not None
+        self.nats.proc.send_signal(signal.SIGKILL)
+        self.nats.proc.wait(10)
+        self.kills.append("nats")
+        time.sleep(down_for)
+        self.nats.start()  # the same port and JetStream store
+
+    def stop(self) -> None:
+        self.platform.stop()
+        self.nats.stop()
+
+
+@pytest.fixture(scope="module")
+def chaos() -> Iterator[Chaos]:
+    saved = dict(os.environ)
+    root = Path(devstack.tempfile.mkdtemp(prefix="dvc-crash-"))
+    c = Chaos(root)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+async def _retrying(deadline: float, call: Any) -> httpx.Response:
+    """What a careful client does: the same request again after an error or a 5xx, until the deadline."""
+    while True:
+        try:
+            r: httpx.Response = await call()
+            if r.status_code < 500:
+                return r
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no answer before the deadline")
+        await asyncio.sleep(0.5)
+
+
+async def test_kill_9_of_intake_notify_and_nats_loses_and_duplicates_nothing(chaos: Chaos) -> None:
+    base = f"http://127.0.0.1:{chaos.platform.gateway_port}"
+    deadline = time.monotonic() + SUBMIT_DEADLINE
+    async with httpx.AsyncClient(base_url=base, timeout=30) as gw:
+        r = await gw.post("/api/v1/auth/token", data={"grant_type": "password", "username": "congdan1",
+                                                       "password": "CongDan@2026"})
+        assert r.status_code == 200, r.text
+        citizen = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        keys = [f"crash-{uuid.uuid4().hex}" for _ in range(SUBMISSIONS)]
+        codes: dict[str, str] = {}
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for k in keys:
+            queue.put_nowait(k)
+
+        async def upload(n: int) -> str:
+            content = PDF + uuid.uuid4().hex.encode()
+            r = await _retrying(deadline, lambda: gw.post("/api/v1/files", headers=citizen, files={
+                "file": (f"tp{n}.pdf", io.BytesIO(content), "application/pdf")}))
+            assert r.status_code == 201, r.text
+            return str(r.json()["id"])
+
+        async def worker() -> None:
+            while not queue.empty():
+                key = queue.get_nowait()
+                tp1, tp2 = await upload(1), await upload(2)
+                body = {"procedure_code": LLTP, "return_method": "postal", "form_data": dict(LLTP_FORM),
+                        "applicant": {"full_name": "Nguyễn Văn An", "id_number": "075090001234",
+                                      "phone": "0912345678", "email": f"{key}@example.vn", "address": "Biên Hòa",
+                                      "type": "citizen"},
+                        "documents": [{"requirement_code": "TP1", "file_id": tp1},
+                                      {"requirement_code": "TP2", "file_id": tp2}]}
+                headers = {**citizen, "Idempotency-Key": key}
+                r = await _retrying(deadline, lambda b=body, h=headers: gw.post("/api/v1/dossiers", json=b, headers=h))
+                assert r.status_code in (200, 201), r.text
+                codes[key] = str(r.json()["code"])
+
+        async def crashes() -> None:
+            async def when(done: int) -> None:
+                while len(codes) < done and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+
+            await when(SUBMISSIONS // 6)
+            await asyncio.to_thread(chaos.kill_service, "intake", 1.0)
+            await when(SUBMISSIONS // 2)
+            await asyncio.to_thread(chaos.kill_service, "notify", 2.0)
+            await when(2 * SUBMISSIONS // 3)
+            await asyncio.to_thread(chaos.kill_nats, 3.0)
+
+        await asyncio.gather(crashes(), *(worker() for _ in range(WORKERS)))
+        assert chaos.kills == ["intake", "notify", "nats"]
+        assert len(codes) == SUBMISSIONS
+
+    # intake: one dossier per key, unique codes, one submission action each
+    intake = make_engine(chaos.env["INTAKE_DATABASE_URL"], pool_size=1)
+    notify = make_engine(chaos.env["NOTIFY_DATABASE_URL"], pool_size=1)
+    try:
+        async with intake.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT d.code, count(a.id) FROM dossiers d JOIN dossier_actions a ON a.dossier_id = d.id "
+                "AND a.action = 'submit' GROUP BY d.code"))).all()
+        stored: dict[str, int] = {str(code): int(n) for code, n in rows}
+        assert sorted(stored) == sorted(codes.values())  # nothing lost, nothing extra
+        assert len(set(codes.values())) == SUBMISSIONS  # no code given twice
+        assert set(stored.values()) == {1}
+
+        # notify: every submission email sent, each exactly once (delivery rows and the SMTP sink's files)
+        async def all_sent() -> bool:
+            async with notify.connect() as conn:
+                n = (await conn.execute(text(
+                    "SELECT count(*) FROM deliveries WHERE event_type = 'intake.dossier.submitted.v1' "
+                    "AND channel = 'email' AND status = 'sent'"))).scalar_one()
+            return int(n) >= SUBMISSIONS
+
+        await eventually(all_sent, timeout=180, interval=1.0)
+        async with notify.connect() as conn:
+            per_code = {str(c): int(n) for c, n in (await conn.execute(text(
+                "SELECT dossier_code, count(*) FROM deliveries WHERE event_type = 'intake.dossier.submitted.v1' "
+                "AND channel = 'email' GROUP BY dossier_code"))).all()}
+        assert per_code == dict.fromkeys(codes.values(), 1)
+        mails: Counter[str] = Counter()
+        for eml in (chaos.root / "mail").glob("*.eml"):
+            raw = eml.read_text(errors="replace")
+            for key, code in codes.items():
+                if f"{key}@example.vn" in raw:
+                    mails[code] += 1
+        assert mails == Counter(dict.fromkeys(codes.values(), 1))
+    finally:
+        await intake.dispose()
+        await notify.dispose()
