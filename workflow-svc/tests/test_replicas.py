@@ -93,7 +93,7 @@ async def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
             except httpx.TransportError:
                 return False
 
-        await eventually(up, timeout=20)
+        await eventually(up, timeout=90)  # a start-up deadline, not a timing: imports alone take 10 s+ under load
 
 
 async def stats(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
