@@ -3,8 +3,8 @@ through the gateway. Once everything is back: every submission the clients kept 
 loss, no duplicate), every code is unique, and the submission email of each dossier was sent exactly once.
 
 Bounded in time (about 60 submissions; every wait has a deadline) and marked ``crash``, so it runs alone with
-``pytest -m crash tests/test_crash.py``. Its servers are its own: the platform as ``make run`` starts it, with
-the NATS server and the killed services started by the test so it can kill and restart them.
+``pytest -m crash tests/test_crash.py``. Its servers are its own: the platform as ``make run`` starts it, whose
+supervisor starts a killed service or NATS server again (the test waits for that restart).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -46,64 +44,47 @@ pytestmark = [pytest.mark.e2e, pytest.mark.crash]
 
 
 class Chaos:
-    """The platform with the processes the test kills: its own NATS server and service children."""
+    """The platform as ``make run`` starts it, supervised (devkit.stackrun): a killed process is started again
+    on its port and data; the test kills and waits for the restart."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.nats = devstack.Nats(root / "nats")
         self.platform = Platform(root, json.loads((ROOT / "deploy" / "services.json").read_text()), demo=True,
-                                 gateway_port=devstack.free_port())
+                                 gateway_port=devstack.free_port(), replicas=1, nats_nodes=1)
         self.env: dict[str, str] = {}
         self.kills: list[str] = []
 
     def start(self) -> None:
-        self.nats.start()
-        os.environ["NATS_URL"] = self.nats.url  # the platform uses this server instead of starting its own
-        self.platform.start_infrastructure()
-        self.env = self.platform.service_env()
-        self.platform.migrate(self.env)
-        (self.root / "logs").mkdir(exist_ok=True)
-        for svc in self.platform.services:
-            self.spawn(svc["name"])
-        self.platform.wait_ready(timeout=180)
-
-    def spawn(self, name: str) -> None:
-        svc = next(s for s in self.platform.services if s["name"] == name)
-        log = open(self.root / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
-        self.platform.children[name] = subprocess.Popen([sys.executable, "-m", svc["module"]],
-                                                         env={**os.environ, **self.env}, stdout=log, stderr=log)
+        os.environ.pop("NATS_URL", None)  # the platform's own NATS server, supervised like the services
+        self.env = self.platform.start(timeout=180)
 
     def port(self, name: str) -> int:
         return int(next(s for s in self.platform.services if s["name"] == name)["port"])
 
-    def kill_service(self, name: str, down_for: float) -> None:
-        proc = self.platform.children[name]
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+    def kill(self, name: str) -> None:
+        """kill -9, then wait until the supervisor has started it again and it answers."""
+        child = self.platform.supervised[name]
+        restarts = child.restarts
+        child.proc.send_signal(signal.SIGKILL)
         self.kills.append(name)
-        time.sleep(down_for)
-        self.spawn(name)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while child.restarts == restarts:
+            assert time.monotonic() < deadline, f"{name} was not restarted"
+            time.sleep(0.1)
+        if name == "nats":
+            devstack.wait_port(int(self.platform.nats_url.rsplit(":", 1)[1]), 60)
+            return
+        while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port(name)}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
+            assert time.monotonic() < deadline, f"{name} did not answer after its restart"
             time.sleep(0.2)
-        raise AssertionError(f"{name} did not come back")
-
-    def kill_nats(self, down_for: float) -> None:
-        assert self.nats.proc is not None
-        self.nats.proc.send_signal(signal.SIGKILL)
-        self.nats.proc.wait(10)
-        self.kills.append("nats")
-        time.sleep(down_for)
-        self.nats.start()  # the same port and JetStream store
 
     def stop(self) -> None:
         self.platform.stop()
-        self.nats.stop()
 
 
 @pytest.fixture(scope="module")
@@ -177,11 +158,11 @@ async def test_kill_9_of_intake_notify_and_nats_loses_and_duplicates_nothing(cha
                     await asyncio.sleep(0.05)
 
             await when(SUBMISSIONS // 6)
-            await asyncio.to_thread(chaos.kill_service, "intake", 1.0)
+            await asyncio.to_thread(chaos.kill, "intake")
             await when(SUBMISSIONS // 2)
-            await asyncio.to_thread(chaos.kill_service, "notify", 2.0)
+            await asyncio.to_thread(chaos.kill, "notify")
             await when(2 * SUBMISSIONS // 3)
-            await asyncio.to_thread(chaos.kill_nats, 3.0)
+            await asyncio.to_thread(chaos.kill, "nats")
 
         await asyncio.gather(crashes(), *(worker() for _ in range(WORKERS)))
         assert chaos.kills == ["intake", "notify", "nats"]
