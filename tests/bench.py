@@ -340,7 +340,7 @@ async def platform_rows(args: argparse.Namespace, only: set[str], report: Report
     results = report.results
     c, s = args.connections, args.seconds
     try:
-        env = platform.start()
+        env = platform.start(timeout=args.start_timeout)
         base = f"http://127.0.0.1:{port}"
         pids = {name: proc.pid for name, proc in platform.children.items()}
         rss_rest = {name: rss_mib(pid) for name, pid in pids.items()}
@@ -486,6 +486,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--dossiers", type=int, default=600, help="dossiers submitted in the submission row")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--start-timeout", type=float, default=300.0, help="seconds the platform may take to start")
     parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
     parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search row")
     parser.add_argument("--growth-dossiers", default="10000,2000000", help="dossier counts of the growth row")
