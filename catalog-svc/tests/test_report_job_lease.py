@@ -22,7 +22,7 @@ async def _job(app: Any, job_id: uuid.UUID) -> dict[str, Any]:
         return dict(row._mapping)
 
 
-async def _until(app: Any, job_id: uuid.UUID, state: str, timeout: float = 30) -> dict[str, Any]:
+async def _until(app: Any, job_id: uuid.UUID, state: str, timeout: float = 120) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
         job = await _job(app, job_id)
         return job if job["state"] == state else None
@@ -61,7 +61,7 @@ async def test_a_job_interrupted_too_often_is_failed(stack: Any, tokens: Any) ->
 
 async def test_a_running_job_keeps_its_lease_while_it_works(stack: Any, tokens: Any) -> None:
     """Two replicas on one database: the one running a job renews its lease, the other never takes it."""
-    settings = make_settings(stack, tokens, demo=True, job_lease_seconds=0.6)
+    settings = make_settings(stack, tokens, demo=True, job_lease_seconds=2.0)
     first, second = create_app(settings), create_app(settings.model_copy(update={"port": 8011}))
     officer = tokens.header(sub="off-1", roles=("leader",), agency_code="000.00.15.H19")
     async with running(first) as client, running(second):
@@ -69,5 +69,5 @@ async def test_a_running_job_keeps_its_lease_while_it_works(stack: Any, tokens: 
                               json={"period": "2026-11", "agency": "000.00.15.H19", "format": "pdf"},
                               headers={**officer, "Idempotency-Key": "lease-1"})
         assert r.status_code == 202, r.text
-        job = await _until(first, uuid.UUID(r.json()["id"]), "done", timeout=60)
+        job = await _until(first, uuid.UUID(r.json()["id"]), "done", timeout=120)
         assert job["lease_owner"] == instance_id(first) and job["attempts"] == 1
