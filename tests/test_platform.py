@@ -551,3 +551,119 @@ async def test_a_procedure_filed_at_the_second_commune(gw: httpx.AsyncClient) ->
     r = await gw.post(f"/api/v1/dossiers/{code}/reception", json={"decision": "accept"},
                       headers={**desks[TRANG_DAI], **_key()})
     assert r.status_code == 200, r.text
+
+
+async def register_citizen(gw: httpx.AsyncClient, username: str, n: int, *, address: str) -> None:
+    body = {"username": username, "password": "CongDan@2026", "full_name": "Phạm Thị Thử", "id_number": f"0799{n:08d}",
+            "phone": f"08{n:08d}", "email": f"{username}@example.vn"}
+    # each from its own address behind the trusted proxy (registration has its own per-address limit)
+    r = await gw.post("/api/v1/auth/register", json=body, headers={"X-Forwarded-For": address})
+    assert r.status_code == 201, r.text
+
+
+async def test_sixty_logins_from_one_address_and_forty_wrong_passwords_throttled(gw: httpx.AsyncClient) -> None:
+    """Issue 18, check 1: successes are never counted; failures are counted per account whatever
+    X-Forwarded-For says, while another account logs in."""
+    run = uuid.uuid4().hex[:6]
+    names = [f"dn{run}.{i}" for i in range(60)]
+    for i, name in enumerate(names):
+        await register_citizen(gw, name, int(run, 16) % 10_000 * 100 + i, address=f"198.18.{i}.1")
+    answers = await asyncio.gather(*(gw.post("/api/v1/auth/token", data={
+        "grant_type": "password", "username": name, "password": "CongDan@2026"}) for name in names))
+    assert [r.status_code for r in answers] == [200] * 60
+    statuses = []
+    for i in range(40):
+        r = await gw.post("/api/v1/auth/token", headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+                          data={"grant_type": "password", "username": names[0], "password": f"Sai@{i:04d}"})
+        statuses.append(r.status_code)
+    assert statuses.count(401) <= 12 and statuses.count(429) >= 28, statuses
+    r = await gw.post("/api/v1/auth/token", headers={"X-Forwarded-For": "203.0.113.1"},
+                      data={"grant_type": "password", "username": names[1], "password": "CongDan@2026"})
+    assert r.status_code == 200
+
+
+async def test_a_disabled_users_token_is_refused_within_a_minute_and_a_reset_code_works_once(
+    gw: httpx.AsyncClient, platform: Platform
+) -> None:
+    """Issue 18, check 2, through every service: intake refuses the token once the gateway knows; the reset
+    code arrives by email (notify-svc) and works once."""
+    run = uuid.uuid4().hex[:6]
+    name = f"kh{run}"
+    await register_citizen(gw, name, int(run, 16) % 10**8, address="198.19.0.1")
+    token = await login(gw, name, "CongDan@2026")
+    assert (await gw.get("/api/v1/dossiers", headers=token)).status_code == 200
+    admin = await login(gw, "admin", "Admin@2026")
+    r = await gw.patch(f"/api/v1/admin/users/{name}", json={"active": False}, headers=admin)
+    assert r.status_code == 200
+    started = asyncio.get_running_loop().time()
+
+    async def refused() -> bool:
+        return all([(await gw.get(p, headers=token)).status_code == 401
+                    for p in ("/api/v1/dossiers", "/api/v1/notifications", "/api/v1/auth/me")])
+
+    await eventually(refused, timeout=60, interval=0.5)
+    assert asyncio.get_running_loop().time() - started < 60
+    assert (await gw.patch(f"/api/v1/admin/users/{name}", json={"active": True}, headers=admin)).status_code == 200
+
+    assert (await gw.post("/api/v1/auth/password-reset", json={"username": name})).status_code == 202
+    [mail] = await eventually(lambda: [m for m in mails_to(platform, f"{name}@example.vn")
+                                       if m["Subject"].startswith("Mã xác nhận")], timeout=30)
+    code = mail["Subject"].split()[3]
+    body = {"username": name, "code": code, "new_password": "DatLai@2027"}
+    assert (await gw.post("/api/v1/auth/password-reset/confirm", json=body)).status_code == 204
+    assert (await gw.post("/api/v1/auth/password-reset/confirm", json={**body, "new_password": "LanHai@2028"}
+                          )).status_code == 422
+    await login(gw, name, "DatLai@2027")
+    r = await gw.post("/api/v1/auth/token",
+                      data={"grant_type": "password", "username": name, "password": "LanHai@2028"})
+    assert r.status_code == 401
+
+
+def test_schemathesis_over_the_merged_openapi_finds_no_server_error_nor_undocumented_status(
+    platform: Platform,
+) -> None:
+    """Issue 18, check 5a: a bounded schemathesis run (a few examples per operation and per caller: a citizen,
+    an officer, nobody) over the gateway's merged OpenAPI — zero 5xx, zero status codes the document omits."""
+    import httpx as sync_httpx
+    import requests
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import status_code_conformance
+
+    base = f"http://127.0.0.1:{platform.gateway_port}"
+    spec = sync_httpx.get(f"{base}/openapi.json", timeout=60).json()
+
+    def bearer(username: str, password: str) -> dict[str, str]:
+        r = sync_httpx.post(f"{base}/api/v1/auth/token", timeout=30,
+                            data={"grant_type": "password", "username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    callers = {"citizen": bearer("congdan2", "CongDan@2026"), "officer": bearer("tiepnhan.stp", "CanBo@2026"),
+               "nobody": {}}
+    # logging out would end the callers' sessions half-way (it is tested on its own)
+    schema = schemathesis.openapi.from_dict(spec).exclude(path="/api/v1/auth/logout")
+    failures: list[str] = []
+    cases = 0
+    session = requests.Session()
+    for result in schema.get_all_operations():
+        operation = result.ok()  # type: ignore[union-attr]
+        for who, headers in callers.items():
+            @settings(max_examples=2, deadline=None, database=None, phases=[Phase.generate],
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy())
+            def one(case: Any, headers: dict[str, str] = headers, who: str = who) -> None:
+                nonlocal cases
+                cases += 1
+                response = case.call(base_url=base, session=session, headers={**headers}, timeout=60)
+                try:
+                    case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+                except Exception as exc:  # every failure is collected, the run goes on
+                    failures.append(f"{who} {case.method} {case.formatted_path}: {response.status_code} "
+                                    f"{str(exc).splitlines()[0][:200]}")
+
+            one()
+    print(f"schemathesis: {cases} cases over {len(spec['paths'])} paths")
+    assert cases >= 300
+    assert not failures, "\n".join(sorted(set(failures))[:60])
