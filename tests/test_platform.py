@@ -57,7 +57,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     services = json.loads((ROOT / "deploy" / "services.json").read_text())
     p = Platform(root, services, demo=True, gateway_port=devstack.free_port())
     try:
-        p.start(timeout=120)
+        p.start(timeout=300)  # a loaded shared machine starts eight processes slowly
         yield p
     finally:
         p.stop()
