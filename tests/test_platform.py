@@ -654,23 +654,26 @@ def test_schemathesis_over_the_merged_openapi_finds_no_server_error_nor_undocume
     failures: list[str] = []
     cases = 0
     session = requests.Session()
+    def runner(operation: Any, who: str, headers: dict[str, str]) -> Any:
+        @settings(max_examples=2, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def one(case: Any) -> None:
+            nonlocal cases
+            cases += 1
+            response = case.call(base_url=base, session=session, headers={**headers}, timeout=60)
+            try:
+                case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+            except Exception as exc:  # every failure is collected, the run goes on
+                failures.append(f"{who} {case.method} {case.formatted_path}: {response.status_code} "
+                                f"{str(exc).splitlines()[0][:200]}")
+
+        return one
+
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]
         for who, headers in callers.items():
-            @settings(max_examples=2, deadline=None, database=None, phases=[Phase.generate],
-                      suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy())
-            def one(case: Any, headers: dict[str, str] = headers, who: str = who) -> None:
-                nonlocal cases
-                cases += 1
-                response = case.call(base_url=base, session=session, headers={**headers}, timeout=60)
-                try:
-                    case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
-                except Exception as exc:  # every failure is collected, the run goes on
-                    failures.append(f"{who} {case.method} {case.formatted_path}: {response.status_code} "
-                                    f"{str(exc).splitlines()[0][:200]}")
-
-            one()
+            runner(operation, who, headers)()
     print(f"schemathesis: {cases} cases over {len(spec['paths'])} paths")
     assert cases >= 300
     assert not failures, "\n".join(sorted(set(failures))[:60])
