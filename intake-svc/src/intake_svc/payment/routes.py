@@ -20,6 +20,7 @@ from intake_svc.payment.schemas import (
 from intake_svc.payment.service import STATUS_VI, PaymentService
 from servicekit.auth import Principal, require_roles
 from servicekit.idempotency import IdempotencyDep
+from servicekit.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -100,7 +101,7 @@ async def payment_ipn(request: Request, session: SessionDep, calendar: CalendarD
     return JSONResponse(answer.json())
 
 
-@router.get("/payments/return", response_model=PaymentReturnRead)
+@router.get("/payments/return", response_model=PaymentReturnRead, responses=errors(404, 422, 503))
 async def payment_return(request: Request, session: SessionDep, calendar: CalendarDep, now: NowDep,
                          gateway: GatewayDep) -> PaymentReturnRead:
     params = {k: v for k, v in request.query_params.items()}
