@@ -179,7 +179,10 @@ async def test_a_partner_that_refused_or_was_recalled_reads_nothing(env: Env, ou
     code = (await env.submit(citizen)).json()["code"]
     assert (await env.client.post(f"/api/v1/dossiers/{code}/reception", headers=desk,
                                   json={"decision": "accept"})).status_code == 200
-    doc = (await env.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["documents"][0]["file_id"]
+    first = (await env.client.get(f"/api/v1/dossiers/{code}", headers=citizen)).json()["documents"][0]
+    # what a client needs to show the document inline (PDF, image) or offer it for download
+    assert first["media_type"] == "application/pdf" and first["size"] > 0
+    doc = first["file_id"]
     partner = officer(env, "specialist", PARTNER, "Cán bộ phối hợp")
     at = datetime(2026, 12, 1, 9, 0, tzinfo=VN)
     common = {"code": code, "procedure_code": "x", "agency_code": "000.00.15.H19", "at": at}

@@ -58,7 +58,8 @@ def answers(schema: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str) -> str:
+def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str, *,
+                    return_method: str = "online") -> str:
     """A citizen (registered through the API) files a dossier through the API; returns its code."""
     r = httpx.post(f"{base_url}/api/v1/auth/register", json=person, timeout=30)
     assert r.status_code == 201, r.text
@@ -74,7 +75,7 @@ def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str) 
             documents.append({"requirement_code": d["code"], "file_id": f.json()["id"]})
     r = httpx.post(f"{base_url}/api/v1/dossiers", headers={**token, "Idempotency-Key": f"d-{person['username']}"},
                    timeout=30, json={
-                       "procedure_code": procedure_code, "documents": documents, "return_method": "online",
+                       "procedure_code": procedure_code, "documents": documents, "return_method": return_method,
                        "form_data": answers(p.get("form_schema")),
                        "applicant": {"full_name": person["full_name"], "id_number": person["id_number"],
                                      "phone": person["phone"], "email": person["email"],

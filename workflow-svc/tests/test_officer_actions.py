@@ -175,6 +175,13 @@ async def test_a_supplement_during_processing_stops_the_clock_and_returns_to_the
     assert datetime.fromisoformat(extended["data"]["old_due_at"]) == old_due
     tasks = (await env.client.get("/api/v1/workflow/tasks", headers=an)).json()["items"]
     assert code in [t["code"] for t in tasks]
+    # the console's "my tasks" and "not yet claimed" lists
+    mine = (await env.client.get("/api/v1/workflow/tasks", headers=an, params={"assigned": "me"})).json()
+    free = (await env.client.get("/api/v1/workflow/tasks", headers=an, params={"assigned": "none"})).json()
+    assert code in [t["code"] for t in mine["items"]] and code not in [t["code"] for t in free["items"]]
+    assert all(t["assignee"] == "u-an" for t in mine["items"]) and all(t["assignee"] is None for t in free["items"])
+    bad = await env.client.get("/api/v1/workflow/tasks", headers=an, params={"assigned": "everyone"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     r = await env.act(code, an, action="propose", documents=[{"name": "Dự thảo"}])
     assert r.status_code == 200 and r.json()["step"] == "leader", r.text
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake_svc.dossier.models import Dossier, DossierAction, DossierCounter, DossierDocument
+from intake_svc.file.models import StoredFile
 
 
 class DossierRepository:
@@ -46,6 +47,14 @@ class DossierRepository:
             .order_by(DossierDocument.round, DossierDocument.id)
         )
         return list(rows)
+
+    async def file_types(self, file_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, int]]:
+        """Each file's media type and size, for clients that show a document inline or offer it to download."""
+        if not file_ids:
+            return {}
+        rows = await self.session.execute(
+            select(StoredFile.id, StoredFile.media_type, StoredFile.size).where(StoredFile.id.in_(file_ids)))
+        return {r.id: (r.media_type, int(r.size)) for r in rows}
 
     async def actions(self, dossier_id: uuid.UUID) -> list[DossierAction]:
         rows = await self.session.scalars(

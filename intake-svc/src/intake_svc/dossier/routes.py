@@ -42,14 +42,18 @@ Filer = Annotated[Principal, require_roles("citizen", "reception")]
 
 
 async def _read(session: SessionDep, dossier: Dossier, now: datetime) -> DossierRead:
-    docs = await DossierReader(session).documents(dossier)
+    reader = DossierReader(session)
+    docs = await reader.documents(dossier)
+    types = await reader.file_types(docs)
     return DossierRead(
         code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
         procedure_revision=dossier.procedure_revision, level=dossier.level, agency_code=dossier.agency_code,
         status=dossier.status, status_label=LABEL_VI[Status(dossier.status)],
         national_status=dossier.national_status, applicant=dossier.applicant, form_data=dossier.form_data,
         documents=[DocumentRead(requirement_code=d.requirement_code, name=d.name, file_id=d.file_id,
-                                original=d.original, copies=d.copies, round=d.round) for d in docs],
+                                original=d.original, copies=d.copies, round=d.round,
+                                media_type=types.get(d.file_id, ("application/octet-stream", 0))[0],
+                                size=types.get(d.file_id, ("", 0))[1]) for d in docs],
         return_method=dossier.return_method, channel=dossier.channel, submitted_at=dossier.submitted_at,
         reception_due_at=dossier.reception_due_at, reception_overdue=dossier.reception_overdue(now),
         received_at=dossier.received_at,

@@ -165,6 +165,8 @@ class DocumentRead(BaseModel):
     original: bool
     copies: int
     round: int
+    media_type: str = Field(description="judged by the content: whether a client can show the file inline")
+    size: int = Field(description="bytes")
 
 
 class DossierRead(BaseModel):

@@ -94,6 +94,9 @@ class DossierReader:
     async def documents(self, dossier: Dossier) -> list[DossierDocument]:
         return await self.repo.documents(dossier.id)
 
+    async def file_types(self, docs: list[DossierDocument]) -> dict[uuid.UUID, tuple[str, int]]:
+        return await self.repo.file_types([d.file_id for d in docs])
+
     async def actions(self, dossier: Dossier) -> list[DossierAction]:
         return await self.repo.actions(dossier.id)
 

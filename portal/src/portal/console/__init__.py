@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import admin, catalog, home, reports
+from portal.console import admin, catalog, desk, dossier, home, processing, reports, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
     home.router,
+    desk.router,
+    dossier.router,
+    processing.router,
+    search.router,
     reports.router,
     catalog.router,
     admin.router,

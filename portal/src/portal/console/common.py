@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from contracts.vocabulary import step_label
 from portal.account.service import Visitor
 from portal.catalog.service import CatalogPages
 from portal.errors import LoginRequired, PageNotFound
@@ -140,10 +142,16 @@ async def page(request: Request, template: str, context: dict[str, Any] | None =
     """A console page: the menu of the officer's roles, their name and agency in the header."""
     officer = getattr(request.state, "officer", None)
     return render(request, template, {
-        "officer": officer, "menu": menu_for(officer), "role_labels": ROLE_LABELS,
+        "officer": officer, "menu": menu_for(officer), "role_labels": ROLE_LABELS, "options": options,
+        "step_label": step_label,
         "agency_name": await agency_name(request, officer.agency_code if officer else None),
         **(context or {}),
     }, status=status, title=title)
+
+
+def options(items: list[dict[str, Any]], value: str = "code", text: str = "name") -> list[tuple[str, str]]:
+    """(value, text) pairs of a select from API items."""
+    return [(str(i[value]), str(i[text])) for i in items]
 
 
 def page_number(request: Request, name: str = "trang") -> int:
@@ -155,3 +163,32 @@ def page_number(request: Request, name: str = "trang") -> int:
 
 def last_page(total: Any, size: int) -> int:
     return max(1, -(-int(total or 0) // size))
+
+
+def q(code: str) -> str:
+    return quote(code, safe="")
+
+
+def prefixed(values: dict[str, str], prefix: str) -> dict[str, str]:
+    """The fields of one of a page's several forms (named ``<form>.<field>``), by their own names."""
+    return {k.removeprefix(prefix + "."): v for k, v in values.items() if k.startswith(prefix + ".")}
+
+
+async def agency_procedures(request: Request, agency_code: str | None) -> list[dict[str, Any]]:
+    """The procedures an agency carries out (for the desk's registration and the search filter)."""
+    if not agency_code:
+        return []
+    api = request.app.state.api
+
+    async def load() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for number in range(1, 6):
+            result = await api.get("/api/v1/catalog/procedures",
+                                   params={"agency": agency_code, "size": 100, "page": number})
+            items.extend(result["items"])
+            if len(items) >= int(result["total"]):
+                break
+        return sorted(items, key=lambda p: str(p["name"]))
+
+    result: list[dict[str, Any]] = await request.app.state.cache.get("agency-procedures:" + agency_code, load)
+    return result

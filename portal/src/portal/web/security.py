@@ -127,7 +127,11 @@ class PageHeaders:
                     replaced = True
                     headers = [(b"content-type", b"text/html; charset=utf-8"),
                                (b"content-length", str(len(ERROR_PAGE)).encode())]
-                headers.extend(PAGE_HEADERS)
+                if any(k.lower() == b"content-security-policy" for k, _ in headers):
+                    # a response with its own policy (a document shown in the console's frame) keeps it
+                    headers.extend(h for h in PAGE_HEADERS if h[0] != b"content-security-policy")
+                else:
+                    headers.extend(PAGE_HEADERS)
                 if static and message.get("status") == 200:
                     headers.append(STATIC_CACHE)
                 message["headers"] = headers

@@ -76,7 +76,8 @@ class DossierRepository:
         return list(rows)
 
     # --- task list ----------------------------------------------------------------------------------
-    def _task_query(self, *, agency: str, roles: Sequence[str], officer_id: str, department: str | None) -> Select[Any]:
+    def _task_query(self, *, agency: str, roles: Sequence[str], officer_id: str, department: str | None,
+                    assigned: str | None = None) -> Select[Any]:
         steps = select(
             Dossier.code.label("code"), Dossier.procedure_code.label("procedure_code"),
             Dossier.procedure_name.label("procedure_name"), literal("step").label("kind"),
@@ -86,9 +87,11 @@ class DossierRepository:
         ).where(
             Dossier.status == "active", Dossier.step_agency == agency, Dossier.step_role.in_(list(roles)),
             Dossier.paused_at.is_(None),  # waiting on the applicant: nothing to do until the supplement
-            or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == officer_id),
+            Dossier.assignee_id == officer_id if assigned == "me" else Dossier.assignee_id.is_(None)
+            if assigned == "none" else or_(Dossier.assignee_id.is_(None), Dossier.assignee_id == officer_id),
         )
-        if department is None or not ({"specialist", "leader"} & set(roles)):
+        # a consultation is asked of the department, not of one officer: it is never "mine" alone
+        if department is None or not ({"specialist", "leader"} & set(roles)) or assigned == "me":
             return steps
         consults = select(
             Consultation.dossier_code, Dossier.procedure_code, Dossier.procedure_name, literal("consultation"),
@@ -101,8 +104,10 @@ class DossierRepository:
 
     async def tasks(
         self, *, agency: str, roles: Sequence[str], officer_id: str, department: str | None, page: int, size: int,
+        assigned: str | None = None,
     ) -> tuple[list[Any], int]:
-        q = self._task_query(agency=agency, roles=roles, officer_id=officer_id, department=department).subquery()
+        q = self._task_query(agency=agency, roles=roles, officer_id=officer_id, department=department,
+                             assigned=assigned).subquery()
         total = await self.session.scalar(select(func.count()).select_from(q))
         rows = await self.session.execute(
             select(q).order_by(q.c.step_due_at.asc().nulls_last(), q.c.due_at, q.c.code)

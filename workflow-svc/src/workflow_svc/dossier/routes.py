@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,8 +28,10 @@ def _views(request: Request, session: Any) -> DossierViews:
 async def list_tasks(
     request: Request, session: SessionDep, user: CurrentUser,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 20,
+    assigned: Annotated[Literal["me", "none"] | None, Query(
+        description="me: the tasks the caller has claimed; none: those nobody has claimed yet; default both")] = None,
 ) -> TaskPage:
-    return await _views(request, session).tasks(user, page, size)
+    return await _views(request, session).tasks(user, page, size, assigned)
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead)

@@ -80,12 +80,12 @@ class DossierViews:
             awaiting_applicant=d.paused_at is not None, supplement_rounds=d.supplement_rounds or 0,
         )
 
-    async def tasks(self, p: Principal, page: int, size: int) -> TaskPage:
+    async def tasks(self, p: Principal, page: int, size: int, assigned: str | None = None) -> TaskPage:
         roles = rules.working_roles(caller_of(p))
         if not roles or p.agency_code is None:
             raise Forbidden("Danh sách công việc dành cho cán bộ tiếp nhận, chuyên môn hoặc lãnh đạo.")
         rows, total = await self.repo.tasks(agency=p.agency_code, roles=roles, officer_id=p.id,
-                                            department=p.department, page=page, size=size)
+                                            department=p.department, page=page, size=size, assigned=assigned)
         now = datetime.now(UTC)
         items = [
             TaskRead(code=r.code, procedure_code=r.procedure_code, procedure_name=r.procedure_name, kind=r.kind,
