@@ -24,7 +24,7 @@ from test_browser import CHROMIUM, Visit, new_citizen
 
 pytestmark = pytest.mark.e2e
 
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 expect.set_options(timeout=30_000)  # a loaded shared machine: pages may take seconds
 SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "console"
@@ -72,6 +72,22 @@ class Officer(Visit):
         body = response.body()
         assert body.startswith(b"%PDF"), name
         return body
+
+
+def tab_until(page: Page, target: Locator, limit: int = 150) -> None:
+    """Presses Tab until ``target`` has the focus; the focus is visible on every element of the page (a document
+    frame draws its own: Chromium's PDF viewer)."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        active = page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+            return [e.tagName, s.outlineStyle !== 'none' || s.boxShadow !== 'none', e.outerHTML.slice(0, 120)]; }""")
+        seen.append(active[2])
+        if active[0] not in ("IFRAME", "BODY"):
+            assert active[1], f"no visible focus on {active[2]}"
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}: {seen}")
 
 
 def until(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
@@ -148,7 +164,9 @@ def process_and_return(browser: Browser, base_url: str, code: str, tmp: Path) ->
         return page.get_by_role("button", name="Xác nhận đã trả kết quả").count() > 0
 
     until(result_ready, "the desk sees the result ready")
-    page.get_by_label("Trả tại Bộ phận Một cửa").check()
+    counter = page.get_by_label("Trả tại Bộ phận Một cửa")
+    counter.check(force=True)
+    expect(counter).to_be_checked()
     desk.look("tra ket qua")
     page.get_by_role("button", name="Xác nhận đã trả kết quả").click()
     assert "Đã trả kết quả" in desk.flash()
@@ -199,8 +217,15 @@ def test_online_dossier_from_the_desk_to_its_return(browser: Browser, base_url: 
     desk.page.goto(f"/can-bo/tiep-nhan?q={code}")
     desk.page.get_by_role("link", name=code).click()
     expect(desk.page.get_by_text("bổ sung lần 1").first).to_be_visible()
-    desk.page.get_by_label("Ghi chú tiếp nhận").fill("Hồ sơ đầy đủ")
-    desk.page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
+    # by keyboard alone: past the documents shown inline through the link to the decisions, then the decision
+    page_keys = desk.page.keyboard
+    tab_until(desk.page, desk.page.get_by_role("link", name="Đến phần kết quả kiểm tra hồ sơ"))
+    page_keys.press("Enter")
+    tab_until(desk.page, desk.page.get_by_label("Ghi chú tiếp nhận"))
+    page_keys.type("Hồ sơ đầy đủ")
+    page_keys.press("Tab")
+    expect(desk.page.get_by_role("button", name="Tiếp nhận hồ sơ", exact=True)).to_be_focused()
+    page_keys.press("Enter")
     assert "Đã tiếp nhận hồ sơ" in desk.flash()
     desk.look("da tiep nhan")
     desk.pdf_link("In Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01) (PDF)")
@@ -317,7 +342,7 @@ def test_leader_reassigns_and_a_partner_agency_completes_a_hand_off(browser: Bro
     partner.page.get_by_role("navigation", name="Chức năng cán bộ").get_by_role("link", name="Xử lý hồ sơ").click()
     partner.page.get_by_role("link", name=land).click()
     partner.look("lien thong nhan duoc")
-    partner.page.get_by_role("button", name="Tiếp nhận hồ sơ liên thông").click()
+    partner.page.get_by_role("button", name="Tiếp nhận hồ sơ liên thông", exact=True).click()
     assert "tiếp nhận hồ sơ liên thông" in partner.flash()
     partner.page.get_by_label("Kết quả phần việc liên thông").fill("Đã xác nhận nghĩa vụ tài chính")
     partner.page.get_by_role("button", name="Trả kết quả phần việc liên thông").click()

@@ -4,6 +4,7 @@ from the officer's roles, 404 for pages and dossiers outside the officer's roles
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -86,3 +87,73 @@ def test_an_officer_created_by_the_admin_logs_in_with_their_agency(web: httpx.Cl
     assert r.status_code == 303 and r.headers["location"] == "/can-bo/"
     home = web.get("/can-bo/")
     assert "Sở Kế hoạch và Đầu tư" in home.text and "Lãnh đạo" in home.text
+
+
+def test_desk_decisions_errors_fee_and_forms_over_http(web: httpx.Client, base_url: str) -> None:
+    from portal_testing import LLTP, citizen_dossier
+
+    n = uuid.uuid4().int
+    person = {"username": f"cb{n % 10**8}", "password": "MatKhau@2026", "full_name": "Ngô Thị Lan",
+              "id_number": f"0754{n % 10**8:08d}", "phone": f"09{n % 10**8:08d}", "email": f"lan{n % 10**6}@example.vn"}
+    code = citizen_dossier(base_url, person, LLTP, return_method="counter")
+    refused = citizen_dossier(base_url, {**person, "username": person["username"] + "b",
+                                         "id_number": f"0755{n % 10**8:08d}"}, LLTP, return_method="counter")
+    assert console_login(web, "tiepnhan.stp").status_code == 303
+    queue = web.get("/can-bo/tiep-nhan", params={"q": "ngo thi lan"})
+    assert queue.status_code == 200 and f'href="/can-bo/ho-so/{code}"' in queue.text
+    assert "Hạn kiểm tra (8 giờ làm việc)" in queue.text
+    page = web.get(f"/can-bo/ho-so/{code}")
+    assert page.status_code == 200 and "<iframe" in page.text and "Ngô Thị Lan" in page.text
+    token = csrf_of(page.text)
+    # the file shown in the frame comes from the portal itself and may be framed by it only
+    file_url = re.search(r'<iframe class="doc-view" src="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    doc = web.get(file_url)
+    assert doc.status_code == 200 and doc.headers["content-type"] == "application/pdf"
+    assert "frame-ancestors 'self'" in doc.headers["content-security-policy"]
+    assert doc.headers["x-frame-options"] == "SAMEORIGIN" and doc.headers["content-disposition"].startswith("inline")
+    assert web.get(file_url, params={"tai": "1"}).headers["content-disposition"].startswith("attachment")
+    # nothing asked: the error beside its field, what was typed kept, the dossier unchanged
+    r = web.post(f"/can-bo/ho-so/{code}/tiep-nhan", data={
+        "csrf_token": token, "decision": "request_supplement", "request_supplement.missing_items": "",
+        "request_supplement.note": "Gọi điện trước khi đến"})
+    assert r.status_code == 422 and 'id="f-request-supplement-missing-items-error"' in r.text
+    assert ">Gọi điện trước khi đến</textarea>" in r.text and "Mới đăng ký" in r.text
+    r = web.post(f"/can-bo/ho-so/{refused}/tiep-nhan", data={
+        "csrf_token": token, "decision": "refuse", "refuse.reason": "Không thuộc thẩm quyền"})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/can-bo/ho-so/{refused}?mau=03")
+    form03 = web.get(f"/can-bo/ho-so/{refused}/mau/03")
+    assert form03.status_code == 200 and form03.content.startswith(b"%PDF")
+    r = web.post(f"/can-bo/ho-so/{code}/tiep-nhan", data={"csrf_token": token, "decision": "accept",
+                                                         "accept.note": "Đủ"})
+    assert r.status_code == 303
+    page = web.get(r.headers["location"])
+    assert "Đã tiếp nhận hồ sơ" in page.text and "Đã tiếp nhận" in page.text and "(mẫu 01)" in page.text
+    assert web.get(f"/can-bo/ho-so/{code}/mau/01").content.startswith(b"%PDF")
+    # the fee at the counter: a wrong amount named, then the whole remaining amount recorded
+    r = web.post(f"/can-bo/ho-so/{code}/thu-phi", data={"csrf_token": token, "fee.amount": "abc",
+                                                        "fee.receipt_no": "BL-7"})
+    assert r.status_code == 422 and 'id="f-fee-amount-error"' in r.text and 'value="BL-7"' in r.text
+    r = web.post(f"/can-bo/ho-so/{code}/thu-phi", data={"csrf_token": token, "fee.amount": "",
+                                                        "fee.receipt_no": "BL-7"})
+    assert r.status_code == 303, r.text
+    page = web.get(r.headers["location"])
+    assert "Đã ghi nhận khoản thu 200.000 đồng" in page.text and "Ghi nhận đã thu" not in page.text
+    # an officer of another agency: the dossier's pages do not exist
+    web.post("/can-bo/dang-xuat", data={"csrf_token": csrf_of(page.text)})
+    assert console_login(web, "tiepnhan.skhdt").status_code == 303
+    for path in (f"/can-bo/ho-so/{code}", f"/can-bo/xu-ly/{code}", f"/can-bo/ho-so/{code}/mau/01", file_url):
+        assert web.get(path).status_code == 404, path
+    r = web.post(f"/can-bo/ho-so/{code}/tiep-nhan", data={"csrf_token": csrf_of(web.get("/can-bo/").text),
+                                                         "decision": "accept"})
+    assert r.status_code == 404
+
+
+def test_search_and_task_lists_over_http(web: httpx.Client) -> None:
+    assert console_login(web, "chuyenvien.stp").status_code == 303
+    for which in ("cua-toi", "chua-nhan", "tat-ca"):
+        r = web.get("/can-bo/xu-ly", params={"danh-sach": which})
+        assert r.status_code == 200 and 'aria-current="page">Việc' in r.text.replace("Tất cả việc", "Việc")
+    found = web.get("/can-bo/tra-cuu", params={"trang-thai": "submitted", "sap-xep": "code"})
+    assert found.status_code == 200 and "<caption>" in found.text
+    bad = web.get("/can-bo/tra-cuu", params={"tu-ngay": "31/02/2026", "q": "nguyen"})
+    assert bad.status_code == 422 and 'href="#f-tu-ngay"' in bad.text and 'value="nguyen"' in bad.text
