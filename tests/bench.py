@@ -25,7 +25,9 @@ Rows (``make bench ONLY=search,procedure`` runs some of them; ``--list`` names t
 - ``feed``: a signed feed page of 500 dossiers, build+sign and verify (interop-svc/bench/xml_bench.py).
 - ``stats``: a month's report over a generated year of dossiers (catalog-svc/bench/stats_bench.py).
 - ``growth``: officer search and tracking at 10k and at 2M dossiers (intake-svc/bench/search_bench.py run at
-  both sizes; p95 ratio per kind, target within 2×).
+  both sizes; p95 ratio per kind, target within 2×); the reception desk's queue is its "desk queue" kinds.
+- ``tasks``: the officer console's task lists (``GET /api/v1/workflow/tasks`` through workflow-svc's code) over
+  ``--tasks-dossiers`` (2 million) dossiers (workflow-svc/bench/tasks_bench.py; target p95 ≤ 150 ms).
 
 Results: stdout and ``.data/bench/results.json``.
 """
@@ -59,7 +61,7 @@ from devkit.stackrun import Platform  # noqa: E402
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, TP1 and TP2 required)
 ROWS = ["anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle", "rss",
-        "feed", "stats", "growth"]
+        "feed", "stats", "growth", "tasks"]
 WRK = shutil.which("wrk")
 
 
@@ -513,6 +515,14 @@ def offline_rows(args: argparse.Namespace, only: set[str], report: Report) -> No
                     print(f"    {kind:<52}{small['kinds'][kind]['p95_ms']:7.1f} → {v['p95_ms']:7.1f} ms  "
                           f"{ratios[kind]:4.1f}×")
             results["growth"]["ratios"] = ratios
+    if "tasks" in only:
+        print(f"the console's task lists over {args.tasks_dossiers:,} dossiers (workflow-svc/bench/tasks_bench.py)")
+        path = ROOT / ".data" / "bench" / "task_lists.json"
+        proc = subprocess.run([sys.executable, str(ROOT / "workflow-svc" / "bench" / "tasks_bench.py"),
+                               "--dossiers", str(args.tasks_dossiers), "--json", str(path)], capture_output=True,
+                              text=True)
+        print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
+        results["tasks"] = json.loads(path.read_text()) if path.exists() else proc.stderr[-2000:]
 
 
 def main() -> None:
@@ -527,6 +537,7 @@ def main() -> None:
     parser.add_argument("--stats-dossiers", type=int, default=2_000_000)
     parser.add_argument("--procedures", type=int, default=10_000, help="catalog size for the search row")
     parser.add_argument("--growth-dossiers", default="10000,2000000", help="dossier counts of the growth row")
+    parser.add_argument("--tasks-dossiers", type=int, default=2_000_000, help="dossiers of the task-list row")
     args = parser.parse_args()
     if args.list:
         print("\n".join(ROWS))

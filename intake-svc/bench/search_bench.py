@@ -207,6 +207,8 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
         ("desk list, largest agency (newest first)", lambda: (officer(biggest), {})),
         ("desk queue: status=submitted, sort=submitted_at", lambda: (
             officer(biggest), {"status": "submitted", "sort": "submitted_at"})),
+        ("desk queue: reception_overdue=true (8 working hours)", lambda: (
+            officer(biggest), {"status": "submitted", "reception_overdue": "true", "sort": "submitted_at"})),
         ("name without diacritics (full name)", lambda: (officer(biggest), {"q": fold(pick(in_biggest)["name"])})),
         ("name, family + given only ('nguyen van')", lambda: (officer(biggest), {"q": "nguyen van"})),
         ("CCCD", lambda: (officer(biggest), {"q": pick(in_biggest)["cccd"]})),

@@ -148,12 +148,19 @@ def test_desk_decisions_errors_fee_and_forms_over_http(web: httpx.Client, base_u
     assert r.status_code == 404
 
 
-def test_search_and_task_lists_over_http(web: httpx.Client) -> None:
+def test_search_and_task_lists_over_http(web: httpx.Client, base_url: str) -> None:
+    from portal_testing import LLTP, citizen_dossier
+
+    n = uuid.uuid4().int
+    code = citizen_dossier(base_url, {"username": f"tc{n % 10**8}", "password": "MatKhau@2026",
+                                      "full_name": "Đặng Thị Thu", "id_number": f"0756{n % 10**8:08d}",
+                                      "phone": f"09{n % 10**8:08d}", "email": ""}, LLTP, return_method="counter")
     assert console_login(web, "chuyenvien.stp").status_code == 303
     for which in ("cua-toi", "chua-nhan", "tat-ca"):
         r = web.get("/can-bo/xu-ly", params={"danh-sach": which})
         assert r.status_code == 200 and 'aria-current="page">Việc' in r.text.replace("Tất cả việc", "Việc")
-    found = web.get("/can-bo/tra-cuu", params={"trang-thai": "submitted", "sap-xep": "code"})
-    assert found.status_code == 200 and "<caption>" in found.text
+    found = web.get("/can-bo/tra-cuu", params={"q": "dang thi thu", "trang-thai": "submitted", "sap-xep": "code"})
+    assert found.status_code == 200 and "<caption>" in found.text and f'href="/can-bo/ho-so/{code}"' in found.text
+    assert "sap-xep=-code" in found.text  # the sorted column's link sorts the other way
     bad = web.get("/can-bo/tra-cuu", params={"tu-ngay": "31/02/2026", "q": "nguyen"})
     assert bad.status_code == 422 and 'href="#f-tu-ngay"' in bad.text and 'value="nguyen"' in bad.text
