@@ -45,6 +45,9 @@ ACTIONS = {
     "extend": "Gia hạn, hẹn lại ngày trả (mẫu 04)", "reassign": "Giao lại cho cán bộ khác",
     "request_supplement": "Yêu cầu người nộp bổ sung",
 }
+# what the history also records besides the officers' actions
+HISTORY_LABELS = {**ACTIONS, "start": "Bắt đầu xử lý", "resumed": "Tiếp tục xử lý sau khi người nộp bổ sung",
+                  "auto_forward": "Tự động chuyển bước"}
 # the fields each action's form asks: (name, label, kind, required)
 FIELDS: dict[str, list[tuple[str, str, str, bool]]] = {
     "propose": [("draft", "Dự thảo văn bản kết quả", "file", True), ("comment", "Ý kiến trình", "textarea", False)],
@@ -117,6 +120,7 @@ async def _processing_context(request: Request, officer: Officer, api: Api, code
         "agencies", lambda: api.get("/api/v1/catalog/agencies"))}
     return {"wf": wf, "d": dossier, "officers": [o for o in officers if o["id"] != wf.get("assignee")],
             "drafts": drafts, "latest_draft": drafts[-1] if drafts else None, "action_labels": ACTIONS,
+            "history_labels": HISTORY_LABELS,
             "fields": FIELDS, "agencies": agencies, "values": {}, "errors": {},
             "flag": flags({"step_due_at": wf.get("step_due_at"), "overdue": wf.get("overdue")}, datetime.now(UTC))}
 
