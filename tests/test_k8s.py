@@ -129,3 +129,33 @@ def test_the_ingress_serves_the_gateway_over_tls(objects: list[dict[str, Any]]) 
     [rule] = ingress["spec"]["rules"]
     assert rule["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
     assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"]]
+
+
+MODULES = {"gateway": "gateway", "catalog": "catalog_svc", "intake": "intake_svc", "workflow": "workflow_svc",
+           "notify": "notify_svc", "interop": "interop_svc", "portal": "portal"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_config_names_every_key_a_service_needs_outside_demo_mode(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside demo mode a service refuses to start without its keys: the ConfigMap points at each one (the
+    Secrets' files), so a deployment with its Secrets in place starts."""
+    import importlib
+
+    config = yaml.safe_load((K8S / "base" / "config.yaml").read_text())
+    assert config["data"]["DVC_DEMO"] == "0"
+    for k, v in config["data"].items():
+        monkeypatch.setenv(k, v)
+    signing = tmp_path / "intake"  # the Secret dvc-intake-keys as mounted
+    signing.mkdir()
+    for name in ("ca.cert.pem", "default.key.pem", "default.cert.pem"):
+        (signing / name).write_text("-")
+    monkeypatch.setenv("INTAKE_SIGNING_DIR", str(signing))
+    password = tmp_path / "admin-password"  # dvc-gateway-keys' admin-password
+    password.write_text("Quản trị@2026\n")
+    monkeypatch.setenv("DVC_ADMIN_PASSWORD_FILE", str(password))
+    monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", "postgresql://u:p@dvc-db-rw:5432/x")
+    settings = importlib.import_module(f"{MODULES[service]}.settings").Settings()
+    assert settings.demo is False
+    assert settings.missing_secrets() == []

@@ -85,6 +85,14 @@ def _key(path: Path) -> Path:
     return path
 
 
+def test_an_unreadable_secret_file_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    proc = _start("gateway", {"GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+                              "DVC_ADMIN_PASSWORD_FILE": str(tmp_path / "missing")})
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert "configuration error" in line and "DVC_ADMIN_PASSWORD_FILE" in line
+
+
 def test_secrets_are_read_from_file_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from intake_svc.settings import Settings as IntakeSettings
 

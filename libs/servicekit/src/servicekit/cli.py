@@ -60,7 +60,11 @@ def main(name: str, app_factory: str, settings_cls: str, main_file: str) -> None
     parser = argparse.ArgumentParser(prog=f"python -m {name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "audit-verify"])
     args = parser.parse_args()
-    settings = _load(settings_cls)()  # type: ignore[operator]
+    try:
+        settings = _load(settings_cls)()  # type: ignore[operator]
+    except Exception as exc:  # a bad or unreadable setting: one line, not a traceback
+        print(f"{name}: configuration error: {' '.join(str(exc).split())}", file=sys.stderr)
+        raise SystemExit(2) from None
     if args.command == "migrate":
         from servicekit.migrations import upgrade
 

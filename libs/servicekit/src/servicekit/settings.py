@@ -26,9 +26,13 @@ class FileSecretsSource(PydanticBaseSettingsSource):
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         for _, env_name, _ in self.env._extract_field_info(field, field_name):
-            path = os.environ.get(env_name.upper() + "_FILE") or os.environ.get(env_name + "_FILE")
+            variable = env_name.upper() + "_FILE"
+            path = os.environ.get(variable) or os.environ.get(env_name + "_FILE")
             if path:
-                return Path(path).read_text(encoding="utf-8").rstrip("\r\n"), env_name, False
+                try:
+                    return Path(path).read_text(encoding="utf-8").rstrip("\r\n"), env_name, False
+                except OSError as exc:
+                    raise ValueError(f"{variable}={path}: cannot be read ({exc.strerror or exc})") from None
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
