@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from servicekit.idempotency import IdempotencyDep
+from servicekit.openapi import errors
 from workflow_svc.deps import CurrentUser, SessionDep
 from workflow_svc.dossier.schemas import ActionRequest, ActionResult, ControlSheet, DossierRead, TaskPage
 from workflow_svc.dossier.service import DossierService
@@ -39,7 +40,8 @@ async def get_dossier(code: DossierCode, request: Request, session: SessionDep, 
     return await _views(request, session).read(code, user)
 
 
-@router.post("/dossiers/{code}/actions", response_model=ActionResult)
+@router.post("/dossiers/{code}/actions", response_model=ActionResult,
+             responses=errors(409, 503))  # 503: intake cannot say whose a named file is
 async def act_on_dossier(idem: IdempotencyDep,
     code: DossierCode, body: ActionRequest, request: Request, session: SessionDep, user: CurrentUser,
 ) -> Response:
