@@ -5,7 +5,8 @@
 Starts its own PostgreSQL (devkit.devstack.Postgres, in a temporary folder), migrates catalog-svc's
 database, generates the reference rows and ``--dossiers`` projection rows in SQL (generate_series, no Python
 loop), ANALYZEs, then times the report of one month: for one agency (indicators, per-procedure table, form 06,
-weekly series) and for the whole province, the ODS rendering, and the public per-procedure figures.
+weekly series) and for the whole province, the ODS rendering, the public scoreboard and the public per-procedure
+figures.
 """
 
 from __future__ import annotations
@@ -125,6 +126,16 @@ async def run(url: str, n: int, repeat: int) -> None:
     ods = render.to_ods(report)
     print(f"  ODS of that report: {len(ods) / 1024:.0f} KiB in {(time.perf_counter() - t) * 1000:.0f} ms")
     await timed("whole province", None)
+    from catalog_svc.stats.scoreboard import build_scoreboard, scoreboard_csv
+
+    board_times: list[float] = []
+    for _ in range(repeat):
+        async with maker() as session:
+            t = time.perf_counter()
+            board = await build_scoreboard(session, period, None)
+            board_times.append(time.perf_counter() - t)
+    print(f"public scoreboard (every agency, rolled up the tree): {statistics.median(board_times) * 1000:.0f} ms "
+          f"median of {repeat}; {len(board['agencies'])} units, CSV {len(scoreboard_csv(board)) / 1024:.0f} KiB")
     async with maker() as session:
         t = time.perf_counter()
         figures = await StatsRepository(session).procedure_figures(

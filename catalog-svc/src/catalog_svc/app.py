@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from catalog_svc.agency.routes import router as agency_router
+from catalog_svc.help.routes import router as help_router
 from catalog_svc.loader import load_demo_on_startup
 from catalog_svc.models import load_all
 from catalog_svc.procedure.routes import router as procedure_router
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Thủ tục hành chính tỉnh Đồng Nai: lĩnh vực, cơ quan, thủ tục và các phiên bản, mẫu đơn, "
                     "tìm kiếm không dấu, siêu dữ liệu Dublin Core; thống kê và báo cáo định kỳ.",
         routers=[sector_router, agency_router, procedure_router, stats_public_router, reports_router,
-                 scoreboard_router],
+                 scoreboard_router, help_router],
         subscriptions=stats_subscriptions(),
         on_shutdown=[report_jobs.cancel_all],
         on_startup=[load_demo_on_startup] if settings.demo else [],

@@ -191,10 +191,30 @@ def demo_form_schemas() -> dict[str, dict[str, Any]]:
     return {code: raw[value] if isinstance(value, str) else value for code, value in raw.items()}
 
 
+async def load_demo_help(session: AsyncSession) -> int:
+    """The demo FAQ and announcement, once (nothing when editors already wrote some)."""
+    from datetime import UTC, datetime
+
+    from catalog_svc.help.models import Announcement, FaqEntry
+    from catalog_svc.help.repository import HelpRepository
+
+    repo = HelpRepository(session)
+    if not await repo.is_empty():
+        return 0
+    data = json.loads(_demo_file("help.json").read_text("utf-8"))
+    now = datetime.now(UTC)
+    for e in data["faq"]:
+        repo.add(FaqEntry(**e, updated_at=now, updated_by="Dữ liệu mẫu"))
+    for a in data["announcements"]:
+        repo.add(Announcement(**a, shown_from=now, created_at=now, created_by="Dữ liệu mẫu"))
+    return len(data["faq"]) + len(data["announcements"])
+
+
 async def load_demo_on_startup(app: FastAPI) -> None:
     maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     async with maker() as session, session.begin():
         report = await load_demo(session)
+        await load_demo_help(session)
     for r in report.rejected:
         log.warning("demo procedure rejected: %s", r)
     log.info("demo catalog: %d procedures added, %d already present", len(report.created), len(report.unchanged))

@@ -16,12 +16,14 @@ from portal.info.routes import router as info_router
 from portal.models import load_all
 from portal.notification.routes import router as notification_router
 from portal.settings import Settings
+from portal.voice.routes import router as voice_router
 from portal.web.security import PageHeaders
 from servicekit.runtime import create_service_app
 
 # every router of pages; each checks the CSRF token of every POST (portal.web.security.check_csrf)
 # (the officer console's page groups are listed in portal.console)
-PAGES = (catalog_router, account_router, dossier_router, notification_router, info_router, *CONSOLE_ROUTERS)
+PAGES = (catalog_router, account_router, dossier_router, notification_router, info_router, voice_router,
+         *CONSOLE_ROUTERS)
 FONTS = {"be-vietnam-pro-400.ttf": "BeVietnamPro-Regular.ttf", "be-vietnam-pro-700.ttf": "BeVietnamPro-Bold.ttf"}
 
 

@@ -26,9 +26,10 @@ def _pages(request: Request) -> CatalogPages:
 @router.get("/")
 async def home(request: Request, visitor: VisitorDep) -> Response:
     pages = _pages(request)
-    sectors, agencies, popular = await asyncio.gather(pages.sectors(), pages.agencies(), pages.popular())
+    sectors, agencies, popular, announcements = await asyncio.gather(
+        pages.sectors(), pages.agencies(), pages.popular(), pages.announcements())
     return render(request, "pages/home.html",
-                  {"sectors": sectors, "agencies": agencies, "popular": popular},
+                  {"sectors": sectors, "agencies": agencies, "popular": popular, "announcements": announcements},
                   title="Cổng dịch vụ công trực tuyến tỉnh Đồng Nai")
 
 

@@ -33,6 +33,15 @@ class CatalogPages:
         result: list[dict[str, Any]] = await self.cache.get("popular", load)
         return result
 
+    async def announcements(self) -> list[dict[str, Any]]:
+        """The home page's announcements; the page shows without them when the catalog cannot answer."""
+        try:
+            result: list[dict[str, Any]] = await self.cache.get(
+                "announcements", lambda: self.api.get("/api/v1/catalog/announcements"))
+        except ApiError:
+            return []
+        return result
+
     async def search(self, params: dict[str, Any]) -> dict[str, Any]:
         key = "search:" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
         result: dict[str, Any] = await self.cache.get(

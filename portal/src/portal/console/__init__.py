@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import admin, catalog, desk, dossier, home, processing, reports, search
+from portal.console import admin, catalog, desk, dossier, feedback, home, processing, reports, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
@@ -18,4 +18,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     catalog.router,
     admin.router,
+    feedback.router,
 )

@@ -95,6 +95,7 @@ MENU: list[MenuEntry] = [
     _entry("/bao-cao", "Báo cáo thống kê", {*CASEWORK, "auditor", "admin"}),
     _entry("/thu-tuc", "Danh mục thủ tục", {"catalog_editor", "admin"}),
     _entry("/quan-tri", "Quản trị", {"admin"}),
+    _entry("/phan-anh", "Phản ánh, kiến nghị", CASEWORK),
 ]
 
 

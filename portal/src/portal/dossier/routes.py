@@ -18,6 +18,7 @@ from portal.deps import ApiDep, CitizenDep, SessionDep, VisitorDep
 from portal.dossier.wizard import APPLICANT, Step, Wizard, prefill
 from portal.draft.service import DraftService
 from portal.errors import PageNotFound
+from portal.voice.labels import rating_context
 from portal.web.forms import form_files, form_values
 from portal.web.render import redirect, render
 from portal.web.security import check_csrf
@@ -210,9 +211,22 @@ async def dossier_page(request: Request, code: str, visitor: CitizenDep, api: Ap
             result = None  # not yet payable or not an online return: the page says what to do instead
     return render(request, "pages/dossier.html", {
         "d": dossier, "history": history, "p": procedure, "payments": payments, "result": result,
-        "file_hint": _file_hint(request), "accept": ACCEPT,
-        "values": {}, "errors": {},
+        "file_hint": _file_hint(request), "accept": ACCEPT, "rating": await _rating(api, dossier, token),
+        **rating_context(), "values": {}, "errors": {},
     }, title=f"Hồ sơ {dossier['code']}")
+
+
+async def _rating(api: Api, dossier: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+    """The owner's rating of a returned dossier ({} while it can still be given); None before the return."""
+    if dossier["status"] != "returned":
+        return None
+    try:
+        rating: dict[str, Any] = await api.get(f"/api/v1/dossiers/{q(dossier['code'])}/rating", token=token)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return {}
+    return rating
 
 
 async def _download(api: Api, path: str, token: str | None) -> Response:
@@ -242,14 +256,14 @@ async def result_document(request: Request, code: str, doc_id: str, visitor: Cit
 async def withdraw(request: Request, code: str, visitor: CitizenDep, api: ApiDep) -> Response:
     values = await form_values(request, ("reason",))
     if not values.get("reason"):
-        return await _dossier_with_errors(request, code, visitor.token, api, {"reason": "Nhập lý do rút hồ sơ."},
+        return await dossier_with_errors(request, code, visitor.token, api, {"reason": "Nhập lý do rút hồ sơ."},
                                           values)
     try:
         await api.post(f"/api/v1/dossiers/{q(code)}/withdraw", token=visitor.token, json=values)
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
-        return await _dossier_with_errors(request, code, visitor.token, api,
+        return await dossier_with_errors(request, code, visitor.token, api,
                                           {"reason": exc.detail or "Không rút được hồ sơ lúc này."}, values)
     return redirect(request, f"/ho-so/{q(code)}", flash="Đã rút hồ sơ. Hồ sơ sẽ không được xử lý tiếp.")
 
@@ -276,11 +290,11 @@ async def supplement(request: Request, code: str, visitor: CitizenDep, api: ApiD
                 raise
             errors = {"documents": exc.detail or "Chưa bổ sung được hồ sơ."}
     if errors:
-        return await _dossier_with_errors(request, code, visitor.token, api, errors, values)
+        return await dossier_with_errors(request, code, visitor.token, api, errors, values)
     return redirect(request, f"/ho-so/{q(code)}", flash="Đã gửi hồ sơ bổ sung. Cán bộ sẽ xem xét và thông báo cho bạn.")
 
 
-async def _dossier_with_errors(request: Request, code: str, token: str | None, api: Api, errors: dict[str, str],
+async def dossier_with_errors(request: Request, code: str, token: str | None, api: Api, errors: dict[str, str],
                                values: dict[str, str]) -> Response:
     dossier, history = await asyncio.gather(
         api.get(f"/api/v1/dossiers/{q(code)}", token=token), api.get(f"/api/v1/dossiers/{q(code)}/history",
@@ -290,6 +304,7 @@ async def _dossier_with_errors(request: Request, code: str, token: str | None, a
     return render(request, "pages/dossier.html", {
         "d": dossier, "history": history, "p": procedure, "payments": None, "result": None,
         "file_hint": _file_hint(request), "accept": ACCEPT, "values": values, "errors": errors,
+        "rating": await _rating(api, dossier, token), **rating_context(),
     }, status=422, title=f"Hồ sơ {dossier['code']}")
 
 
