@@ -6,7 +6,7 @@ PACKAGES := libs/contracts libs/servicekit libs/devkit libs/vncalendar libs/form
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-crash lint fmt check migrate bench asyncapi clean browser wrk backup restore
+.PHONY: install run test test-crash lint fmt check migrate bench asyncapi clean browser wrk backup restore prometheus
 DATA ?= .data
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
@@ -29,7 +29,15 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 		echo "Chromium not installed: the portal's browser tests will be skipped (apt-get install chromium)"; }
 
-test: install browser
+# promtool (Debian's prometheus package) checks and unit-tests the alert rules of deploy/prometheus; installed here
+# when missing and we may (root with apt), otherwise that test is skipped with one line saying how to install it.
+prometheus:
+	@command -v promtool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		prometheus >/dev/null) || \
+		echo "promtool not installed: the alert rule tests will be skipped (apt-get install prometheus)"; }
+
+test: install browser prometheus
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # kill -9 of intake, notify and the NATS server under keyed submissions (also part of `make test`)

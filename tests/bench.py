@@ -61,7 +61,7 @@ from devkit.stackrun import Platform  # noqa: E402
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, TP1 and TP2 required)
 ROWS = ["anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle", "rss",
-        "feed", "stats", "growth", "tasks"]
+        "feed", "stats", "growth", "tasks", "telemetry"]
 WRK = shutil.which("wrk")
 
 
@@ -477,6 +477,13 @@ async def platform_rows(args: argparse.Namespace, only: set[str], report: Report
 
 def offline_rows(args: argparse.Namespace, only: set[str], report: Report) -> None:
     results = report.results
+    if "telemetry" in only:
+        print("telemetry: the cost per request of servicekit's TelemetryMiddleware (default sampling 1.0, OTLP export)")
+        path = ROOT / ".data" / "bench" / "telemetry.json"
+        proc = subprocess.run([sys.executable, str(ROOT / "libs" / "servicekit" / "bench" / "telemetry_bench.py"),
+                               "--json", str(path)], capture_output=True, text=True)
+        print("    " + (proc.stdout.strip() or proc.stderr.strip()[-2000:]).replace("\n", "\n    "))
+        results["telemetry"] = json.loads(path.read_text()) if path.exists() else proc.stderr[-2000:]
     if "feed" in only:
         import dataclasses
 

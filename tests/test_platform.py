@@ -4,15 +4,13 @@ own process behind the gateway. One front-office-to-return path crosses every se
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import hashlib
 import io
 import json
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import pytest
 from contracts.vocabulary import VN_TZ
 from devkit import devstack
 from devkit.stackrun import Platform
-from devkit.testing import eventually
+from devkit.testing import api_login, eventually
 from interop_svc.xml import (
     CounterDossier,
     EnvelopeHeader,
@@ -66,25 +64,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         os.environ.update(saved)
 
 
-@pytest.fixture
-async def gw(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{platform.gateway_port}", timeout=30) as client:
-        yield client
-
-
-async def login(gw: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    r = await gw.post("/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def mails_to(platform: Platform, address: str) -> list[email.message.EmailMessage]:
-    out = []
-    for p in sorted((platform.root / "mail").glob("[!.]*.eml")):
-        msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-        if msg["To"] == address:
-            out.append(msg)
-    return out  # type: ignore[return-value]
+login = api_login  # the bearer header of a user
+mails_to = Platform.mails_to  # the emails the platform's SMTP sink kept for an address
 
 
 async def test_ready_register_token_me_and_welcome_email(gw: httpx.AsyncClient, platform: Platform) -> None:

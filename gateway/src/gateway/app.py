@@ -18,11 +18,14 @@ from gateway.identity.routes import router as identity_router
 from gateway.identity.service import IdentityService
 from gateway.identity.tokens import TokenIssuer
 from gateway.openapi import SpecCache, fetch_specs, merge
+from gateway.ops import router as ops_router
 from gateway.proxy import Proxy, Refusal, Route, Scope
 from gateway.revocation import Revocations
 from gateway.settings import Settings
 from gateway.throttle import Throttle, TooManyRequests, client_address
+from servicekit.opsmetrics import Values, gauge, sample_dead_letters
 from servicekit.runtime import create_service_app
+from servicekit.telemetry import TelemetryMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,9 @@ ROUTES: dict[str, list[str]] = {
 }
 # What the gateway answers itself; every other path that is not under /api/ or /interop/ is a web page
 # and goes to the portal (docs/api.md, "Web pages").
-OWN_PATHS = ("/api/", "/interop/", "/.well-known/", "/docs", "/openapi.json", "/healthz", "/readyz")
+SERVICE_READY = gauge("dvc.service.ready", unit="{status}",
+                      description="1 when a service answers its readiness probe to the gateway, 0 when it does not.")
+OWN_PATHS = ("/api/", "/interop/", "/.well-known/", "/docs", "/openapi.json", "/healthz", "/readyz", "/opsz")
 
 
 SWAGGER_ASSETS = {
@@ -50,6 +55,19 @@ SWAGGER_ASSETS = {
 def split_urls(value: str) -> list[str]:
     """A service's base URL, or its replicas' comma-separated."""
     return [u.strip() for u in value.split(",") if u.strip()]
+
+
+async def replicas_ready(session: aiohttp.ClientSession, bases: list[str]) -> int:
+    """How many of a service's replicas answer their readiness probe (200) within 2 s."""
+
+    async def replica(base: str) -> bool:
+        try:
+            async with session.get(base + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                return r.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    return sum(await asyncio.gather(*(replica(b) for b in bases)))
 
 
 def upstreams(settings: Settings) -> dict[str, str]:
@@ -125,15 +143,8 @@ def create_app(settings: Settings | None = None) -> Any:
         this check is never worse than ``degraded``."""
         session: aiohttp.ClientSession = request.app.state.proxy.session
 
-        async def replica(base: str) -> bool:
-            try:
-                async with session.get(base + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
-                    return r.status == 200
-            except (aiohttp.ClientError, TimeoutError):
-                return False
-
         async def one(name: str, bases: list[str]) -> tuple[str, str, str]:
-            ready = sum(await asyncio.gather(*(replica(b) for b in bases)))
+            ready = await replicas_ready(session, bases)
             return name, "ok" if ready else "unavailable", f"{ready}/{len(bases)}"
 
         results = await asyncio.gather(*(one(n, split_urls(u)) for n, u in upstreams(settings).items()))
@@ -142,6 +153,16 @@ def create_app(settings: Settings | None = None) -> Any:
         if any(len(split_urls(u)) > 1 for u in upstreams(settings).values()):
             out["replicas"] = {n: r for n, _, r in results}
         return {"services": out}
+
+    async def sample_services(app: Any) -> dict[str, Values]:
+        """``dvc.service.ready`` per service behind the gateway (1 ready, 0 not): 'service down' for alerts."""
+        session: aiohttp.ClientSession = app.state.proxy.session
+
+        async def one(name: str, bases: list[str]) -> tuple[float, dict[str, str]]:
+            return (1.0 if await replicas_ready(session, bases) else 0.0), {"service": name}
+
+        values = await asyncio.gather(*(one(n, split_urls(u)) for n, u in upstreams(settings).items()))
+        return {SERVICE_READY: [(1.0, {"service": "gateway"}), *values]}
 
     async def start(app: FastAPI) -> None:
         app.state.issuer = issuer
@@ -194,7 +215,7 @@ def create_app(settings: Settings | None = None) -> Any:
     app = create_service_app(
         settings=settings,
         title="Đồng Nai online public services — gateway",
-        routers=[identity_router, audit_router, docs_router],
+        routers=[identity_router, audit_router, docs_router, ops_router],
         subscriptions=SUBSCRIPTIONS,
         ready_checks=[services_ready],
         on_startup=[start],
@@ -202,6 +223,8 @@ def create_app(settings: Settings | None = None) -> Any:
         background=[revocation_loop],
         verifier=issuer.verifier(revocations),
         docs=False,  # the merged spec is served by ``merged_openapi`` instead
+        samplers=[sample_dead_letters, sample_services],
+        telemetry=False,  # the middleware wraps the proxy below: proxied requests get their spans too
     )
     proxy = Proxy(
         app,
@@ -218,5 +241,8 @@ def create_app(settings: Settings | None = None) -> Any:
         address_of=address_of,
         own_exact=(VERIFY_PATH,),
     )
-    proxy.state = app.state  # type: ignore[attr-defined]
-    return proxy
+    # outermost: the server span, duration, request id (issued here) and one access log line per request
+    outer = TelemetryMiddleware(proxy, issue_request_ids=True, access_log=True)
+    outer.state = app.state  # type: ignore[attr-defined]
+    outer.proxy = proxy  # type: ignore[attr-defined]
+    return outer

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from servicekit.problems import TYPE_BASE
 
@@ -53,6 +55,8 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
 LOCAL_MAX_BODY = 1024 * 1024
+# set by the gateway itself on the way upstream (the trace context is the gateway's client span's)
+OWN_HEADERS = frozenset({b"x-request-id", b"x-forwarded-for", b"traceparent", b"tracestate", b"baggage"})
 UPSTREAM_DROPPED = HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
 STATUS_TITLES = {
     401: "Chưa xác thực",
@@ -142,6 +146,9 @@ class Refusal:
 Guard = Callable[[Scope], Awaitable[Refusal | None]]
 
 
+_tracer = trace.get_tracer("gateway.proxy")
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -196,6 +203,11 @@ class Proxy:
             await self.session.close()
 
     def match(self, path: str) -> Upstream | None:
+        found = self.match_route(path)
+        return found[1] if found else None
+
+    def match_route(self, path: str) -> tuple[str, Upstream | None] | None:
+        """(the route for spans and metrics, the service's replicas) of a proxied path."""
         if path in self.own_exact:
             return None
         for r in self.routes:
@@ -204,9 +216,9 @@ class Proxy:
                 or path.startswith(r.prefix + "/")
                 or (r.prefix.endswith("/") and path.startswith(r.prefix))
             ):
-                return self.upstreams.get(r.service)
+                return r.prefix.rstrip("/") + "/*", self.upstreams.get(r.service)
         if self.fallback is not None and not path.startswith(self.own_paths):
-            return self.upstreams.get(self.fallback)
+            return "/*", self.upstreams.get(self.fallback)
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -220,7 +232,10 @@ class Proxy:
                 await self._preflight(send, origin, scope, request_id)
                 return
             send = _with_cors(send, origin)
-        upstream = self.match(scope["path"])
+        found = self.match_route(scope["path"])
+        upstream = found[1] if found else None
+        if found is not None:
+            scope["dvc.route"] = found[0]  # the server span's http.route (TelemetryMiddleware)
         if upstream is not None and self.guard is not None:
             refusal = await self.guard(scope)
             if refusal is not None:
@@ -233,7 +248,29 @@ class Proxy:
                     return
             await self.app(scope, receive, _with_headers(send, request_id))
             return
-        await self.forward(upstream, scope, receive, send, request_id)
+        await self.traced_forward(upstream, scope, receive, send, request_id)
+
+    async def traced_forward(self, upstream: Upstream, scope: Scope, receive: Receive, send: Send,
+                             request_id: bytes) -> None:
+        """The proxied call as a client span (its context goes upstream as ``traceparent``); a 5xx the client
+        gets, the gateway's own 502/503/504 included, marks it failed."""
+        method = scope["method"]
+        status = [0]
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        with _tracer.start_as_current_span(method, kind=SpanKind.CLIENT) as span:
+            if span.is_recording():
+                span.set_attributes({"http.request.method": method, "url.path": scope["path"],
+                                     "server.address": ",".join(upstream.bases)})
+            await self.forward(upstream, scope, receive, send_status, request_id)
+            if span.is_recording() and status[0]:
+                span.set_attribute("http.response.status_code", status[0])
+            if status[0] >= 500 or status[0] == 0:
+                span.set_status(Status(StatusCode.ERROR))
 
     async def forward(self, upstream: Upstream, scope: Scope, receive: Receive, send: Send, request_id: bytes) -> None:
         assert self.session is not None, "proxy not started"
@@ -252,7 +289,7 @@ class Proxy:
                     return
             if k == b"transfer-encoding":
                 chunked = True
-            if k in HOP_BY_HOP or k == b"x-request-id" or k == b"x-forwarded-for":
+            if k in HOP_BY_HOP or k in OWN_HEADERS:
                 continue
             headers.append((k.decode("latin-1"), v.decode("latin-1")))
         if content_length is not None and content_length > self.max_body:
@@ -269,6 +306,9 @@ class Proxy:
         address = self.address_of(scope) if self.address_of is not None else (client[0] if client else "unknown")
         headers.append(("X-Forwarded-For", address))
         headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # W3C traceparent of the client span, and the request id in the baggage
+        headers.extend(carrier.items())
         target = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")

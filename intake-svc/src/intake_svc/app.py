@@ -17,6 +17,7 @@ from intake_svc.feedback.jobs import flag_overdue_feedback
 from intake_svc.feedback.routes import router as feedback_router
 from intake_svc.file.routes import router as file_router
 from intake_svc.file.storage import open_storage
+from intake_svc.metrics import sample_dossiers
 from intake_svc.payment.jobs import expire_payments
 from intake_svc.payment.routes import router as payment_router
 from intake_svc.payment.vnpay import Gateway
@@ -81,6 +82,7 @@ def create_app(
                  rating_router, feedback_router, verification_router],
         subscriptions=[*subscriptions(results, catalog_ref), *access_subscriptions()],
         on_startup=[start], on_shutdown=[stop], background=[expire_payments, flag_overdue_feedback],
+        samplers=[sample_dossiers],
     )
     app.state.clock = clock
     app.state.gateway = payment_gateway(settings)

@@ -8,6 +8,7 @@ from interop_svc.dossier.handlers import SUBSCRIPTIONS
 from interop_svc.dossier.routes import router as feed_router
 from interop_svc.limits import BodyLimit
 from interop_svc.message.routes import router as message_router
+from interop_svc.metrics import sample_certificates
 from interop_svc.platform.identity import Platform, load_platform_identity
 from interop_svc.platform.routes import router as public_router
 from interop_svc.push.routes import router as push_router
@@ -40,6 +41,7 @@ def create_app(
         subscriptions=SUBSCRIPTIONS,
         background=[push_deliveries],
         on_startup=[start],
+        samplers=[sample_certificates],
     )
     app.state.agencies = AgencyDirectory(settings.catalog_url, timeout=settings.catalog_timeout_seconds,
                                          transport=catalog_transport)

@@ -8,6 +8,7 @@ from workflow_svc.definition.routes import router as definition_router
 from workflow_svc.dossier.handlers import subscriptions
 from workflow_svc.dossier.routes import router as dossier_router
 from workflow_svc.intake.client import IntakeClient
+from workflow_svc.metrics import sample_timers
 from workflow_svc.officer.handlers import subscriptions as officer_subscriptions
 from workflow_svc.officer.routes import router as officer_router
 from workflow_svc.settings import Settings
@@ -33,4 +34,5 @@ def create_app(settings: Settings | None = None, *, intake_transport: httpx.Asyn
         subscriptions=[*subscriptions(settings), *officer_subscriptions()],
         background=[timer_loop] if settings.run_timers else [],
         on_startup=[start], on_shutdown=[stop],
+        samplers=[sample_timers],
     )

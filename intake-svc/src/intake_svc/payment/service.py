@@ -20,6 +20,7 @@ from intake_svc.dossier.models import Dossier
 from intake_svc.dossier.service import Actor, DossierService
 from intake_svc.dossier.status import TRANSITIONS, Status
 from intake_svc.errors import Conflict, Invalid, NotFound, Problem
+from intake_svc.metrics import PAYMENTS
 from intake_svc.payment import vnpay
 from intake_svc.payment.models import Payment, PaymentNotification
 from intake_svc.payment.repository import PaymentRepository
@@ -107,6 +108,7 @@ class PaymentService:
                           expires_at=expires_at, pay_url=pay_url)
         self.repo.add(payment)
         await self.session.flush()
+        PAYMENTS.add(1, {"method": "online", "outcome": "requested"})
         await self.dossiers._transition(
             dossier, "payment_requested", Actor.of(principal, "citizen"), event_id=event_id,
             values={"payment_pending": True},
@@ -157,6 +159,7 @@ class PaymentService:
         if succeeded:
             payment.status, payment.paid_at = "paid", self.now
             await self.session.flush()
+            PAYMENTS.add(1, {"method": "online", "outcome": "paid"})
             await self.dossiers._transition(
                 dossier, "payment_paid", PROVIDER, note="Đã thanh toán trực tuyến",
                 values={"fees_paid": (dossier.fees_paid or 0) + payment.amount, "payment_pending": bool(others)},
@@ -167,6 +170,7 @@ class PaymentService:
         else:
             payment.status = "failed"
             await self.session.flush()
+            PAYMENTS.add(1, {"method": "online", "outcome": "failed"})
             await self.dossiers._transition(
                 dossier, "payment_failed", PROVIDER, note=f"Giao dịch không thành công (mã {payment.response_code})",
                 values={"payment_pending": bool(others)}, data=data)
@@ -201,6 +205,7 @@ class PaymentService:
 
     async def _expire(self, payment: Payment, dossier: Dossier) -> None:
         payment.status, payment.closed_at = "expired", self.now
+        PAYMENTS.add(1, {"method": payment.method, "outcome": "expired"})
         await self.session.flush()
         others = [p for p in await self.repo.pending_of(dossier.id) if p.id != payment.id]
         await self.dossiers._transition(
@@ -229,6 +234,7 @@ class PaymentService:
                           amount=amount, status="paid", created_at=self.now, created_by=principal.id,
                           paid_at=self.now, closed_at=self.now, receipt_no=body.receipt_no, note=body.note)
         self.repo.add(payment)
+        PAYMENTS.add(1, {"method": "counter", "outcome": "paid"})
         await self.session.flush()
         await self.dossiers._transition(
             dossier, "counter_payment", Actor.of(principal, "reception"), note=body.note, event_id=event_id,

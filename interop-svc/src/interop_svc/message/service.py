@@ -21,6 +21,7 @@ from contracts.vocabulary import (
 from interop_svc.dossier.service import DossierFacts, DossierService
 from interop_svc.errors import Conflict, NotFound, Problem
 from interop_svc.message.repository import MessageRepository
+from interop_svc.metrics import INBOUND
 from interop_svc.platform.identity import Platform
 from interop_svc.system.models import System
 from interop_svc.system.service import SOURCE, trusted_certificates
@@ -110,6 +111,15 @@ class MessageService:
         self.dossiers = DossierService(session)
 
     async def receive(self, system: System, body: bytes) -> Answer:
+        try:
+            answer = await self._receive(system, body)
+        except Exception as exc:
+            INBOUND.add(1, {"outcome": "rejected", "reason": getattr(exc, "slug", type(exc).__name__)})
+            raise
+        INBOUND.add(1, {"outcome": "replayed" if answer.replayed else "accepted"})
+        return answer
+
+    async def _receive(self, system: System, body: bytes) -> Answer:
         certificates = trusted_certificates(system)
         if not certificates:
             raise XmlProblem(

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interop_svc.dossier.feed import dossier_of
+from interop_svc.metrics import PUSHES
 from interop_svc.platform.identity import Platform
 from interop_svc.push.models import DELIVERED, FAILED, PushDelivery
 from interop_svc.push.repository import CHANNEL, PushRepository
@@ -89,9 +90,12 @@ async def deliver_one(app: FastAPI, client: httpx.AsyncClient) -> bool:
         now = datetime.now(UTC)
         if error is None:
             row.status, row.delivered_at, row.last_error = DELIVERED, now, None
+            PUSHES.add(1, {"outcome": "delivered", "system": system.code})
         elif settings.push_retry.exhausted(row.attempts):
             _give_up(row, system.code, error)
+            PUSHES.add(1, {"outcome": "failed", "system": system.code})
         else:
+            PUSHES.add(1, {"outcome": "retried", "system": system.code})
             row.last_error = error[:_MAX_ERROR]
             row.next_attempt_at = now + settings.push_retry.delay(row.attempts)
             log.warning("push delivery %s of dossier %s to system %s: attempt %s failed (%s); next at %s",

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -95,6 +97,7 @@ class Platform:
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._parked: dict[str, Child] = {}  # stopped by stop_service: not restarted until start_service
 
     # ------------------------------------------------------------------------------------------ supervision
     def log(self, message: str) -> None:
@@ -138,6 +141,39 @@ class Platform:
                 if child.name in self.children:
                     self.children[child.name] = child.proc
                 self.log(f"{child.name} restarted (pid {child.proc.pid}, restart {child.restarts})")
+
+    def stop_service(self, name: str, timeout: float = 15) -> None:
+        """Stops one service (a replica name) as an operator would, SIGTERM then SIGKILL after ``timeout``, and
+        keeps it stopped: the supervisor leaves it alone until :meth:`start_service`."""
+        with self._lock:
+            child = self.supervised.pop(name)
+            self._parked[name] = child
+        if child.proc.poll() is None:
+            child.proc.send_signal(signal.SIGTERM)
+            try:
+                child.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
+
+    def start_service(self, name: str) -> None:
+        """Starts a service :meth:`stop_service` stopped, supervised again."""
+        with self._lock:
+            child = self._parked.pop(name)
+        child.proc = child.launch()
+        child.due, child.since = None, time.monotonic()
+        with self._lock:
+            self.supervised[name] = child
+        self.children[name] = child.proc
+
+    def mails_to(self, address: str) -> list[email.message.EmailMessage]:
+        """The emails the SMTP sink kept for ``address``, oldest first."""
+        out = []
+        for p in sorted((self.root / "mail").glob("[!.]*.eml")):
+            msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            if msg["To"] == address:
+                out.append(msg)
+        return out  # type: ignore[return-value]
 
     def start_supervisor(self) -> None:
         def loop() -> None:

@@ -190,3 +190,11 @@ async def eventually(predicate: Any, timeout: float = 15.0, interval: float = 0.
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+async def api_login(client: Any, username: str, password: str) -> dict[str, str]:
+    """The bearer header of ``username`` (password grant at the gateway), for an httpx.AsyncClient on it."""
+    r = await client.post("/api/v1/auth/token",
+                          data={"grant_type": "password", "username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import DLQ_STREAM, STREAMS, CloudEvent, StreamSpec, dlq_subject, stream_for_subject
 from servicekit.db import InboxRow
-from servicekit.telemetry import extract_context, inject_headers, tracer
+from servicekit.opsmetrics import CONSUMED
+from servicekit.telemetry import continued, inject_headers, tracer
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +208,8 @@ class ConsumerRunner:
         except ValueError as exc:
             await self._dead_letter(msg, "unparseable", f"not a CloudEvent: {exc}")
             return
-        ctx = extract_context(msg.headers)
-        with tracer().start_as_current_span(
+        with continued(msg.headers), tracer().start_as_current_span(
             f"consume {event.type}",
-            context=ctx,
             kind=trace.SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "nats",
@@ -240,9 +239,11 @@ class ConsumerRunner:
                 delay = self.sub.retry_delays[min(delivered - 1, len(self.sub.retry_delays) - 1)]
                 log.warning("consumer %s: event %s failed (try %d): %r", self.sub.name, event.id, delivered, exc)
                 await msg.nak(delay=delay)
+                CONSUMED.add(1, {"messaging.consumer.group.name": self.sub.name, "outcome": "retried"})
                 return
         await msg.ack()
         self.processed += 1
+        CONSUMED.add(1, {"messaging.consumer.group.name": self.sub.name, "outcome": "ok"})
 
     async def _dead_letter(self, msg: Msg, event_type: str, error: str) -> None:
         headers = {
@@ -260,4 +261,5 @@ class ConsumerRunner:
         await self._js.publish(dlq_subject(self.sub.name, event_type.replace(".", "_")), msg.data, headers=headers)
         await msg.term()
         self.dead_lettered += 1
+        CONSUMED.add(1, {"messaging.consumer.group.name": self.sub.name, "outcome": "dead_lettered"})
         log.error("consumer %s: dead-lettered %s: %s", self.sub.name, msg.subject, error[:200])

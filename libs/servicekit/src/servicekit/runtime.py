@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
-from servicekit import audit, bus, retention
+from servicekit import audit, bus, opsmetrics, retention
 from servicekit.auth import TokenVerifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.health import ReadyCheck, health_router
@@ -25,7 +25,7 @@ from servicekit.openapi import install as install_openapi
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import install_problem_handlers
 from servicekit.settings import ServiceSettings
-from servicekit.telemetry import instrument_app, instrument_engine, instrument_httpx, setup_logging, setup_tracing
+from servicekit.telemetry import TelemetryMiddleware, instrument_engine, instrument_httpx, setup_logging, setup_tracing
 from servicekit.wakeup import Listener
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,13 @@ def create_service_app(
     cors_origins: Sequence[str] = (),
     docs: bool = True,
     middleware: Sequence[Middleware] = (),
+    samplers: Sequence[opsmetrics.Sampler] = (),
+    telemetry: bool = True,
 ) -> FastAPI:
     """``middleware`` (e.g. :class:`servicekit.respcache.ResponseCache`) runs innermost: inside the error
-    wrappers and the telemetry, so what it answers is traced and guarded like any other answer."""
+    wrappers and the telemetry, so what it answers is traced and guarded like any other answer.
+    ``samplers`` add the service's own sampled gauges (see opsmetrics) to the kit's; ``telemetry=False``
+    leaves the HTTP middleware to whoever wraps the app (the gateway wraps its proxy)."""
     setup_logging(settings.service_name)
     setup_tracing(settings.service_name)
 
@@ -104,6 +108,7 @@ def create_service_app(
                                       listener=app.state.listener)
         app.state.consumers = []
         app.state.audit_key = audit.load_anchor_key(settings)
+        app.state.samples = opsmetrics.new_store()
         for hook in on_startup:
             await hook(app)
 
@@ -132,6 +137,9 @@ def create_service_app(
                 tasks.append(asyncio.create_task(audit.anchor_forever(
                     app.state.sessionmaker, app.state.audit_key, service=settings.service_name,
                     every=settings.audit_anchor_seconds), name="audit-anchor"))
+            tasks.append(asyncio.create_task(
+                opsmetrics.sample_forever(app, [*opsmetrics.KIT_SAMPLERS, *samplers], settings.ops_sample_seconds),
+                name="metrics-sampler"))
         app.state.tasks = tasks
         try:
             yield
@@ -151,6 +159,7 @@ def create_service_app(
                 with contextlib.suppress(Exception):
                     async with asyncio.timeout(5):
                         await app.state.nc.close()
+            opsmetrics.drop_store(app.state.samples)
             await engine.dispose()
 
     app = FastAPI(
@@ -158,6 +167,8 @@ def create_service_app(
         description=description,
         version="1.0.0",
         lifespan=lifespan,
+        # FastAPI's own telemetry is off: TelemetryMiddleware is the one server span and duration per request
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
@@ -168,9 +179,9 @@ def create_service_app(
     install_openapi(app)
     app.include_router(health_router(list(ready_checks)))
     app.include_router(audit.audit_router())
+    app.include_router(opsmetrics.ops_router())
     for router in routers:
         app.include_router(router)
-    instrument_app(app)  # before the first ASGI message builds the middleware stack
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -179,5 +190,7 @@ def create_service_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    if telemetry:  # added last: the outermost of the app's middleware (span, duration, request id)
+        app.add_middleware(TelemetryMiddleware)  # type: ignore[arg-type]
     instrument_httpx()
     return app

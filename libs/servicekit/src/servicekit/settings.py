@@ -79,6 +79,10 @@ class ServiceSettings(BaseSettings):
     outbox_ready_limit: int = 100_000
     trace_sql: bool = Field(default=False, validation_alias=AliasChoices("DVC_TRACE_SQL", "trace_sql"),
                             description="a span for every SQL statement (costly: for a debugging session)")
+    ops_sample_seconds: float = Field(
+        default=15.0, validation_alias=AliasChoices("DVC_OPS_SAMPLE_SECONDS", "ops_sample_seconds"),
+        description="how often the sampled gauges (outbox backlog, consumer pending, overdue dossiers …) are read",
+    )
     run_background: bool = Field(default=True, description="start the outbox relay and event consumers with the app")
     demo: bool = Field(default=False, validation_alias=AliasChoices("DVC_DEMO", "demo"),
                        description="demo mode: missing keys are generated (never outside a demo)")

@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlparse
 import aiosmtplib
 import httpx
 import stamina
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.notify import DeliveryFailed
@@ -23,10 +25,15 @@ from notify_svc.delivery.mail import as_bytes
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.repository import CHANNEL, DeliveryRepository
 from notify_svc.settings import Settings
+from servicekit.opsmetrics import counter
 from servicekit.outbox import add_event
+from servicekit.telemetry import continued
 from servicekit.wakeup import Listener
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("notify_svc.sender")
+DELIVERIES = counter("dvc.notify.deliveries", unit="{delivery}",
+                     description="Delivery attempts by channel and outcome (sent, retried, failed).")
 
 Hook = Callable[[Delivery], Awaitable[None]]
 
@@ -82,6 +89,19 @@ class Sender:
         url = urlparse(self.settings.smtp_url)
         # our own bytes (see mail.py): the Subject keeps its spaces in every mail client
         raw = as_bytes(self.email_message(d))
+        with _tracer.start_as_current_span(
+            "smtp send", kind=SpanKind.CLIENT,
+            attributes={"server.address": url.hostname or "127.0.0.1", "server.port": url.port or 25,
+                        "network.protocol.name": "smtp", "dvc.delivery.id": str(d.id)},
+        ) as span:
+            try:
+                return await self._smtp(raw, url, d)
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise
+
+    async def _smtp(self, raw: bytes, url: Any, d: Delivery) -> str:
         try:
             errors, answer = await aiosmtplib.send(
                 raw, sender=parseaddr(self.settings.mail_from)[1], recipients=[d.recipient],
@@ -133,17 +153,27 @@ class Sender:
         return len(due)
 
     async def attempt(self, d: Delivery) -> None:
-        try:
-            if self.before_send is not None:
-                await self.before_send(d)
-            answer = await asyncio.wait_for(self.deliver(d), timeout=self.settings.send_timeout_seconds + 5)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await self._record(d, self._failure(d, exc), exc)
-            return
-        await self._record(d, {"status": "sent", "sent_at": datetime.now(UTC), "provider_answer": answer[:1000],
-                               "last_error": None})
+        # the send continues the trace of the event that planned it (the consumer's span)
+        with continued(d.trace_context), _tracer.start_as_current_span(
+            f"deliver {d.channel}",
+            attributes={"dvc.delivery.id": str(d.id), "dvc.delivery.channel": d.channel,
+                        "dvc.delivery.attempt": d.attempts, "messaging.message.id": d.event_id},
+        ):
+            try:
+                if self.before_send is not None:
+                    await self.before_send(d)
+                answer = await asyncio.wait_for(self.deliver(d), timeout=self.settings.send_timeout_seconds + 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                values = self._failure(d, exc)
+                DELIVERIES.add(1, {"channel": d.channel,
+                                   "outcome": "failed" if values["status"] == "failed" else "retried"})
+                await self._record(d, values, exc)
+                return
+            DELIVERIES.add(1, {"channel": d.channel, "outcome": "sent"})
+            await self._record(d, {"status": "sent", "sent_at": datetime.now(UTC), "provider_answer": answer[:1000],
+                                   "last_error": None})
 
     def _failure(self, d: Delivery, exc: Exception) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}"[:1000]

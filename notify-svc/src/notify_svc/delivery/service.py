@@ -23,6 +23,7 @@ from notify_svc.delivery.templates import Templates
 from notify_svc.errors import Conflict, NotFound
 from notify_svc.notification.repository import NotificationRepository
 from notify_svc.settings import Settings
+from servicekit.telemetry import inject_headers
 from servicekit.wakeup import notify_on_commit
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class Planner:
                     continue
                 d = Delivery(event_id=event.id, event_type=event.type, dossier_code=code, channel=channel,
                              recipient=recipient, template=rendered.template, subject=rendered.subject,
-                             body=rendered.body)
+                             body=rendered.body, trace_context=inject_headers() or None)
                 if channel == "inbox":
                     # the inbox row is the message: visible at once, recorded as a sent delivery
                     await inbox.add_if_absent(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import admin, catalog, desk, dossier, feedback, home, processing, reports, search
+from portal.console import admin, catalog, desk, dossier, feedback, home, ops, processing, reports, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
@@ -19,4 +19,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,
     admin.router,
     feedback.router,
+    ops.router,
 )

@@ -96,6 +96,7 @@ MENU: list[MenuEntry] = [
     _entry("/thu-tuc", "Danh mục thủ tục", {"catalog_editor", "admin"}),
     _entry("/quan-tri", "Quản trị", {"admin"}),
     _entry("/phan-anh", "Phản ánh, kiến nghị", CASEWORK),
+    _entry("/van-hanh", "Vận hành hệ thống", {"admin"}),
 ]
 
 
