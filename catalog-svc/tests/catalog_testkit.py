@@ -7,7 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from catalog_svc.settings import Settings
+
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def make_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
+    """The service's settings on the suite's PostgreSQL (a fresh database) and NATS."""
+    return Settings(database_url=stack.fresh_database("catalog", MIGRATIONS), nats_url=stack.nats.url,
+                    auth_public_key_file=str(tokens.public_key_file), **kw)
 DEMO = Path(__file__).resolve().parents[1] / "src" / "catalog_svc" / "demo"
 KET_HON = "1.000894.000.01.30.H19"
 

@@ -6,14 +6,8 @@ from typing import Any
 import pytest
 
 from catalog_svc.app import create_app
-from catalog_svc.settings import Settings
-from catalog_testkit import MIGRATIONS
+from catalog_testkit import make_settings
 from devkit.testing import reset_jetstream, running
-
-
-def make_settings(stack: Any, tokens: Any, **kw: Any) -> Settings:
-    return Settings(database_url=stack.fresh_database("catalog", MIGRATIONS), nats_url=stack.nats.url,
-                    auth_public_key_file=str(tokens.public_key_file), **kw)
 
 
 @pytest.fixture

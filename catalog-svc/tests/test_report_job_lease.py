@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from catalog_svc.app import create_app
 from catalog_svc.stats.jobs import instance_id
-from conftest import make_settings
+from catalog_testkit import make_settings
 from devkit.testing import eventually, running
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog_svc.app import create_app
-from catalog_testkit import KET_HON, demo_procedure
-from conftest import make_settings
+from catalog_testkit import KET_HON, demo_procedure, make_settings
 from devkit.testing import eventually, running
 
 URL = "/api/v1/catalog/procedures"
