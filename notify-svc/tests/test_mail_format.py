@@ -133,7 +133,7 @@ SAMPLE = {
     "reason": "Không đủ điều kiện", "department": "Phòng Tư pháp", "step": "specialist", "method": "online",
     "postal_tracking": "EB123456789VN", "amount": 1500000, "fees_due": 1500000, "fees_paid": 1500000, "level": 4,
     "actor_name": "Trần Văn Bình", "tracking_url": "https://dichvucong.dongnai.gov.vn/tra-cuu-ho-so?ma=X",
-    "dossier_url": "https://dichvucong.dongnai.gov.vn/ho-so/X",
+    "dossier_url": "https://dichvucong.dongnai.gov.vn/ho-so/X", "failures": 6,
 }
 TYPO = [
     (re.compile(r"[,;](?=\S)"), "no space after a comma"),
