@@ -25,7 +25,7 @@ from devkit.stackrun import Platform
 from devkit.testing import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
 LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (Sở Tư pháp), TP1 and TP2 required
 LLTP_FORM = {"loai_phieu": "Phiếu lý lịch tư pháp số 2", "muc_dich": "Xin việc", "so_luong_phieu": 1,
              "ngay_sinh": "1990-05-12"}
