@@ -127,3 +127,25 @@ async def test_the_listener_wakes_loops_of_any_channel(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_loops_subscribing_at_once_all_hear_their_channel(engine: AsyncEngine, stack: Stack) -> None:
+    """Several loops of one process subscribe at the same moment on one LISTEN connection (asyncpg runs one
+    statement at a time): none may fail, and each is woken by a NOTIFY on its channel."""
+    from servicekit.wakeup import Listener
+
+    listener = Listener(engine.url.render_as_string(hide_password=False))
+    task = asyncio.create_task(listener.run())
+    try:
+        await eventually(lambda: listener.listening, timeout=20)
+        channels = [f"kit_test_{i}" for i in range(8)]
+        waits = [asyncio.create_task(listener.wait(c, 20)) for c in channels]
+        await asyncio.sleep(0.5)  # every loop subscribed and waits
+        assert not any(w.done() for w in waits), [w.exception() for w in waits if w.done()]
+        async with engine.begin() as conn:
+            for c in channels:
+                await conn.execute(text(f"NOTIFY {c}"))
+        assert await asyncio.wait_for(asyncio.gather(*waits), timeout=20) == [True] * len(channels)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

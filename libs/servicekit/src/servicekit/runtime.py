@@ -129,7 +129,8 @@ def create_service_app(
         if settings.run_background:
             tasks.append(asyncio.create_task(app.state.listener.run(), name="listen"))
             tasks.append(asyncio.create_task(bus_main(), name="bus"))
-            tasks += [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in background]
+            tasks += [asyncio.create_task(_restarting(job, app), name=getattr(job, "__name__", "job"))
+                      for job in background]
             tasks.append(asyncio.create_task(retention.prune_forever(
                 app.state.sessionmaker, retention.Ages.of(settings), every=settings.retention_sweep_seconds),
                 name="retention"))
@@ -194,3 +195,19 @@ def create_service_app(
         app.add_middleware(TelemetryMiddleware)  # type: ignore[arg-type]
     instrument_httpx()
     return app
+
+
+async def _restarting(job: Callable[[FastAPI], Coroutine[Any, Any, None]], app: FastAPI, *,
+                      delay: float = 1.0) -> None:
+    """A service's background loop must never end silently (a dead timer loop stops every deadline): an
+    unexpected error is logged with its traceback and the loop starts again after ``delay`` seconds."""
+    name = getattr(job, "__name__", "job")
+    while True:
+        try:
+            await job(app)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background job %s stopped on an error; restarting in %.0f s", name, delay)
+            await asyncio.sleep(delay)

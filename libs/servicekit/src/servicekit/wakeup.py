@@ -46,6 +46,7 @@ class Listener:
         self._events: dict[str, asyncio.Event] = {}
         self._conn: Any = None
         self._retry = retry_seconds
+        self._lock = asyncio.Lock()  # one statement at a time on the connection: loops subscribe concurrently
         self.listening = False
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
@@ -54,11 +55,19 @@ class Listener:
             ev.set()
 
     async def subscribe(self, channel: str) -> asyncio.Event:
+        """Never raises: a channel that cannot be registered now is registered at the next reconnection (and
+        its loop wakes then), so a waiting loop only sleeps until its own timeout meanwhile."""
         ev = self._events.get(channel)
         if ev is None:
             ev = self._events[channel] = asyncio.Event()
-            if self._conn is not None and not self._conn.is_closed():
-                await self._conn.add_listener(channel, self._on_notify)
+            conn = self._conn
+            if conn is not None and not conn.is_closed():
+                try:
+                    async with self._lock:
+                        await conn.add_listener(channel, self._on_notify)
+                except Exception as exc:  # the connection broke meanwhile: run() reconnects and registers it
+                    log.warning("cannot LISTEN on %s (%s); registered at reconnection", channel, exc)
+                    conn.terminate()
         return ev
 
     async def wait(self, channel: str, timeout: float, *, unheard: float | None = None) -> bool:
@@ -88,11 +97,12 @@ class Listener:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 registered: set[str] = set()
-                while pending := [c for c in self._events if c not in registered]:  # loops may subscribe meanwhile
-                    for channel in pending:
-                        await conn.add_listener(channel, self._on_notify)
-                        registered.add(channel)
-                self._conn = conn  # from here on subscribe() registers new channels itself
+                async with self._lock:
+                    while pending := [c for c in self._events if c not in registered]:  # loops subscribe meanwhile
+                        for channel in pending:
+                            await conn.add_listener(channel, self._on_notify)
+                            registered.add(channel)
+                    self._conn = conn  # from here on subscribe() registers new channels itself
                 self.listening = True
                 for ev in self._events.values():  # whatever was written while nobody listened
                     ev.set()
