@@ -21,7 +21,7 @@ import pytest
 from contracts.vocabulary import VN_TZ
 from devkit import devstack
 from devkit.stackrun import Platform
-from devkit.testing import api_login, eventually
+from devkit.testing import api_login, eventually, text_pdf
 from interop_svc.xml import (
     CounterDossier,
     EnvelopeHeader,
@@ -353,16 +353,6 @@ async def test_one_stop_system_pulls_the_feed_and_its_status_update_finishes_the
     assert tracking["national_status"] == 2 and "Đinh Thị Hoa" not in json.dumps(tracking, ensure_ascii=False)
 
 
-def result_pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.drawString(72, 760, "PHIEU LY LICH TU PHAP SO 1")
-    c.save()
-    return buf.getvalue()
-
-
 async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.AsyncClient, platform: Platform) -> None:
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -396,7 +386,7 @@ async def test_level4_pay_online_then_download_the_signed_result(gw: httpx.Async
         return r.status_code == 200 and r.json()["step"] == "specialist"
 
     await eventually(at_specialist, timeout=90, interval=0.3)
-    original = result_pdf()
+    original = text_pdf()
     up = await gw.post(
         "/api/v1/files", headers=specialist, files={"file": ("ket-qua.pdf", original, "application/pdf")}
     )

@@ -11,24 +11,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from reportlab.pdfgen import canvas
 
 from contracts.vocabulary import VN_TZ as VN
 from contracts.workflow import DossierResultReady
 from devkit import events
+from devkit.testing import text_pdf
 from intake_svc.dossier.handlers import ResultFiles, on_result_ready
 from intake_svc.feedback.jobs import flag_overdue_once
 from intake_testkit import AGENCY, LLTP, Env
 
 OTHER_AGENCY = "000.00.02.H19"
-
-
-def result_pdf() -> bytes:
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.drawString(72, 760, "PHIEU LY LICH TU PHAP SO 1")
-    c.save()
-    return buf.getvalue()
 
 
 def specialist(env: Env) -> dict[str, str]:
@@ -58,7 +50,7 @@ async def returned_with_signed_result(env: Env) -> tuple[str, bytes]:
                                  json={"receipt_no": "BL-0001"})
     assert cash.status_code == 201, cash.text
     upload = await env.client.post("/api/v1/files", headers=specialist(env),
-                                   files={"file": ("phieu.pdf", io.BytesIO(result_pdf()), "application/pdf")})
+                                   files={"file": ("phieu.pdf", io.BytesIO(text_pdf()), "application/pdf")})
     assert upload.status_code == 201, upload.text
     now = datetime.now(VN)
     payload = DossierResultReady(code=code, procedure_code=LLTP, agency_code=AGENCY, at=now, finished_at=now,

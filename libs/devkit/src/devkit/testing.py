@@ -198,3 +198,16 @@ async def api_login(client: Any, username: str, password: str) -> dict[str, str]
                           data={"grant_type": "password", "username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def text_pdf(line: str = "PHIEU LY LICH TU PHAP SO 1") -> bytes:
+    """A real one-page PDF (reportlab) holding ``line``: a result or a scan the strict upload check accepts."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 760, line)
+    c.save()
+    return buf.getvalue()
