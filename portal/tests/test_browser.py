@@ -364,3 +364,61 @@ def test_paying_a_fee_returns_to_a_portal_page_that_says_it_is_paid(browser: Bro
         expect(page.get_by_text("Đã thanh toán đủ phí, lệ phí.")).to_be_visible()
     finally:
         v.close()
+
+
+def test_a_forgotten_password_is_reset_then_changed_in_the_browser(browser: Browser, base_url: str,
+                                                                   platform: Any) -> None:
+    """From the login page's link, with the code the email brings; then the profile's password change. axe-core
+    on every page and state; a phone-sized window."""
+    import time
+
+    person = new_citizen()
+    r = httpx.post(f"{base_url}/api/v1/auth/register", timeout=30, json={k: person[k] for k in (
+        "username", "password", "full_name", "id_number", "phone", "email")})
+    assert r.status_code == 201, r.text
+    v = Visit(browser, base_url, width=360)
+    page = v.page
+    page.goto("/dang-nhap")
+    page.get_by_role("link", name="Quên mật khẩu?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quên mật khẩu")
+    v.axe("quên mật khẩu")
+    page.get_by_label("Tên đăng nhập").fill(person["username"])
+    page.get_by_role("button", name="Gửi mã xác nhận").click()
+    expect(page.get_by_role("status")).to_contain_text("mã xác nhận")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đặt lại mật khẩu")
+    expect(page.get_by_label("Tên đăng nhập")).to_have_value(person["username"])
+    v.axe("đặt lại mật khẩu")
+    deadline = time.monotonic() + 60
+    while not (mails := [m for m in platform.mails_to(person["email"]) if m["Subject"].startswith("Mã xác nhận")]):
+        assert time.monotonic() < deadline, "no email with the code"
+        time.sleep(0.2)
+    code = mails[-1]["Subject"].split()[3]
+    page.get_by_label("Mã xác nhận").fill("000000" if code != "000000" else "111111")
+    page.get_by_label(re.compile(r"^Mật khẩu mới")).fill("DatLai@2027")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("DatLai@2027")
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(page.get_by_role("alert")).to_contain_text("Mã xác nhận")
+    v.axe("đặt lại mật khẩu, mã sai")
+    page.get_by_role("alert").get_by_role("link", name=re.compile("Mã xác nhận")).click()
+    expect(page.get_by_label("Mã xác nhận")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(code)
+    page.get_by_label(re.compile(r"^Mật khẩu mới")).fill("DatLai@2027")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("DatLai@2027")
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã đặt lại mật khẩu")
+    page.get_by_label("Tên đăng nhập").fill(person["username"])
+    page.get_by_label("Mật khẩu").fill("DatLai@2027")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto("/tai-khoan")
+    page.get_by_role("link", name="Đổi mật khẩu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đổi mật khẩu")
+    v.axe("đổi mật khẩu")
+    page.get_by_label("Mật khẩu hiện tại").fill("DatLai@2027")
+    page.get_by_label(re.compile(r"^Mật khẩu mới")).fill("DoiMoi@2029")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("DoiMoi@2029")
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã đổi mật khẩu")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not v.other_origins()
+    v.close()

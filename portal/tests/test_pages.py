@@ -208,3 +208,72 @@ def test_an_expired_access_token_is_renewed_with_the_refresh_token(web: httpx.Cl
     assert expires is not None
     assert after and after != before
     assert web.get("/tai-khoan").status_code == 200
+
+
+def test_forgotten_password_by_emailed_code_then_changed_on_the_profile(web: httpx.Client, platform: Platform) -> None:
+    """Quên mật khẩu: the code arrives by email with the link to the reset page; a wrong code is named at its
+    field; the new password logs in. Đổi mật khẩu: a wrong current password is named, then the change ends
+    every session (the old cookie is worth nothing) and the new password logs in."""
+    import time
+
+    n = uuid.uuid4().int
+    person = {"username": f"mk{n % 10**8}", "password": "MatKhau@2026", "full_name": "Vũ Thị Hạnh",
+              "id_number": f"0754{n % 10**8:08d}", "phone": f"09{n % 10**8:08d}",
+              "email": f"hanh{n % 10**8}@example.vn"}
+    page = web.get("/dang-ky")
+    r = web.post("/dang-ky", data={**person, "password2": person["password"], "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303, r.text
+    login = web.get("/dang-nhap")
+    assert 'href="/quen-mat-khau"' in login.text
+
+    page = web.get("/quen-mat-khau")
+    empty = web.post("/quen-mat-khau", data={"csrf_token": csrf_of(page.text), "username": ""})
+    assert empty.status_code == 422 and 'href="#f-username"' in empty.text
+    sent = web.post("/quen-mat-khau", data={"csrf_token": csrf_of(page.text), "username": person["username"].upper()})
+    assert sent.status_code == 303 and sent.headers["location"].startswith(
+        f"/quen-mat-khau/dat-lai?tai-khoan={person['username']}")
+    deadline = time.monotonic() + 60
+    while not (mails := [m for m in platform.mails_to(person["email"]) if m["Subject"].startswith("Mã xác nhận")]):
+        assert time.monotonic() < deadline, "no email with the code"
+        time.sleep(0.2)
+    body = mails[-1].get_content()
+    code = mails[-1]["Subject"].split()[3]
+    assert f"/quen-mat-khau/dat-lai?tai-khoan={person['username']}" in body
+
+    reset = web.get(sent.headers["location"])
+    assert f'value="{person["username"]}"' in reset.text
+    form = {"csrf_token": csrf_of(reset.text), "username": person["username"], "new_password": "DatLai@2027",
+            "new_password2": "DatLai@2027"}
+    wrong = web.post("/quen-mat-khau/dat-lai", data={**form, "code": "000000" if code != "000000" else "111111"})
+    assert wrong.status_code == 422 and 'href="#f-code"' in wrong.text and "DatLai@2027" not in wrong.text
+    mismatch = web.post("/quen-mat-khau/dat-lai", data={**form, "code": code, "new_password2": "Khac@2027"})
+    assert mismatch.status_code == 422 and 'href="#f-new-password2"' in mismatch.text
+    # the wrong code above used up a try, not the code: the right one still works once
+    done = web.post("/quen-mat-khau/dat-lai", data={**form, "code": code})
+    assert done.status_code == 303 and done.headers["location"].startswith("/dang-nhap"), done.text
+    again = web.post("/quen-mat-khau/dat-lai", data={**form, "code": code, "new_password": "LanHai@2028",
+                                                     "new_password2": "LanHai@2028"})
+    assert again.status_code == 422
+
+    r = web.post("/dang-nhap", data={"username": person["username"], "password": "DatLai@2027",
+                                     "csrf_token": csrf_of(web.get("/dang-nhap").text)})
+    assert r.status_code == 303, r.text
+    profile = web.get("/tai-khoan")
+    assert 'href="/tai-khoan/doi-mat-khau"' in profile.text
+    page = web.get("/tai-khoan/doi-mat-khau")
+    token = csrf_of(page.text)
+    bad = web.post("/tai-khoan/doi-mat-khau", data={"csrf_token": token, "current_password": "Sai@20260",
+                                                    "new_password": "DoiMoi@2029", "new_password2": "DoiMoi@2029"})
+    assert bad.status_code == 422 and 'href="#f-current-password"' in bad.text
+    weak = web.post("/tai-khoan/doi-mat-khau", data={"csrf_token": token, "current_password": "DatLai@2027",
+                                                     "new_password": "12345678", "new_password2": "12345678"})
+    assert weak.status_code == 422 and 'href="#f-new-password"' in weak.text
+    old_cookie = web.cookies["dvc_session"]
+    changed = web.post("/tai-khoan/doi-mat-khau", data={"csrf_token": token, "current_password": "DatLai@2027",
+                                                        "new_password": "DoiMoi@2029", "new_password2": "DoiMoi@2029"})
+    assert changed.status_code == 303 and changed.headers["location"].startswith("/dang-nhap"), changed.text
+    with httpx.Client(base_url=str(web.base_url), cookies={"dvc_session": old_cookie}) as other:
+        assert other.get("/tai-khoan").status_code == 303
+    r = web.post("/dang-nhap", data={"username": person["username"], "password": "DoiMoi@2029",
+                                     "csrf_token": csrf_of(web.get("/dang-nhap").text)})
+    assert r.status_code == 303

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from portal.account.password import router as password_router
 from portal.account.routes import router as account_router
 from portal.api import Api, TTLCache
 from portal.catalog.routes import router as catalog_router
@@ -22,8 +23,8 @@ from servicekit.runtime import create_service_app
 
 # every router of pages; each checks the CSRF token of every POST (portal.web.security.check_csrf)
 # (the officer console's page groups are listed in portal.console)
-PAGES = (catalog_router, account_router, dossier_router, notification_router, info_router, voice_router,
-         *CONSOLE_ROUTERS)
+PAGES = (catalog_router, account_router, password_router, dossier_router, notification_router, info_router,
+         voice_router, *CONSOLE_ROUTERS)
 FONTS = {"be-vietnam-pro-400.ttf": "BeVietnamPro-Regular.ttf", "be-vietnam-pro-700.ttf": "BeVietnamPro-Bold.ttf"}
 
 
