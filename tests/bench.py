@@ -39,6 +39,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -135,11 +136,20 @@ def py_load(url: str, *, seconds: float, connections: int, paths: list[str] | No
 
 
 def http_load(url: str, *, seconds: float, connections: int, paths: list[str] | None = None,
-              headers: dict[str, str] | None = None, warmup: bool = True) -> dict[str, Any]:
+              headers: dict[str, str] | None = None, warmup: bool = True,
+              cpu: dict[str, int] | None = None) -> dict[str, Any]:
+    """The figure; with ``cpu`` (name → pid of each process the request goes through), also the CPU time each
+    of them spent per request (``cpu_ms``) and what that allows on two free cores (``capacity_rps``)."""
     if warmup:  # connections, plans, caches
         (wrk_load if WRK else py_load)(url, seconds=1, connections=4, paths=paths, headers=headers)
-    return (wrk_load if WRK else py_load)(url, seconds=seconds, connections=connections, paths=paths,
-                                          headers=headers)
+    meter = CpuMeter(cpu or {})
+    before = meter.sample()
+    result = (wrk_load if WRK else py_load)(url, seconds=seconds, connections=connections, paths=paths,
+                                            headers=headers)
+    if cpu:
+        result["cpu_ms"] = meter.per_request(before, meter.sample(), result["requests"])
+        result["capacity_rps"], result["bound_by"] = capacity(result["cpu_ms"])
+    return result
 
 
 # ---------------------------------------------------------------- /proc: CPU and memory of the services
@@ -148,6 +158,61 @@ def http_load(url: str, *, seconds: float, connections: int, paths: list[str] | 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """A server of several processes (PostgreSQL: the postmaster and its backends): the CPU of ``pid``, of its
+    children that ended (cutime + cstime) and of those alive."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid:
+            total += sum(int(f) for f in fields[11:15]) / tick
+        elif int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+GENERATOR = "load generator"
+
+
+class CpuMeter:
+    """CPU time (user + system, from /proc) that each process involved in a figure spends per request: far less
+    sensitive to other load on a shared machine than req/s. ``postgres`` is the server's whole process tree; the
+    load generator (wrk or the Python load processes) is this process's children that ended meanwhile."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+
+    def sample(self) -> dict[str, float]:
+        out = {name: tree_cpu_seconds(pid) if name == "postgres" else cpu_seconds(pid)
+               for name, pid in self.pids.items()}
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out[GENERATOR] = usage.ru_utime + usage.ru_stime
+        return out
+
+    @staticmethod
+    def per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+        return {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in before}
+
+
+def capacity(cpu_ms: dict[str, float], cores: int = 2) -> tuple[float, str]:
+    """Requests per second the measured CPU per request allows on ``cores`` free cores (the load generator left
+    out: clients run elsewhere): all the processes together share the cores, and a Python service process (one
+    event loop) uses one core at most; PostgreSQL's backends spread over them."""
+    served = {n: v for n, v in cpu_ms.items() if n != GENERATOR and v > 0}
+    if not served:
+        return float("nan"), "-"
+    limits = {"all processes": cores * 1000 / sum(served.values())}
+    limits |= {n: 1000 / v for n, v in served.items() if n != "postgres"}
+    bound = min(limits, key=lambda n: limits[n])
+    return limits[bound], bound
 
 
 def rss_mib(pid: int) -> float:
@@ -197,6 +262,9 @@ class Report:
         share = f"  {r['rps'] / self.anchor['rps']:4.0%} of anchor" if self.anchor else ""
         print(f"    {label:<46}{r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
               f"errors {r['errors']}{share}{'  (target ' + target + ')' if target else ''}")
+        if "cpu_ms" in r:
+            print("      CPU per request: " + ", ".join(f"{n} {v:.3f} ms" for n, v in r["cpu_ms"].items())
+                  + f"  → on 2 free cores ≈ {r['capacity_rps']:,.0f} req/s (bound: {r['bound_by']})")
 
 
 def procedure_paths(n: int) -> list[str]:
@@ -378,10 +446,19 @@ async def platform_rows(args: argparse.Namespace, only: set[str], report: Report
         env = platform.start(timeout=args.start_timeout)
         base = f"http://127.0.0.1:{port}"
         pids = {name: proc.pid for name, proc in platform.children.items()}
+        postmaster = (int((platform.postgres.data / "postmaster.pid").read_text().split()[0])
+                      if platform.postgres else 0)
+
+        def involved(*names: str) -> dict[str, int]:
+            """The processes a figure's requests go through, whose CPU per request is measured."""
+            return {n: postmaster if n == "postgres" else pids[n] for n in names if n != "postgres" or postmaster}
+
+        via_gateway = involved("gateway", "catalog", "postgres")
+        direct = involved("catalog", "postgres")
         rss_rest = {name: rss_mib(pid) for name, pid in pids.items()}
         print(f"load: {'wrk -t1' if WRK else 'Python load processes (no wrk: make bench installs it as root)'}, "
               f"{c} connections, {s:g} s per figure")
-        report.anchor = http_load(anchor_url, seconds=s, connections=c)
+        report.anchor = http_load(anchor_url, seconds=s, connections=c, cpu={"anchor": anchor.pid})
         print("anchor: a bare FastAPI endpoint, served like the services")
         report.http("anchor", "GET /anchor", report.anchor)
         with RssSampler(pids) as sampler:
@@ -389,8 +466,9 @@ async def platform_rows(args: argparse.Namespace, only: set[str], report: Report
                 print("gateway vs direct: one procedure from catalog-svc")
                 path = f"/api/v1/catalog/procedures/{LLTP}"
                 report.http("gateway_direct", "direct to catalog-svc",
-                            http_load(env["DVC_CATALOG_URL"] + path, seconds=s, connections=c))
-                report.http("gateway_proxied", "through the gateway", http_load(base + path, seconds=s, connections=c))
+                            http_load(env["DVC_CATALOG_URL"] + path, seconds=s, connections=c, cpu=direct))
+                report.http("gateway_proxied", "through the gateway",
+                            http_load(base + path, seconds=s, connections=c, cpu=via_gateway))
                 results["gateway_ratio"] = results["gateway_proxied"]["rps"] / results["gateway_direct"]["rps"]
                 print(f"    the gateway keeps {results['gateway_ratio']:.0%} of direct")
             if "search" in only:
@@ -398,36 +476,42 @@ async def platform_rows(args: argparse.Namespace, only: set[str], report: Report
                 count = await module.seed(env["CATALOG_DATABASE_URL"], args.procedures)
                 print(f"catalog search through the gateway, {count:,} procedures, {len(module.QUERIES)} queries")
                 paths = [f"/api/v1/catalog/procedures?q={quote(q)}" for q in module.QUERIES]
-                report.http("search", "repeated queries", http_load(base + paths[0], seconds=s, connections=c,
-                                                                    paths=paths), target="≥ 1,000 req/s, p95 ≤ 20 ms")
-                # the gateway counts each search per client address in PostgreSQL (rate limit): the service's own
-                # figure, from this one address, is the direct one
+                report.http("search", "repeated queries",
+                            http_load(base + paths[0], seconds=s, connections=c, paths=paths, cpu=via_gateway),
+                            target="≥ 1,000 req/s, p95 ≤ 20 ms")
+                # the service's own figure, without the gateway (which counts each search per address, in memory)
                 report.http("search_direct", "repeated queries, direct to catalog-svc",
-                            http_load(env["DVC_CATALOG_URL"] + paths[0], seconds=s, connections=c, paths=paths))
+                            http_load(env["DVC_CATALOG_URL"] + paths[0], seconds=s, connections=c, paths=paths,
+                                      cpu=direct))
                 unique = [f"{p}&page={n}" for n in range(2, 200) for p in paths]
                 report.http("search_uncached", "each query new (no cached answer)",
-                            http_load(base + unique[0], seconds=s, connections=c, paths=unique, warmup=False))
+                            http_load(base + unique[0], seconds=s, connections=c, paths=unique, warmup=False,
+                                      cpu=via_gateway))
             if "procedure" in only:
                 print("one procedure through the gateway")
                 url = f"{base}/api/v1/catalog/procedures/{LLTP}"
-                report.http("procedure", "GET", http_load(url, seconds=s, connections=c), target="≥ 2,000 req/s")
+                report.http("procedure", "GET", http_load(url, seconds=s, connections=c, cpu=via_gateway),
+                            target="≥ 2,000 req/s")
                 async with aiohttp.ClientSession() as session, session.get(url) as r:
                     etag, size = r.headers.get("ETag"), len(await r.read())
                 results["procedure"]["bytes"] = size
                 if etag:
                     report.http("procedure_304", "GET with If-None-Match (304)",
-                                http_load(url, seconds=s, connections=c, headers={"If-None-Match": etag}))
+                                http_load(url, seconds=s, connections=c, headers={"If-None-Match": etag},
+                                          cpu=via_gateway))
                 else:
                     print("    no ETag on the procedure: no 304 figure")
             if "sectors" in only:
                 print("a trivial list from PostgreSQL, direct to catalog-svc")
                 report.http("sectors", "GET /api/v1/catalog/sectors",
-                            http_load(env["DVC_CATALOG_URL"] + "/api/v1/catalog/sectors", seconds=s, connections=c),
+                            http_load(env["DVC_CATALOG_URL"] + "/api/v1/catalog/sectors", seconds=s, connections=c,
+                                      cpu=direct),
                             target="≥ 3,000 req/s")
             if "certificate" in only:
                 print("a static answer, direct to interop-svc")
                 report.http("certificate", "GET /interop/v1/certificate",
-                            http_load(env["DVC_INTEROP_URL"] + "/interop/v1/certificate", seconds=s, connections=c),
+                            http_load(env["DVC_INTEROP_URL"] + "/interop/v1/certificate", seconds=s, connections=c,
+                                      cpu=involved("interop")),
                             target="≥ 5,000 req/s")
             if "portal" in only and (ROOT / "portal" / "bench" / "pages_bench.py").exists():
                 pages = load_bench(ROOT / "portal" / "bench" / "pages_bench.py")

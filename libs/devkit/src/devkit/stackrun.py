@@ -91,6 +91,7 @@ class Platform:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.supervised: dict[str, Child] = {}
         self.nats: devstack.Nats | devstack.NatsCluster | None = None
+        self.postgres: devstack.Postgres | None = None  # the one started here (None with DATABASE_URL)
         self.stoppers: list[Any] = []
         self.env: dict[str, str] = {}
         self.service_envs: dict[str, dict[str, str]] = {}
@@ -193,6 +194,7 @@ class Platform:
             self.admin_url = os.environ["DATABASE_URL"]
         else:
             pg = devstack.Postgres(self.root / "postgres", port=int(os.environ.get("DVC_PG_PORT", 0))).start()
+            self.postgres = pg
             self.stoppers.append(pg.stop)
             self.admin_url = pg.url("postgres")
             print(f"  PostgreSQL  {self.admin_url}  (files: {pg.root})")
