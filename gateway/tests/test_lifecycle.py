@@ -35,6 +35,14 @@ def upstream_app() -> FastAPI:
     async def tracking(code: str) -> dict[str, str]:
         return {"code": code}
 
+    @app.get("/api/v1/catalog/procedures")
+    async def search(q: str = "") -> dict[str, Any]:
+        return {"items": [], "q": q}
+
+    @app.post("/api/v1/files", status_code=201)
+    async def upload(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
     return app
 
 
@@ -154,6 +162,38 @@ async def test_public_calls_are_limited_per_address(gw: httpx.AsyncClient) -> No
     assert r.headers["content-type"] == "application/problem+json"
     r = await gw.get("/api/v1/tracking/ABC", headers={"X-Forwarded-For": "203.0.113.51"})
     assert r.status_code == 200
+
+
+async def test_tracking_limit_is_shared_by_the_replicas(gateway_settings: Settings, upstream: str) -> None:
+    """Guessing tracking codes gains nothing from more gateway replicas: they count in the same PostgreSQL row."""
+    settings = gateway_settings.model_copy(update={"intake_url": upstream, "rate_tracking_per_minute": 4})
+    me = {"X-Forwarded-For": "203.0.113.60"}
+    async with running(create_app(settings)) as one, running(create_app(settings)) as two:
+        statuses = [(await (one if i % 2 else two).get("/api/v1/tracking/ABC", headers=me)).status_code
+                    for i in range(6)]
+    assert statuses == [200] * 4 + [429] * 2
+
+
+async def test_search_and_uploads_are_limited_per_address_in_each_replica(
+    gateway_settings: Settings, upstream: str
+) -> None:
+    """The hot calls are counted in the replica's memory (no shared row updated by every search): the limit holds
+    per address, and each replica counts its own."""
+    settings = gateway_settings.model_copy(update={"catalog_url": upstream, "intake_url": upstream,
+                                                   "rate_search_per_minute": 5, "rate_upload_per_minute": 3})
+    me, other = {"X-Forwarded-For": "203.0.113.70"}, {"X-Forwarded-For": "203.0.113.71"}
+    search = "/api/v1/catalog/procedures?q=ket%20hon"
+    async with running(create_app(settings)) as one, running(create_app(settings)) as two:
+        assert [(await one.get(search, headers=me)).status_code for _ in range(5)] == [200] * 5
+        r = await one.get(search, headers=me)
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+        assert r.headers["content-type"] == "application/problem+json" and "thử lại sau" in r.json()["detail"]
+        assert (await one.get(search, headers=other)).status_code == 200
+        assert (await two.get(search, headers=me)).status_code == 200  # another replica: its own count
+        # uploads have their own count, the search's does not use it up
+        files = {"file": ("a.pdf", b"%PDF-1.4 test", "application/pdf")}
+        assert [(await one.post("/api/v1/files", files=files, headers=me)).status_code for _ in range(4)] == \
+            [201] * 3 + [429]
 
 
 async def refused(gw: httpx.AsyncClient, access_token: str, within: float = 10.0) -> bool:

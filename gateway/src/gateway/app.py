@@ -22,7 +22,7 @@ from gateway.ops import router as ops_router
 from gateway.proxy import Proxy, Refusal, Route, Scope
 from gateway.revocation import Revocations
 from gateway.settings import Settings
-from gateway.throttle import Throttle, TooManyRequests, client_address
+from gateway.throttle import LocalRate, Throttle, TooManyRequests, client_address
 from servicekit.opsmetrics import Values, gauge, sample_dead_letters
 from servicekit.runtime import create_service_app
 from servicekit.telemetry import TelemetryMiddleware
@@ -81,6 +81,10 @@ def upstreams(settings: Settings) -> dict[str, str]:
     }
 
 
+# counted in each replica's memory (throttle.LocalRate); the other limits are shared through PostgreSQL
+PER_REPLICA_RATES = frozenset({"search", "upload"})
+
+
 def rate_rule(settings: Settings, method: str, path: str) -> tuple[str, int] | None:
     """The per-address limit of a public call that can be scraped or flooded (registration is limited in its
     own route): tracking, the procedure search, uploads."""
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Any:
     revocations = Revocations(None, horizon=max(settings.token_ttl_seconds, 60) + 60,
                               poll=settings.revocation_poll_seconds)
     throttle_box: list[Throttle] = []
+    local_rate = LocalRate()
     trusted = settings.trusted_networks
 
     def address_of(scope: Scope) -> str:
@@ -127,7 +132,10 @@ def create_app(settings: Settings | None = None) -> Any:
             return None
         address = address_of(scope)
         try:
-            await throttle_box[0].hit(rule[0], address, rule[1])
+            if rule[0] in PER_REPLICA_RATES:
+                local_rate.hit(rule[0], address, rule[1])
+            else:
+                await throttle_box[0].hit(rule[0], address, rule[1])
         except TooManyRequests as exc:
             return Refusal(429, exc.detail, exc.slug, exc.headers)
         return None

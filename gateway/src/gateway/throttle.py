@@ -6,7 +6,14 @@
   The first block of a burst tells the owner (an event notify-svc turns into an email and an inbox entry).
 - **An address** (``address:<ip>``): failed logins from it, at a much higher limit (a whole province behind
   one proxy logs in from one address: only failures count, never successes).
-- **Public calls that can be scraped or flooded** (``rate:<name>:<ip>``): a fixed window of one minute.
+- **Public calls that can be scraped or flooded** (``rate:<name>:<ip>``): a fixed window of one minute, shared by
+  the replicas (registration, one-time codes, tracking: low volumes, and guessing must not gain from more
+  replicas).
+- **The hot public reads and uploads** (the procedure search, ``POST /files``): :class:`LocalRate`, a token bucket
+  per address in each replica's memory. One row per address in PostgreSQL, updated by every request, was the
+  search's bottleneck (~55 req/s through the gateway against ~1,500 direct); counted in memory a hit costs about
+  a microsecond. The limit is then per replica: behind N replicas an address gets at most N times it, which is
+  what a flood limit needs (the login throttle above, against guessing, stays shared).
 
 The client's address is the socket's peer, unless the peer is one of the configured proxies
 (``GATEWAY_TRUSTED_PROXIES``): then the right-most address of ``X-Forwarded-For`` that is not a proxy.
@@ -16,7 +23,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -189,6 +197,46 @@ class Throttle:
                 {"s": older_than},
             )
         return int(result.rowcount or 0)
+
+
+class LocalRate:
+    """Per-address token buckets in this replica's memory: ``limit`` calls at once, refilled at ``limit`` per
+    ``window`` seconds; past them :class:`TooManyRequests` with the wait until the next call is allowed.
+    Once ``max_keys`` addresses are kept, the buckets full again are dropped (a full bucket and no bucket are the
+    same), then, if that is not enough, the least recently used."""
+
+    def __init__(self, *, window: float = 60.0, max_keys: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self.max_keys = max_keys
+        self.clock = clock
+        self.buckets: dict[str, list[float]] = {}  # key → [tokens left, when counted]
+
+    def hit(self, name: str, address: str, limit: int) -> None:
+        now = self.clock()
+        key = f"{name}:{address}"
+        rate = limit / self.window
+        bucket = self.buckets.pop(key, None)  # re-inserted last: the dict is kept in order of use
+        if bucket is None:
+            if len(self.buckets) >= self.max_keys:
+                self._prune(now)
+            bucket = [float(limit), now]
+        tokens = min(float(limit), bucket[0] + (now - bucket[1]) * rate)
+        self.buckets[key] = bucket
+        bucket[1] = now
+        if tokens < 1.0:
+            bucket[0] = tokens
+            wait = (1.0 - tokens) / rate
+            raise TooManyRequests(f"Quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau {_vi_seconds(wait)}.", wait)
+        bucket[0] = tokens - 1.0
+
+    def _prune(self, now: float) -> None:
+        """Drops the full buckets (untouched for a whole window), then the least recently used down to 3/4."""
+        for k in [k for k, (_, at) in self.buckets.items() if now - at >= self.window]:
+            del self.buckets[k]
+        if len(self.buckets) >= self.max_keys:
+            for k in list(self.buckets)[: len(self.buckets) - self.max_keys * 3 // 4]:
+                del self.buckets[k]
 
 
 def account_key(username: str) -> str:
