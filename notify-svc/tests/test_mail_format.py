@@ -74,7 +74,7 @@ async def test_subject_reaches_the_client_exactly(subject: str) -> None:
         d = Delivery(id=uuid.uuid4(), event_id="e-1", event_type="intake.dossier.submitted.v1",
                      dossier_code="C-1", channel="email", recipient="lan@example.vn", template="t",
                      subject=subject, body="Nội dung thư")
-        raw = as_bytes(sender.email_message(d))
+        raw = sender.email_bytes(d)  # what goes over SMTP
     finally:
         await sender.close()
     assert parsed_subject(raw) == subject
@@ -83,6 +83,37 @@ async def test_subject_reaches_the_client_exactly(subject: str) -> None:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert msg["From"] == "Cổng Dịch vụ công Đồng Nai <no-reply@dichvucong.dongnai.gov.vn>"
     assert body(msg).strip() == "Nội dung thư"  # type: ignore[arg-type]
+
+
+BODIES = ["Nội dung thư", "Kính gửi Ông/Bà Nguyễn Thị Lan,\n\nHồ sơ " + "rất dài " * 30 + "đã được tiếp nhận.\n",
+          "ascii only\n.\n.a line starting with a dot\n", "x" * 120, "Xem: http://127.0.0.1:8000/tra-cuu/"
+          "000.00.15.H19-261130-0001 (tra cứu tình trạng hồ sơ trực tuyến)\r\nDòng hai\rDòng ba", ""]
+
+
+@pytest.mark.parametrize("text", BODIES)
+async def test_built_bytes_are_the_email_packages_message(text: str) -> None:
+    """The sender writes each message's bytes itself (mail.plain_text_message): a client reads the same headers and
+    body as from the email package's own rendering of the same EmailMessage, and the body part is byte for byte
+    what the email package encodes."""
+    sender = Sender(None, Settings(database_url="postgresql+asyncpg://x/y"))  # type: ignore[arg-type,call-arg]
+    try:
+        for subject in [*SUBJECTS, "plain ASCII subject", "a long ASCII subject that has to be folded " * 3]:
+            d = Delivery(id=uuid.uuid4(), event_id="e-1", event_type="intake.dossier.submitted.v1",
+                         dossier_code="C-1", channel="email", recipient="lan@example.vn", template="t",
+                         subject=subject, body=text)
+            ours, theirs = sender.email_bytes(d), as_bytes(sender.email_message(d))
+            a = email.message_from_bytes(ours, policy=email.policy.default)
+            b = email.message_from_bytes(theirs, policy=email.policy.default)
+            assert not a.defects
+            for name in ("From", "To", "Subject", "Message-ID", "Auto-Submitted", "X-Dvc-Event-Id",
+                         "X-Dvc-Event-Type", "X-Dvc-Dossier-Code", "MIME-Version", "Content-Type",
+                         "Content-Transfer-Encoding"):
+                assert str(a[name]) == str(b[name]), name
+            assert ours.split(b"\r\n\r\n", 1)[1] == theirs.split(b"\r\n\r\n", 1)[1]
+            assert body(a) == body(b)  # type: ignore[arg-type]
+            assert all(len(line) <= 78 for line in ours.split(b"\r\n")), ours
+    finally:
+        await sender.close()
 
 
 def test_random_vietnamese_subjects_round_trip() -> None:

@@ -17,17 +17,23 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from opentelemetry import trace
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import DLQ_STREAM, STREAMS, CloudEvent, StreamSpec, dlq_subject, stream_for_subject
-from servicekit.db import InboxRow
 from servicekit.opsmetrics import CONSUMED
 from servicekit.telemetry import continued, inject_headers, tracer
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent, AsyncSession], Awaitable[None]]
+
+# The inbox row of an event, first time only. Plain SQL: SQLAlchemy's PostgreSQL ``insert … on_conflict`` has no
+# cache key, so that construct would be compiled again for every event consumed (the kit_inbox table: db.InboxRow).
+FIRST_SIGHT = text(
+    "INSERT INTO kit_inbox (consumer, event_id, event_type) VALUES (:consumer, :event_id, :event_type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 def raise_if_cancelling() -> None:
@@ -221,10 +227,7 @@ class ConsumerRunner:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     first = await session.execute(
-                        insert(InboxRow)
-                        .values(consumer=self.sub.name, event_id=event.id, event_type=event.type)
-                        .on_conflict_do_nothing()
-                        .returning(InboxRow.event_id)
+                        FIRST_SIGHT, {"consumer": self.sub.name, "event_id": event.id, "event_type": event.type}
                     )
                     if first.scalar_one_or_none() is not None:
                         await self.sub.handler(event, session)

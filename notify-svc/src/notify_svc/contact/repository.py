@@ -3,11 +3,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.contact.models import DossierContact, DossierTask
+
+CONTACT = ("user_id", "email", "phone", "name", "agency_code", "procedure_name", "return_method", "received_at",
+           "due_at", "level", "fees_due", "fees_paid", "paid_at", "payment_method")
+# one statement whatever the event knows (plain SQL: a PostgreSQL ``on_conflict`` insert built by SQLAlchemy is
+# compiled anew on every call); a field the event does not carry (NULL) keeps its value
+UPSERT_CONTACT = text(
+    f"INSERT INTO dossier_contacts (code, updated_at, {', '.join(CONTACT)}) "
+    f"VALUES (:code, :updated_at, {', '.join(':' + c for c in CONTACT)}) "
+    "ON CONFLICT (code) DO UPDATE SET updated_at = now(), "
+    + ", ".join(f"{c} = COALESCE(EXCLUDED.{c}, dossier_contacts.{c})" for c in CONTACT)
+)
 
 
 class ContactRepository:
@@ -16,13 +27,11 @@ class ContactRepository:
 
     async def upsert_contact(self, code: str, **values: Any) -> None:
         """Keeps what is known: a later event without a field does not erase it."""
-        values = {k: v for k, v in values.items() if v is not None}
-        stmt = insert(DossierContact).values(code=code, updated_at=datetime.now(UTC), **values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[DossierContact.code],
-            set_={**{k: getattr(stmt.excluded, k) for k in values}, "updated_at": func.now()},
-        )
-        await self.session.execute(stmt)
+        unknown = set(values) - set(CONTACT)
+        if unknown:
+            raise TypeError(f"not a contact field: {sorted(unknown)}")
+        await self.session.execute(UPSERT_CONTACT, {"code": code, "updated_at": datetime.now(UTC),
+                                                    **{c: values.get(c) for c in CONTACT}})
 
     async def contact(self, code: str) -> DossierContact | None:
         return await self.session.get(DossierContact, code)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, and_, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_svc.delivery.models import Delivery
@@ -14,24 +14,50 @@ from servicekit.wakeup import notify_on_commit
 CHANNEL = "notify_deliveries"  # NOTIFY when a delivery to send is planned: the sender sleeps until then
 
 
+# what planning writes; the other columns take their defaults (next_attempt_at and created_at: now())
+PLANNED = ("id", "event_id", "event_type", "dossier_code", "channel", "recipient", "template", "subject", "body",
+           "status", "attempts", "sent_at", "provider_answer", "trace_context")
+_INSERTS: dict[int, TextClause] = {}
+
+
+def _insert_rows(n: int) -> TextClause:
+    """One statement for ``n`` deliveries (plain SQL: SQLAlchemy compiles a PostgreSQL ``on_conflict`` insert
+    anew every time, it has no cache key), made once per ``n``."""
+    stmt = _INSERTS.get(n)
+    if stmt is None:
+        rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in PLANNED) + ")" for i in range(n))
+        stmt = _INSERTS[n] = text(
+            f"INSERT INTO deliveries ({', '.join(PLANNED)}) VALUES {rows} "
+            "ON CONFLICT ON CONSTRAINT uq_deliveries_event_channel DO NOTHING RETURNING status"
+        ).bindparams(*(bindparam(f"trace_context_{i}", type_=JSONB) for i in range(n)))
+    return stmt
+
+
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add_if_absent(self, d: Delivery) -> int:
         """Inserts unless the (event, channel, recipient) delivery exists: a redelivered event plans nothing."""
-        values = {c.name: getattr(d, c.key) for c in Delivery.__table__.columns
-                  if getattr(d, c.key, None) is not None}
-        values.setdefault("id", uuid.uuid4())
-        res = await self.session.execute(
-            insert(Delivery).values(**values).on_conflict_do_nothing(constraint="uq_deliveries_event_channel")
-            .returning(Delivery.id)
-        )
-        if res.scalar_one_or_none() is None:
+        return await self.add_all_absent([d])
+
+    async def add_all_absent(self, deliveries: list[Delivery]) -> int:
+        """:meth:`add_if_absent` for several deliveries in one round trip; returns how many were new."""
+        if not deliveries:
             return 0
-        if values.get("status", "pending") == "pending":
+        params: dict[str, Any] = {}
+        for i, d in enumerate(deliveries):
+            params.update({
+                f"id_{i}": d.id or uuid.uuid4(), f"event_id_{i}": d.event_id, f"event_type_{i}": d.event_type,
+                f"dossier_code_{i}": d.dossier_code, f"channel_{i}": d.channel, f"recipient_{i}": d.recipient,
+                f"template_{i}": d.template, f"subject_{i}": d.subject, f"body_{i}": d.body,
+                f"status_{i}": d.status or "pending", f"attempts_{i}": d.attempts or 0, f"sent_at_{i}": d.sent_at,
+                f"provider_answer_{i}": d.provider_answer, f"trace_context_{i}": d.trace_context,
+            })
+        new = (await self.session.execute(_insert_rows(len(deliveries)), params)).scalars().all()
+        if "pending" in new:
             notify_on_commit(self.session, CHANNEL)
-        return 1
+        return len(new)
 
     async def next_due(self, lease_seconds: float) -> datetime | None:
         """When the sender next has something to do: a retry's time, or a lease that will expire."""
@@ -62,9 +88,10 @@ class DeliveryRepository:
 
     async def finish(self, d: Delivery, **values: Any) -> bool:
         """Records the outcome of the attempt ``d.claimed_at`` unless another sender took the row over."""
+        table = cast(Table, Delivery.__table__)  # Core, not the ORM's bulk update: no session state to sync
         res = await self.session.execute(
-            update(Delivery)
-            .where(Delivery.id == d.id, Delivery.status == "sending", Delivery.claimed_at == d.claimed_at)
+            update(table)
+            .where(table.c.id == d.id, table.c.status == "sending", table.c.claimed_at == d.claimed_at)
             .values(**values)
         )
         return (res.rowcount or 0) == 1  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.notify import DeliveryFailed
-from notify_svc.delivery.mail import as_bytes
+from notify_svc.delivery.mail import HeaderCache, plain_text_message
 from notify_svc.delivery.models import Delivery
 from notify_svc.delivery.repository import CHANNEL, DeliveryRepository
 from notify_svc.settings import Settings
@@ -36,6 +36,8 @@ DELIVERIES = counter("dvc.notify.deliveries", unit="{delivery}",
                      description="Delivery attempts by channel and outcome (sent, retried, failed).")
 
 Hook = Callable[[Delivery], Awaitable[None]]
+# a delivery, the values its attempt leaves on its row, and the error when it failed
+Outcome = tuple[Delivery, dict[str, Any], Exception | None]
 
 
 class PermanentError(Exception):
@@ -61,6 +63,7 @@ class Sender:
         self.settings = settings
         self.before_send = before_send  # test seam: a crash or a hang between 'sending' and the provider
         self.http = httpx.AsyncClient(timeout=settings.send_timeout_seconds)
+        self._constant_headers = HeaderCache()
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -69,7 +72,24 @@ class Sender:
     def message_id(self, d: Delivery) -> str:
         return f"<{d.id}@{self.settings.mail_domain}>"
 
+    def email_headers(self, d: Delivery) -> list[tuple[str, str]]:
+        headers = [("From", self.settings.mail_from), ("To", d.recipient), ("Subject", d.subject),
+                   ("Date", formatdate(localtime=True)),
+                   # the same id on every attempt lets the receiving side recognise a duplicate
+                   ("Message-ID", self.message_id(d)), ("Auto-Submitted", "auto-generated"),
+                   ("X-Dvc-Event-Id", d.event_id), ("X-Dvc-Event-Type", d.event_type)]
+        if d.dossier_code:
+            headers.append(("X-Dvc-Dossier-Code", d.dossier_code))
+        return headers
+
+    def email_bytes(self, d: Delivery) -> bytes:
+        """What goes over SMTP: :meth:`email_message` as bytes, built directly (mail.py); the From line once."""
+        headers = self.email_headers(d)
+        from_line = self._constant_headers.line(*headers[0])
+        return from_line.encode("ascii") + plain_text_message(headers[1:], d.body)
+
     def email_message(self, d: Delivery) -> EmailMessage:
+        """The same message as an ``EmailMessage`` (the email package's own rendering, for comparison)."""
         msg = EmailMessage()
         msg["From"] = self.settings.mail_from
         msg["To"] = d.recipient
@@ -88,7 +108,7 @@ class Sender:
     async def send_email(self, d: Delivery) -> str:
         url = urlparse(self.settings.smtp_url)
         # our own bytes (see mail.py): the Subject keeps its spaces in every mail client
-        raw = as_bytes(self.email_message(d))
+        raw = self.email_bytes(d)
         with _tracer.start_as_current_span(
             "smtp send", kind=SpanKind.CLIENT,
             attributes={"server.address": url.hostname or "127.0.0.1", "server.port": url.port or 25,
@@ -148,11 +168,20 @@ class Sender:
         async with self.sessionmaker() as session, session.begin():
             due = await DeliveryRepository(session).claim_due(self.settings.send_batch,
                                                              self.settings.send_lease_seconds)
-        # 2. talk to the providers outside any transaction, 3. record each outcome
-        await asyncio.gather(*(self.attempt(d) for d in due))
+        # 2. talk to the providers outside any transaction, 3. record each outcome as soon as it is known: the
+        # outcomes that arrived while the last ones were being recorded go together, in one transaction
+        pending = {asyncio.ensure_future(self.attempt(d)) for d in due}
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                await self._record([t.result() for t in done])
+        finally:
+            for t in pending:
+                t.cancel()
         return len(due)
 
-    async def attempt(self, d: Delivery) -> None:
+    async def attempt(self, d: Delivery) -> Outcome:
+        """Sends ``d``; returns the values to record (not recorded here, see run_once)."""
         # the send continues the trace of the event that planned it (the consumer's span)
         with continued(d.trace_context), _tracer.start_as_current_span(
             f"deliver {d.channel}",
@@ -169,11 +198,10 @@ class Sender:
                 values = self._failure(d, exc)
                 DELIVERIES.add(1, {"channel": d.channel,
                                    "outcome": "failed" if values["status"] == "failed" else "retried"})
-                await self._record(d, values, exc)
-                return
+                return d, values, exc
             DELIVERIES.add(1, {"channel": d.channel, "outcome": "sent"})
-            await self._record(d, {"status": "sent", "sent_at": datetime.now(UTC), "provider_answer": answer[:1000],
-                                   "last_error": None})
+            return d, {"status": "sent", "sent_at": datetime.now(UTC), "provider_answer": answer[:1000],
+                       "last_error": None}, None
 
     def _failure(self, d: Delivery, exc: Exception) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -182,28 +210,32 @@ class Sender:
         return {"status": "pending", "last_error": error,
                 "next_attempt_at": datetime.now(UTC) + self.settings.retry.delay(d.attempts)}
 
-    async def _record(self, d: Delivery, values: dict[str, Any], exc: Exception | None = None) -> None:
+    async def _record(self, outcomes: list[Outcome]) -> None:
         # the database may blink: losing a 'sent' mark would mean sending twice, so 5 tries 0.2 s, 0.4 s, … apart
         try:
             async for attempt in stamina.retry_context(on=Exception, attempts=5, timeout=None, wait_initial=0.2,
                                                        wait_max=3.2, wait_jitter=0.0):
                 with attempt:
-                    await self._finish(d, values, exc)
+                    await self._finish(outcomes)
         except Exception as db_exc:
-            log.error("delivery %s: could not record the outcome after 5 tries (%s); its lease will expire",
-                      d.id, db_exc)
+            for d, _, _ in outcomes:
+                log.error("delivery %s: could not record the outcome after 5 tries (%s); its lease will expire",
+                          d.id, db_exc)
 
-    async def _finish(self, d: Delivery, values: dict[str, Any], exc: Exception | None) -> None:
+    async def _finish(self, outcomes: list[Outcome]) -> None:
         async with self.sessionmaker() as session, session.begin():
-            ours = await DeliveryRepository(session).finish(d, **values)
-            if ours and values["status"] == "failed":
-                log.error("delivery %s (%s to %s) failed for good: %s", d.id, d.channel, d.recipient, exc)
-                add_event(session, DeliveryFailed(delivery_id=str(d.id), event_id=d.event_id,
-                                                  channel=d.channel, recipient=d.recipient,
-                                                  error=values["last_error"]),
-                          source="/notify", subject=d.dossier_code, event_id=failed_event_id(d, values["failed_at"]))
-            elif not ours:
-                log.warning("delivery %s: attempt outlived its lease; another sender owns it", d.id)
+            repo = DeliveryRepository(session)
+            for d, values, exc in outcomes:
+                ours = await repo.finish(d, **values)
+                if ours and values["status"] == "failed":
+                    log.error("delivery %s (%s to %s) failed for good: %s", d.id, d.channel, d.recipient, exc)
+                    add_event(session, DeliveryFailed(delivery_id=str(d.id), event_id=d.event_id,
+                                                      channel=d.channel, recipient=d.recipient,
+                                                      error=values["last_error"]),
+                              source="/notify", subject=d.dossier_code,
+                              event_id=failed_event_id(d, values["failed_at"]))
+                elif not ours:
+                    log.warning("delivery %s: attempt outlived its lease; another sender owns it", d.id)
 
     async def run(self) -> None:
         while True:

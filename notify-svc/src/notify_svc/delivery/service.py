@@ -182,8 +182,9 @@ class Planner:
             audiences = [Audience(user_id=contact.user_id, email=contact.email, phone=contact.phone)]
 
         at = _dt(data.get("at")) or event.time
-        created = 0
-        deliveries, inbox = DeliveryRepository(session), NotificationRepository(session)
+        planned: list[Delivery] = []
+        trace_context = inject_headers() or None
+        inbox = NotificationRepository(session)
         for audience in audiences:
             for channel in channels:
                 recipient = audience.address(channel)
@@ -194,7 +195,7 @@ class Planner:
                     continue
                 d = Delivery(event_id=event.id, event_type=event.type, dossier_code=code, channel=channel,
                              recipient=recipient, template=rendered.template, subject=rendered.subject,
-                             body=rendered.body, trace_context=inject_headers() or None)
+                             body=rendered.body, trace_context=trace_context)
                 if channel == "inbox":
                     # the inbox row is the message: visible at once, recorded as a sent delivery
                     await inbox.add_if_absent(
@@ -204,8 +205,8 @@ class Planner:
                         dossier_code=code, title=rendered.subject, body=rendered.body, at=at)
                     now = datetime.now(UTC)
                     d.status, d.attempts, d.sent_at, d.provider_answer = "sent", 1, now, "stored in inbox"
-                created += await deliveries.add_if_absent(d)
-        return created
+                planned.append(d)
+        return await DeliveryRepository(session).add_all_absent(planned)
 
     async def _officers(self, event_type: str, data: dict[str, Any], contacts: ContactRepository) -> list[Audience]:
         agency = data.get("agency_code")

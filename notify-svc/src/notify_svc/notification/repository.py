@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -24,14 +24,20 @@ def visible_to(p: Principal) -> ColumnElement[bool]:
     return or_(own, false())
 
 
+ENTRY = ("event_id", "event_type", "audience", "user_id", "role", "agency_code", "dossier_code", "title", "body", "at")
+# plain SQL: SQLAlchemy compiles a PostgreSQL ``on_conflict`` insert anew on every call (no cache key)
+ADD_IF_ABSENT = text(
+    f"INSERT INTO notifications (id, {', '.join(ENTRY)}) VALUES (:id, {', '.join(':' + c for c in ENTRY)}) "
+    "ON CONFLICT ON CONSTRAINT uq_notifications_event_audience DO NOTHING RETURNING id"
+)
+
+
 class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add_if_absent(self, **values: Any) -> bool:
-        res = await self.session.execute(
-            insert(Notification).values(id=uuid.uuid4(), **values)
-            .on_conflict_do_nothing(constraint="uq_notifications_event_audience").returning(Notification.id))
+        res = await self.session.execute(ADD_IF_ABSENT, {"id": uuid.uuid4(), **{c: values.get(c) for c in ENTRY}})
         return res.scalar_one_or_none() is not None
 
     def _read_by(self, user_id: str) -> ColumnElement[bool]:
