@@ -23,9 +23,7 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -106,28 +104,18 @@ FROM (
 """
 
 
-class Captured:
-    """The SQL the app sends (from its engine), to EXPLAIN ANALYZE each kind of search once."""
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[str, Any]] = []
-        self.on = False
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if self.on and "FROM dossiers" in statement:
-            self.statements.append((statement, parameters))
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
-
-
 async def load(url: str, n: int) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
+        held = await conn.fetchval("SELECT count(*) FROM dossiers")
+        if held == n:  # kept from an earlier run (--keep), migrated on to the head since: statistics afresh
+            await conn.execute("ANALYZE dossiers")
+            print(f"reusing the {n:,} dossiers kept from an earlier run")
+            return
+        if held:
+            raise SystemExit(f"the kept database holds {held:,} dossiers, not {n:,}: remove its folder first")
         await conn.execute("SET maintenance_work_mem = '1GB'; SET work_mem = '256MB'")
         indexes = await conn.fetch(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dossiers' AND indexname NOT IN "
@@ -166,14 +154,13 @@ async def samples(url: str) -> dict[str, Any]:
         await conn.close()
 
 
-async def run(url: str, repeat: int) -> dict[str, Any]:
+async def run(url: str, repeat: int, show_plans: bool = False) -> dict[str, Any]:
     import logging
 
-    import asyncpg
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-    from sqlalchemy import event
 
+    from devkit.benchkit import explain_plans, time_kinds
     from devkit.testing import Tokens, running
     from intake_svc.app import create_app
     from intake_svc.settings import Settings
@@ -229,63 +216,16 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
         ("auditor (province): overdue", lambda: (auditor, {"overdue": "true", "sort": "due_at"})),
         ("tracking (public, by code)", lambda: ({}, {}, f"/api/v1/tracking/{pick(rows)['code']}")),
     ]
-    captured = Captured()
-    results: dict[str, Any] = {"kinds": {}, "plans": {}}
-    everything: list[float] = []
-    async with running(app) as client:
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", captured)
-        for _ in range(5):  # warm-up: connections, prepared statements
-            h, p = kinds[0][1]()
-            await client.get("/api/v1/dossiers", params=p, headers=h)
-        for label, make in kinds:
-            times: list[float] = []
-            totals: list[int] = []
-            for i in range(repeat):
-                made = make()
-                headers, params = made[0], made[1]
-                path = made[2] if len(made) > 2 else "/api/v1/dossiers"
-                captured.on = i == 0
-                t = time.perf_counter()
-                r = await client.get(path, params=params, headers=headers)
-                times.append(time.perf_counter() - t)
-                captured.on = False
-                assert r.status_code == 200, r.text
-                totals.append(r.json().get("total", 1))
-            everything += times
-            results["kinds"][label] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
-                                       "median_total": statistics.median(totals)}
-            print(f"  {label:<50} p50 {pct(times, 50) * 1000:6.1f} ms  p95 {pct(times, 95) * 1000:6.1f} ms  "
-                  f"(≈{statistics.median(totals):,.0f} matching)")
-            results["plans"][label] = list(captured.statements)
-            captured.statements.clear()
-    results["all"] = {"requests": len(everything), "p50_ms": pct(everything, 50) * 1000,
-                      "p95_ms": pct(everything, 95) * 1000}
-    print(f"all searches: {len(everything)} requests, p50 {results['all']['p50_ms']:.1f} ms, "
-          f"p95 {results['all']['p95_ms']:.1f} ms (target p95 ≤ 50 ms)")
-
-    conn = await asyncpg.connect(url)
-    seq_scans = []
     try:
+        async with running(app) as client:
+            results = await time_kinds(client, app.state.engine, kinds, path="/api/v1/dossiers", repeat=repeat,
+                                       table="FROM dossiers", noun="matching")
+        print(f"all searches: {results['all']['requests']} requests, p50 {results['all']['p50_ms']:.1f} ms, "
+              f"p95 {results['all']['p95_ms']:.1f} ms (target p95 ≤ 50 ms)")
         print("EXPLAIN ANALYZE of each kind's queries (count, page): the indexes used")
-        for label, statements in results["plans"].items():
-            names: set[str] = set()
-            server_ms = 0.0
-            for statement, params in statements:
-                plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params))
-                if re.search(r"Seq Scan on dossiers", plan):
-                    seq_scans.append((label, plan))
-                names |= set(re.findall(r"Index (?:Only )?Scan (?:Backward )?using (\w+)", plan))
-                names |= set(re.findall(r"Bitmap Index Scan on (\w+)", plan))
-                server_ms += sum(float(x) for x in re.findall(r"Execution Time: ([\d.]+) ms", plan))
-            print(f"  {label:<50} {server_ms:6.1f} ms in PostgreSQL  {', '.join(sorted(names)) or '-'}")
-            results["plans"][label] = {"indexes": sorted(names), "execution_ms": server_ms}
+        results["plans"] = await explain_plans(url, results["plans"], table="dossiers", show=show_plans)
     finally:
-        await conn.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    for label, plan in seq_scans:
-        print(f"SEQUENTIAL SCAN in '{label}':\n{plan}")
-    if seq_scans:
-        raise SystemExit("a search kind scans the whole dossiers table")
     return results
 
 
@@ -294,13 +234,17 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=40, help="requests per kind of search")
     parser.add_argument("--json", type=Path, help="also write the results there")
+    parser.add_argument("--plans", action="store_true", help="print each kind's EXPLAIN ANALYZE in full")
+    parser.add_argument("--keep", type=Path, help=(
+        "keep the database in this folder and reuse its dossiers next time (loaded again only if their number "
+        "differs; new migrations are applied to them)"))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from devkit import devstack
 
-    with devstack.scratch_database(ROOT / "migrations", prefix="dvc-search-bench-") as url:
+    with devstack.scratch_database(ROOT / "migrations", prefix="dvc-search-bench-", keep=args.keep) as url:
         asyncio.run(load(url, args.dossiers))
-        results = asyncio.run(run(url, args.repeat))
+        results = asyncio.run(run(url, args.repeat, args.plans))
         if args.json:
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
 

@@ -20,9 +20,7 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -72,11 +70,6 @@ FROM (
 """
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
-
-
 async def load(url: str, n: int) -> None:
     import asyncpg
 
@@ -107,8 +100,8 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
     import asyncpg
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-    from sqlalchemy import event
 
+    from devkit.benchkit import explain_plans, time_kinds
     from devkit.testing import Tokens, running
     from workflow_svc.app import create_app
     from workflow_svc.settings import Settings
@@ -140,65 +133,15 @@ async def run(url: str, repeat: int) -> dict[str, Any]:
         ("reception: all", lambda: (officer("reception", f"reception-{biggest}"), {})),
         ("specialist: page 10 of unclaimed", lambda: (specialist(), {"assigned": "none", "page": 10})),
     ]
-    statements: list[tuple[str, Any]] = []
-    capture = {"on": False}
-
-    def captured(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if capture["on"] and "workflow_dossiers" in statement:
-            statements.append((statement, parameters))
-
-    results: dict[str, Any] = {"kinds": {}, "plans": {}}
-    everything: list[float] = []
-    async with running(app) as client:
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", captured)
-        for _ in range(5):
-            h, p = kinds[0][1]()
-            await client.get("/api/v1/workflow/tasks", params=p, headers=h)
-        for label, make in kinds:
-            times: list[float] = []
-            totals: list[int] = []
-            for i in range(repeat):
-                headers, params = make()
-                capture["on"] = i == 0
-                t = time.perf_counter()
-                r = await client.get("/api/v1/workflow/tasks", params=params, headers=headers)
-                times.append(time.perf_counter() - t)
-                capture["on"] = False
-                assert r.status_code == 200, r.text
-                totals.append(r.json()["total"])
-            everything += times
-            results["kinds"][label] = {"p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
-                                       "median_total": statistics.median(totals)}
-            print(f"  {label:<45} p50 {pct(times, 50) * 1000:6.1f} ms  p95 {pct(times, 95) * 1000:6.1f} ms  "
-                  f"(≈{statistics.median(totals):,.0f} tasks)")
-            results["plans"][label] = list(statements)
-            statements.clear()
-    results["all"] = {"requests": len(everything), "p50_ms": pct(everything, 50) * 1000,
-                      "p95_ms": pct(everything, 95) * 1000}
-    print(f"all task lists: {len(everything)} requests, p50 {results['all']['p50_ms']:.1f} ms, "
-          f"p95 {results['all']['p95_ms']:.1f} ms (target p95 ≤ 150 ms)")
-    conn = await asyncpg.connect(url)
-    seq_scans = []
     try:
-        for label, captured_statements in results["plans"].items():
-            names: set[str] = set()
-            server_ms = 0.0
-            for statement, params in captured_statements:
-                plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params))
-                if "Seq Scan on workflow_dossiers" in plan:
-                    seq_scans.append((label, plan))
-                names |= set(re.findall(r"Index (?:Only )?Scan (?:Backward )?using (\w+)", plan))
-                names |= set(re.findall(r"Bitmap Index Scan on (\w+)", plan))
-                server_ms += sum(float(x) for x in re.findall(r"Execution Time: ([\d.]+) ms", plan))
-            print(f"  {label:<45} {server_ms:6.1f} ms in PostgreSQL  {', '.join(sorted(names)) or '-'}")
-            results["plans"][label] = {"indexes": sorted(names), "execution_ms": server_ms}
+        async with running(app) as client:
+            results = await time_kinds(client, app.state.engine, kinds, path="/api/v1/workflow/tasks",
+                                       repeat=repeat, table="workflow_dossiers", noun="tasks", width=45)
+        print(f"all task lists: {results['all']['requests']} requests, p50 {results['all']['p50_ms']:.1f} ms, "
+              f"p95 {results['all']['p95_ms']:.1f} ms (target p95 ≤ 150 ms)")
+        results["plans"] = await explain_plans(url, results["plans"], table="workflow_dossiers", width=45)
     finally:
-        await conn.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    for label, plan in seq_scans:
-        print(f"SEQUENTIAL SCAN in '{label}':\n{plan}")
-    if seq_scans:
-        raise SystemExit("a task list scans the whole workflow_dossiers table")
     return results
 
 

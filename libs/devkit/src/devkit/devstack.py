@@ -470,12 +470,14 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> N
 
 
 @contextlib.contextmanager
-def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-") -> Iterator[str]:
-    """A throw-away PostgreSQL of its own (temporary folder, no fsync) with one database migrated to head;
-    yields that database's URL. For benchmarks that load millions of rows."""
+def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-", keep: Path | None = None) -> Iterator[str]:
+    """A PostgreSQL of its own (no fsync) with one database migrated to head; yields that database's URL.
+    For benchmarks that load millions of rows: in a temporary folder thrown away afterwards, or, with ``keep``,
+    in that folder, kept for the next run (which finds its data there, migrated on to the current head)."""
     from servicekit.migrations import upgrade
 
-    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root = keep.resolve() if keep is not None else Path(tempfile.mkdtemp(prefix=prefix))
+    root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     pg = Postgres(root / "pg", fast=True).start()
     try:
@@ -484,7 +486,8 @@ def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-") -> Ite
         yield pg.url("bench")
     finally:
         pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def database_url_for(server_url: str, database: str) -> str:
