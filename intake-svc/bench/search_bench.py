@@ -234,6 +234,9 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=40, help="requests per kind of search")
     parser.add_argument("--json", type=Path, help="also write the results there")
+    parser.add_argument("--shared-buffers", default="2GB", help=(
+        "PostgreSQL's shared_buffers: 2GB as deploy/k8s/overlays/large gives a province of this size; "
+        "128MB is the scratch server's own"))
     parser.add_argument("--plans", action="store_true", help="print each kind's EXPLAIN ANALYZE in full")
     parser.add_argument("--keep", type=Path, help=(
         "keep the database in this folder and reuse its dossiers next time (loaded again only if their number "
@@ -242,7 +245,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from devkit import devstack
 
-    with devstack.scratch_database(ROOT / "migrations", prefix="dvc-search-bench-", keep=args.keep) as url:
+    with devstack.scratch_database(ROOT / "migrations", prefix="dvc-search-bench-", keep=args.keep,
+                                   settings={"shared_buffers": args.shared_buffers}) as url:
         asyncio.run(load(url, args.dossiers))
         results = asyncio.run(run(url, args.repeat, args.plans))
         if args.json:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.vocabulary import VN_TZ as VN
+from intake_svc.search.repository import search_keys
 from intake_svc.search.service import words_of
 from intake_testkit import AGENCY, LLTP, Env
 from servicekit.vntext import fold
@@ -147,3 +148,82 @@ async def test_totals_stop_at_the_cap(env: Env, monkeypatch: Any) -> None:
         assert (r["total"], r["total_exact"]) == (2, False) and [d["code"] for d in r["items"]] == codes[2:]
     r = (await env.client.get("/api/v1/dossiers", params={"q": codes[0]}, headers=desk)).json()
     assert (r["total"], r["total_exact"], [d["code"] for d in r["items"]]) == (1, True, codes[:1])
+
+
+async def pages(env: Env, headers: dict[str, str], size: int, **params: Any) -> tuple[list[str], set[tuple[int, bool]]]:
+    """Every page's codes, in order, and the (total, total_exact) pairs the pages answered."""
+    codes: list[str] = []
+    totals: set[tuple[int, bool]] = set()
+    for page in range(1, 20):
+        r = await env.client.get("/api/v1/dossiers", params={**params, "size": size, "page": page}, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        totals.add((body["total"], body["total_exact"]))
+        if not body["items"]:
+            return codes, totals
+        codes += [d["code"] for d in body["items"]]
+    raise AssertionError("more pages than dossiers")
+
+
+async def test_common_names_past_the_cap_in_an_agency_and_across_the_province(env: Env, monkeypatch: Any) -> None:
+    """More matches than the count's cap (1,000; 2 here): an officer's page walks the agency's own index, the
+    auditor's reads the province month by month. Either way, page after page, the same order as a full sort, each
+    match once, nothing else, nothing of another agency for the officer."""
+    from intake_svc.search import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    citizen = env.citizen()
+    start = datetime(2026, 8, 20, 9, 0, tzinfo=VN)
+    made: list[tuple[datetime, str, str]] = []  # (submitted, agency, code) of the dossiers holding "nguyen van"
+    for i in range(9):
+        env.clock.fixed = start + timedelta(days=11 * i, hours=i)  # August to November
+        procedure, agency = (KARAOKE, BIEN_HOA) if i % 3 == 0 else (LLTP, AGENCY)
+        name = ("Nguyễn Văn An", "NGUYEN THI VAN", "Văn Nguyễn Hữu")[i % 3]
+        code = await submit(env, citizen, applicant(name, f"07519200{i:04d}", "0912345678"), procedure)
+        made.append((env.clock.fixed, agency, code))
+    # on either side of a month's first midnight in Vietnam (the last evening of the month before in UTC)
+    for i, at in enumerate((datetime(2026, 10, 31, 23, 30, tzinfo=VN), datetime(2026, 11, 1, 0, 30, tzinfo=VN))):
+        env.clock.fixed = at
+        code = await submit(env, citizen, applicant("Văn Thị Nguyễn", f"07519300{i:04d}", "0912345678"))
+        made.append((at, AGENCY, code))
+    for i, name in enumerate(("Trần Văn Bình", "Nguyễn Hữu Lan", "Nguyên Lân")):  # one of the words, or neither
+        env.clock.fixed = datetime(2026, 11, 2 + i, 9, 0, tzinfo=VN)
+        await submit(env, citizen, applicant(name, f"07519400{i:04d}", "0912345678"))
+    newest_first = [code for _, _, code in sorted(made, reverse=True)]
+    in_agency = [code for _, agency, code in sorted(made, reverse=True) if agency == AGENCY]
+    auditor = env.tokens.header(sub="inspector", roles=("auditor",), agency_code="000.00.00.H19")
+    desk = env.reception()
+
+    for q in ("nguyen van", "Văn NGUYỄN"):
+        codes, totals = await pages(env, desk, 2, q=q)
+        assert codes == in_agency and totals == {(2, False)}
+        codes, totals = await pages(env, auditor, 3, q=q)
+        assert codes == newest_first and totals == {(2, False)}
+    codes, _ = await pages(env, auditor, 4, q="van nguyen", sort="submitted_at")
+    assert codes == newest_first[::-1]
+    codes, _ = await pages(env, desk, 3, q="nguyen van", sort="submitted_at")
+    assert codes == in_agency[::-1]
+    # with a filter on top, and a sort no index walks for a name
+    codes, _ = await pages(env, auditor, 2, q="nguyen van", procedure_code=KARAOKE)
+    assert codes == [code for _, agency, code in sorted(made, reverse=True) if agency == BIEN_HOA]
+    codes, _ = await pages(env, desk, 2, q="nguyen van", sort="code")
+    assert codes == sorted(in_agency)
+    # a name the cap does not reach stays exact
+    codes, totals = await pages(env, auditor, 5, q="nguyen huu lan")
+    assert len(codes) == 1 and totals == {(1, True)}
+
+
+async def test_the_keys_a_search_asks_are_keys_the_index_holds(env: Env) -> None:
+    """search_keys (what a search asks) against intake_search_keys (what the index holds, intake_0009)."""
+    at = datetime(2026, 10, 31, 17, 30, tzinfo=UTC)  # 1 November, 00:30 in Vietnam
+    rows = await env.sql("SELECT intake_search_keys(:name, :agency, :at) AS keys", name="Đặng  Thị Hoà hoà",
+                         agency=AGENCY, at=at)
+    held = set(rows[0].keys)
+    assert len(held) == 3 * (3 + 3)  # three distinct words and three pairs, each bare, per agency, per month
+    for words in (("dang",), ("hoa", "dang"), ("thi", "hoa", "dang"), ("hoa", "hoa")):
+        for keys in (search_keys(words), search_keys(words, AGENCY), search_keys(words, month="2611")):
+            assert set(keys) <= held, (words, keys)
+    for words in (("dang", "lan"), ("lan",)):
+        assert not set(search_keys(words)) <= held
+    assert not set(search_keys(("dang",), BIEN_HOA)) <= held and not set(search_keys(("dang",), month="2610")) <= held
+    assert (await env.sql("SELECT intake_search_keys('', :agency, :at) AS keys", agency=AGENCY, at=at))[0].keys is None

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from intake_svc.models import Base
 from servicekit.audit import chained
 
-# the generated search columns' expressions (migrations intake_0005 and 0006 create them the same way)
+# the generated search columns' expressions (migrations intake_0005 and 0006 create them the same way); the name's
+# search keys are an expression, indexed by intake_0009 (search/repository.py writes it as the index does)
+SEARCH_KEYS_SQL = "intake_search_keys(dossiers.applicant->>'full_name', dossiers.agency_code, dossiers.submitted_at)"
 SEARCH_WORDS_SQL = "string_to_array(intake_fold(applicant->>'full_name'), ' ') || ('@' || agency_code::text)"
 ID_NUMBER_SQL = "applicant->>'id_number'"
 PHONE_SQL = "regexp_replace(applicant->>'phone', '^\\+84', '0')"
@@ -75,7 +77,8 @@ class Dossier(Base):
     fees_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     payment_pending: Mapped[bool] = mapped_column(default=False)
-    # officer search (intake_0005): generated from ``applicant``, indexed; never written by the application
+    # officer search (intake_0005): generated from ``applicant``, never written by the application; the words
+    # (no longer indexed, intake_0009) filter the rows an agency's listing walks
     search_words: Mapped[list[str] | None] = mapped_column(ARRAY(Text), Computed(SEARCH_WORDS_SQL, persisted=True))
     applicant_id_number: Mapped[str | None] = mapped_column(Text, Computed(ID_NUMBER_SQL, persisted=True))
     applicant_phone: Mapped[str | None] = mapped_column(Text, Computed(PHONE_SQL, persisted=True))

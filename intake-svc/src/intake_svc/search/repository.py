@@ -2,22 +2,31 @@
 
 Every query is scoped first (the agency for officers, the owner for citizens; the province for auditors),
 then filtered; the per-agency composite indexes of migration intake_0005 serve the scope with each sort key,
-a GIN index over the folded name's words (with the agency) the name, plain indexes the CCCD and the phone.
+a GIN index over the keys of the folded name (intake_0009: words and pairs of words, each also per agency and per
+month of submission) the name, plain indexes the CCCD and the phone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake_svc.dossier.models import Dossier
+from intake_svc.dossier.models import SEARCH_KEYS_SQL, Dossier
+from servicekit.timefmt import VN
 
 # statuses in which the appointment runs (the overdue and due-soon filters, partial index ix_dossiers_*open_due)
 OPEN = ("accepted", "processing")
+
+# the indexed expression of intake_0009, written as the index is (a bound parameter in it would not match it)
+SEARCH_KEYS = literal_column(SEARCH_KEYS_SQL, ARRAY(Text))
+# an agency's listing walks these sorts' per-agency indexes (intake_0005)
+AGENCY_WALKS = ("submitted_at", "received_at", "due_at")
 
 SORTS: dict[str, Any] = {
     "submitted_at": Dossier.submitted_at, "received_at": Dossier.received_at, "due_at": Dossier.due_at,
@@ -44,21 +53,36 @@ class Criteria:
     reception_overdue_at: datetime | None = None  # still waiting for the desk past the reception limit
 
 
-def _where(c: Criteria) -> list[ColumnElement[bool]]:
+def search_keys(words: tuple[str, ...], agency: str | None = None, month: str | None = None) -> list[str]:
+    """The keys a name holds when it holds all ``words`` (intake_search_keys of intake_0009): the word itself, or
+    every pair of distinct words (``u+v``, ``u`` < ``v``); in one agency (``@<code>``) or month (``#YYMM``)."""
+    words = tuple(sorted(set(words)))
+    bases = list(words) if len(words) == 1 else [f"{u}+{v}" for u, v in combinations(words, 2)]
+    suffix = f"@{agency}" if agency is not None else f"#{month}" if month is not None else ""
+    return [key + suffix for key in bases]
+
+
+def _where(c: Criteria, *, walk: bool = False, month: str | None = None) -> list[ColumnElement[bool]]:
+    """The conditions; the name's words through the keys' GIN index, except ``walk``: then the agency's sort index
+    is walked and the stored words filter its rows (no index on them). ``month``: the keys of that month."""
     conds: list[ColumnElement[bool]] = []
     if c.owner_id is not None:
         conds.append(Dossier.owner_id == c.owner_id)
-    by_words_only = bool(c.words) and not (c.codes or c.id_number or c.phone)
-    if c.agency_code is not None and not by_words_only:  # else the words' "@<agency>" element scopes the search
+    by_words_only = bool(c.words) and not (c.codes or c.id_number or c.phone) and not walk
+    if c.agency_code is not None and not by_words_only:  # else the keys "…@<agency>" scope the search
         conds.append(Dossier.agency_code == c.agency_code)
     anyof: list[ColumnElement[bool]] = [Dossier.code == code for code in c.codes]
     if c.id_number:
         anyof.append(Dossier.applicant_id_number == c.id_number)
     if c.phone:
         anyof.append(Dossier.applicant_phone == c.phone)
-    if c.words:  # the folded name's words, and the agency as "@<code>" (migration intake_0006)
-        scope = [f"@{c.agency_code}"] if c.agency_code is not None else []
-        anyof.append(Dossier.search_words.contains([*scope, *c.words]))
+    if c.words and walk:
+        anyof.append(Dossier.search_words.contains(list(c.words)))
+    elif c.words and month is not None:  # the stored words first: cheap, where the month's rows are walked
+        keys = search_keys(c.words, month=month)
+        anyof.append(Dossier.search_words.contains(list(c.words)) & SEARCH_KEYS.contains(keys))
+    elif c.words:
+        anyof.append(SEARCH_KEYS.contains(search_keys(c.words, c.agency_code)))
     if anyof:
         conds.append(or_(*anyof))
     if c.procedure_code:
@@ -97,21 +121,64 @@ class SearchRepository:
 
         The count stops at ``cap``. A search by ``q`` with few matches (found through its own index) reads them
         and sorts them: the page with ``count(*) OVER ()`` forces that plan. Otherwise the page walks the sort
-        key's index (per agency), which soon meets enough matching rows.
+        key's index (per agency), which soon meets enough matching rows; a name matching more than ``cap`` in
+        the province, newest or oldest first, is read month by month (:meth:`by_month`).
         """
         conds = _where(c)
         key = SORTS[sort.removeprefix("-")]
-        order = [key.desc(), Dossier.code.desc()] if sort.startswith("-") else [key, Dossier.code]
-        query = select(
-            Dossier.code, Dossier.procedure_code, Dossier.procedure_name, Dossier.agency_code,
-            Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
-            Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
-            Dossier.reception_due_at, Dossier.reception_decided_at,
-        ).where(*conds).order_by(*order).offset((page - 1) * size).limit(size)
+        desc = sort.startswith("-")
+        order = [key.desc(), Dossier.code.desc()] if desc else [key, Dossier.code]
         total = await self.count(conds, cap)
         exact = total <= cap
         if total == 0 or (exact and (page - 1) * size >= total):
             return [], total, True
         if exact and (c.codes or c.id_number or c.phone or c.words):
-            query = query.add_columns(func.count().over().label("total"))
+            query = _page(conds).add_columns(func.count().over().label("total"))
+        elif c.words and c.agency_code is not None and sort.removeprefix("-") in AGENCY_WALKS:
+            query = _page(_where(c, walk=True))
+        elif c.words and c.agency_code is None and c.owner_id is None and key is Dossier.submitted_at:
+            return await self.by_month(c, desc=desc, page=page, size=size), cap, False
+        else:
+            query = _page(conds)
+        query = query.order_by(*order).offset((page - 1) * size).limit(size)
         return list((await self.session.execute(query)).all()), min(total, cap), exact
+
+    async def by_month(self, c: Criteria, *, desc: bool, page: int, size: int) -> list[Any]:
+        """The page of a name common in the province, by submission: the months' keys, from the newest (or the
+        oldest), each month read (its matches sorted, or its rows walked in order) until the page is full."""
+        first, last = (await self.session.execute(
+            select(func.min(Dossier.submitted_at), func.max(Dossier.submitted_at)))).one()
+        if first is None:
+            return []
+        months = _months(first, last)
+        rows: list[Any] = []
+        need = page * size
+        order = [Dossier.submitted_at.desc(), Dossier.code.desc()] if desc else [Dossier.submitted_at, Dossier.code]
+        for yymm, start, end in reversed(months) if desc else months:
+            query = _page([*_where(c, month=yymm), Dossier.submitted_at >= start, Dossier.submitted_at < end])
+            rows += (await self.session.execute(query.order_by(*order).limit(need - len(rows)))).all()
+            if len(rows) >= need:
+                break
+        return rows[(page - 1) * size:need]
+
+
+def _page(conds: list[ColumnElement[bool]]) -> Select[Any]:
+    return select(
+        Dossier.code, Dossier.procedure_code, Dossier.procedure_name, Dossier.agency_code,
+        Dossier.applicant["full_name"].astext.label("applicant_name"), Dossier.status, Dossier.national_status,
+        Dossier.channel, Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.version,
+        Dossier.reception_due_at, Dossier.reception_decided_at,
+    ).where(*conds)
+
+
+def _months(first: datetime, last: datetime) -> list[tuple[str, datetime, datetime]]:
+    """The months (Vietnam time) from ``first``'s to ``last``'s: their key ("YYMM") and bounds."""
+    day = first.astimezone(VN)
+    month = datetime(day.year, day.month, 1, tzinfo=VN)
+    end = last.astimezone(VN)
+    out = []
+    while month <= end:
+        following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=VN)
+        out.append((month.strftime("%y%m"), month, following))
+        month = following
+    return out

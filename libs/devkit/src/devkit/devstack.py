@@ -65,6 +65,7 @@ class Postgres:
     root: Path
     port: int = 0
     fast: bool = False  # tests: no fsync; data is thrown away
+    settings: dict[str, str] = field(default_factory=dict)  # more server settings (-c name=value)
     _run_as: tuple[int, int] | None = field(default=None, init=False)
     _bin: Path = field(default_factory=_pg_bin_dir, init=False)
 
@@ -139,6 +140,7 @@ class Postgres:
             "-c unix_socket_directories=''",
             "-c max_connections=300",
             "-c shared_buffers=128MB",
+            *(f"-c {name}={value}" for name, value in self.settings.items()),
         ]
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
@@ -470,16 +472,18 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> N
 
 
 @contextlib.contextmanager
-def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-", keep: Path | None = None) -> Iterator[str]:
-    """A PostgreSQL of its own (no fsync) with one database migrated to head; yields that database's URL.
-    For benchmarks that load millions of rows: in a temporary folder thrown away afterwards, or, with ``keep``,
-    in that folder, kept for the next run (which finds its data there, migrated on to the current head)."""
+def scratch_database(migrations_dir: Path, *, prefix: str = "dvc-bench-", keep: Path | None = None,
+                     settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A PostgreSQL of its own (no fsync; more server ``settings`` if given) with one database migrated to head;
+    yields that database's URL. For benchmarks that load millions of rows: in a temporary folder thrown away
+    afterwards, or, with ``keep``, in that folder, kept for the next run (which finds its data there, migrated on
+    to the current head)."""
     from servicekit.migrations import upgrade
 
     root = keep.resolve() if keep is not None else Path(tempfile.mkdtemp(prefix=prefix))
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    pg = Postgres(root / "pg", fast=True).start()
+    pg = Postgres(root / "pg", fast=True, settings=settings or {}).start()
     try:
         create_database(pg.url(), "bench")
         upgrade(migrations_dir, pg.url("bench"))
