@@ -12,6 +12,7 @@ signatures; after verification the signed bytes are compared with the received E
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from typing import Final
 
 from cryptography import x509
@@ -25,7 +26,7 @@ from signxml.algorithms import (
     SignatureMethod,
 )
 from signxml.exceptions import InvalidCertificate, SignXMLException
-from signxml.signer import XMLSigner
+from signxml.signer import SignatureReference, XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from .errors import RejectReason, XmlRejected
@@ -67,6 +68,23 @@ _VERIFY_CONFIG: Final = SignatureConfiguration(
 _MIN_RSA_BITS: Final = 2048
 
 
+class _EnvelopeSigner(XMLSigner):
+    """signxml's enveloped signing, without its two copies of the input made by serialising and parsing it again
+    (a third of a 500-dossier feed page's build+sign). The input here is always a whole Envelope that we built (a
+    root element: no namespaces inherited from a parent): the document that gets the signature is one deep copy of
+    it, and the digest is taken over the untouched input itself, whose canonical form is the same."""
+
+    def _unpack(self, data: etree._Element, references: list[SignatureReference] | None) -> tuple[
+            etree._Element, etree._Element, list[etree._Element], list[SignatureReference]]:
+        if data.getparent() is not None or references is not None:  # pragma: no cover - not how Signer calls it
+            raise ValueError("only a whole envelope, with no explicit references, is signed here")
+        sig_root = etree.Element(self._ds_tag("Signature"), nsmap=self.namespaces)
+        doc_root = deepcopy(data)
+        doc_root.append(sig_root)
+        payload_id = data.get("Id", data.get("ID"))  # as signxml names the reference
+        return sig_root, doc_root, [data], [SignatureReference(URI=f"#{payload_id}" if payload_id is not None else "")]
+
+
 class Signer:
     """Signs Envelope elements with one key; build it once at start-up with loaded key objects."""
 
@@ -103,7 +121,7 @@ class Signer:
             raise ValueError(f"only {ENVELOPE_TAG} elements are signed, got {envelope.tag!r}")
         if next(envelope.iter(SIGNATURE_TAG), None) is not None:
             raise ValueError("the envelope is already signed")
-        signer = XMLSigner(
+        signer = _EnvelopeSigner(
             method=SignatureConstructionMethod.enveloped,
             signature_algorithm=self._algorithm,
             digest_algorithm=DigestAlgorithm.SHA256,
