@@ -4,13 +4,18 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from intake_svc.dossier.models import Dossier, DossierAction, DossierCounter, DossierDocument
+from intake_svc.dossier.models import Dossier, DossierAction, DossierDocument
 from intake_svc.file.models import StoredFile
+
+# plain SQL: SQLAlchemy's PostgreSQL ``insert … on_conflict`` has no cache key and is compiled again on every call
+NEXT_NUMBER = text(
+    "INSERT INTO dossier_counters (agency_code, day, n) VALUES (:agency_code, :day, 1) "
+    "ON CONFLICT (agency_code, day) DO UPDATE SET n = dossier_counters.n + 1 RETURNING n"
+)
 
 
 class DossierRepository:
@@ -21,16 +26,7 @@ class DossierRepository:
         """The next number of that agency's day. The counter row stays locked until our transaction ends:
         a concurrent submission waits here, and if we roll back the increment rolls back with us, so
         numbers never repeat and never skip. Callers take it as late as possible to keep the wait short."""
-        stmt = (
-            insert(DossierCounter)
-            .values(agency_code=agency_code, day=day, n=1)
-            .on_conflict_do_update(
-                index_elements=[DossierCounter.agency_code, DossierCounter.day],
-                set_={"n": DossierCounter.n + 1},
-            )
-            .returning(DossierCounter.n)
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+        return int((await self.session.execute(NEXT_NUMBER, {"agency_code": agency_code, "day": day})).scalar_one())
 
     def add(self, obj: Any) -> None:
         self.session.add(obj)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from intake_svc.audit.service import ReadLog
 from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep, SettingsDep, WorkflowDep
-from intake_svc.dossier.models import Dossier
+from intake_svc.dossier.models import Dossier, DossierDocument
 from intake_svc.dossier.schemas import (
     TRACKING_CODE,
     DeliveryCreate,
@@ -41,10 +42,16 @@ Reception = Annotated[Principal, require_roles("reception")]
 Filer = Annotated[Principal, require_roles("citizen", "reception")]
 
 
-async def _read(session: SessionDep, dossier: Dossier, now: datetime) -> DossierRead:
-    reader = DossierReader(session)
-    docs = await reader.documents(dossier)
-    types = await reader.file_types(docs)
+async def _read(session: SessionDep, dossier: Dossier, now: datetime,
+                written: tuple[list[DossierDocument], dict[uuid.UUID, tuple[str, int]]] | None = None) -> DossierRead:
+    """The dossier as its readers see it; ``written``: its documents and their files' facts, when the caller has
+    just written them (a submission), instead of reading them back."""
+    if written is not None:
+        docs, types = written
+    else:
+        reader = DossierReader(session)
+        docs = await reader.documents(dossier)
+        types = await reader.file_types(docs)
     return DossierRead(
         code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
         procedure_revision=dossier.procedure_revision, level=dossier.level, agency_code=dossier.agency_code,
@@ -65,8 +72,9 @@ async def _read(session: SessionDep, dossier: Dossier, now: datetime) -> Dossier
 
 
 async def _answer(session: SessionDep, idem: IdempotentAction, dossier: Dossier, status: int,
-                  now: datetime) -> JSONResponse:
-    body = jsonable_encoder(await _read(session, dossier, now))
+                  now: datetime, written: tuple[list[DossierDocument], dict[uuid.UUID, tuple[str, int]]] | None = None,
+                  ) -> JSONResponse:
+    body = jsonable_encoder(await _read(session, dossier, now, written))
     idem.store(status, body)
     return JSONResponse(body, status_code=status)
 
@@ -79,7 +87,7 @@ async def submit_dossier(idem: IdempotencyDep,
         return replayed
     service = DossierService(session, calendar=calendar, catalog=catalog, now=now)
     dossier = await service.submit(principal, body, event_id=idem.event_id)
-    return await _answer(session, idem, dossier, 201, now)
+    return await _answer(session, idem, dossier, 201, now, service.written)
 
 
 @router.get("/dossiers/{code}", response_model=DossierRead)

@@ -51,6 +51,7 @@ from intake_svc.dossier.status import (
     next_status,
 )
 from intake_svc.errors import Conflict, Invalid, NotFound
+from intake_svc.file.models import StoredFile
 from intake_svc.file.repository import FileRepository
 from intake_svc.payment.fees import assess
 from servicekit.auth import Principal
@@ -114,6 +115,10 @@ class DossierService:
         self.catalog = catalog
         self.calendar = calendar
         self.now = now or datetime.now(VN)
+        self._owned: dict[uuid.UUID, StoredFile] = {}  # the caller's files read while checking documents
+        # what submit() wrote: the documents and their files' (media type, size), for the answer without reading
+        # them back
+        self.written: tuple[list[DossierDocument], dict[uuid.UUID, tuple[str, int]]] | None = None
 
     # reads -------------------------------------------------------------------------------------
 
@@ -147,6 +152,7 @@ class DossierService:
         applicant: it is refused like a file of someone else."""
         reqs = {d["code"]: d for d in procedure["documents"]}
         files = await self.files.owned(principal.id, [r.file_id for r in refs])
+        self._owned.update(files)
         if principal.is_officer and files:
             held = await AccessRepository(self.session).holders(list(files))
             files = {fid: f for fid, f in files.items()
@@ -178,7 +184,10 @@ class DossierService:
 
     async def _document_facts(self, principal: Principal, docs: list[DossierDocument]) -> list[dict[str, Any]]:
         """What one-stop software needs of each attached file (the events carry it)."""
-        files = await self.files.owned(principal.id, [d.file_id for d in docs])
+        ids = [d.file_id for d in docs]
+        # read by _documents a moment ago (the caller's own files): no second query
+        files = ({i: self._owned[i] for i in ids} if all(i in self._owned for i in ids)
+                 else await self.files.owned(principal.id, ids))
         facts = []
         for d in docs:
             f = files.get(d.file_id)
@@ -320,6 +329,9 @@ class DossierService:
                    documents=facts, form_data=dossier.form_data,
                    reception_due_at=dossier.reception_due_at)
         await self.repo.flush()
+        types = {d.file_id: (self._owned[d.file_id].media_type, int(self._owned[d.file_id].size)) for d in docs
+                 if d.file_id in self._owned}
+        self.written = (sorted(docs, key=lambda d: (d.round, d.id)), types)
         return dossier
 
     # transitions -------------------------------------------------------------------------------
