@@ -119,29 +119,38 @@ class SearchRepository:
                      cap: int) -> tuple[list[Any], int, bool]:
         """A page, the total and whether it is exact (``cap`` at most when not).
 
-        The count stops at ``cap``. A search by ``q`` with few matches (found through its own index) reads them
-        and sorts them: the page with ``count(*) OVER ()`` forces that plan. Otherwise the page walks the sort
-        key's index (per agency), which soon meets enough matching rows; a name matching more than ``cap`` in
-        the province, newest or oldest first, is read month by month (:meth:`by_month`).
+        A search by ``q`` (found through its own indexes) reads its first ``cap + 1`` matches in one query that
+        sorts them and counts them: at most ``cap``, that is the page and the exact total. More (or a listing):
+        the count stops at ``cap`` and the page walks the sort key's index (per agency), which soon meets enough
+        matching rows; a name matching more than ``cap`` in the province, newest or oldest first, is read month
+        by month (:meth:`by_month`).
         """
         conds = _where(c)
         key = SORTS[sort.removeprefix("-")]
         desc = sort.startswith("-")
+        offset = (page - 1) * size
+        if c.codes or c.id_number or c.phone or c.words:
+            first = _page(conds).limit(cap + 1).subquery()
+            ordered = [first.c[key.key].desc(), first.c.code.desc()] if desc else [first.c[key.key], first.c.code]
+            rows = list((await self.session.execute(
+                select(first, func.count().over().label("total")).order_by(*ordered).offset(offset).limit(size)
+            )).all())
+            total = rows[0].total if rows else await self.count(conds, cap)
+            if total <= cap:
+                return rows, total, True
+        else:
+            total = await self.count(conds, cap)
+            if total == 0 or (total <= cap and offset >= total):
+                return [], total, True
         order = [key.desc(), Dossier.code.desc()] if desc else [key, Dossier.code]
-        total = await self.count(conds, cap)
-        exact = total <= cap
-        if total == 0 or (exact and (page - 1) * size >= total):
-            return [], total, True
-        if exact and (c.codes or c.id_number or c.phone or c.words):
-            query = _page(conds).add_columns(func.count().over().label("total"))
-        elif c.words and c.agency_code is not None and sort.removeprefix("-") in AGENCY_WALKS:
+        if c.words and c.agency_code is not None and sort.removeprefix("-") in AGENCY_WALKS:
             query = _page(_where(c, walk=True))
         elif c.words and c.agency_code is None and c.owner_id is None and key is Dossier.submitted_at:
             return await self.by_month(c, desc=desc, page=page, size=size), cap, False
         else:
             query = _page(conds)
-        query = query.order_by(*order).offset((page - 1) * size).limit(size)
-        return list((await self.session.execute(query)).all()), min(total, cap), exact
+        query = query.order_by(*order).offset(offset).limit(size)
+        return list((await self.session.execute(query)).all()), min(total, cap), total <= cap
 
     async def by_month(self, c: Criteria, *, desc: bool, page: int, size: int) -> list[Any]:
         """The page of a name common in the province, by submission: the months' keys, from the newest (or the
