@@ -4,9 +4,10 @@ every console page visited, the desk's decisions by keyboard alone, screenshots 
 
 1. a citizen's online dossier: the desk opens its documents, asks a supplement (form 02), the citizen supplements
    on the portal, the desk accepts (form 01), the specialist claims and proposes a draft, the leader sees the
-   draft inline and approves, the desk finds the result ready with its hand-over form (submitting the hand-over
-   is not asserted here yet: its confirmation did not show in the browser in the last run);
-2. a walk-in dossier registered at the desk goes the same way;
+   draft inline and approves; handing it over online first asks the fee (said beside the choice), the desk records
+   the fee paid at the counter, hands the result over by keyboard alone, and the citizen's page shows it returned;
+2. a walk-in dossier registered at the desk goes the same way, its result sent by post with the tracking number,
+   and the public tracking page shows it returned;
 3. a leader reassigns a task; a hand-off is accepted and completed by the partner agency in its own console;
 4. an officer of another agency gets 404 for the dossier's pages."""
 
@@ -110,9 +111,9 @@ def frame_serves(v: Visit, frame_title: str) -> None:
     assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
 
 
-def process_and_return(browser: Browser, base_url: str, code: str, tmp: Path) -> None:
+def process_to_result(browser: Browser, base_url: str, code: str, tmp: Path) -> Officer:
     """Accepted dossier: the desk forwards it, the specialist claims and proposes a draft, the leader sees the
-    draft and approves, the desk finds the result ready with the form to hand it over."""
+    draft and approves; returns the desk at the dossier's page with the form to hand the result over."""
     desk = Officer(browser, base_url, "tiepnhan.stp")
     desk.page.goto(f"/can-bo/xu-ly/{code}")
     desk.look("trang xu ly buoc tiep nhan")
@@ -166,7 +167,11 @@ def process_and_return(browser: Browser, base_url: str, code: str, tmp: Path) ->
 
     until(result_ready, "the desk sees the result ready")
     desk.look("tra ket qua")
-    desk.close()
+    return desk
+
+
+def returned(v: Visit | Officer) -> None:
+    expect(v.page.get_by_role("main")).to_contain_text("Tình trạng: Đã trả kết quả")
 
 
 def test_online_dossier_from_the_desk_to_its_return(browser: Browser, base_url: str, tmp_path: Path) -> None:
@@ -226,8 +231,48 @@ def test_online_dossier_from_the_desk_to_its_return(browser: Browser, base_url: 
     desk.pdf_link("In Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01) (PDF)")
     desk.close()
 
-    process_and_return(browser, base_url, code, tmp_path)
+    desk = process_to_result(browser, base_url, code, tmp_path)
+    page = desk.page
+    # online return asks the fee paid first: said beside the choice, the choice kept
+    page.get_by_role("button", name="Xác nhận đã trả kết quả").click()
+    expect(page.get_by_role("alert")).to_contain_text("Chưa thanh toán đủ phí")
+    expect(page.get_by_label("Trả trực tuyến")).to_be_checked()
+    desk.look("tra truc tuyen chua nop phi")
+    # the fee paid at the counter: more than is due is refused beside the amount, what was typed kept
+    page.get_by_label("Số tiền thu (đồng)").fill("9.999.999")
+    page.get_by_label("Số biên lai").fill("BL-2026-0042")
+    page.get_by_role("button", name="Ghi nhận đã thu").click()
+    expect(page.get_by_role("alert")).to_contain_text("vượt quá")
+    expect(page.get_by_label("Số biên lai")).to_have_value("BL-2026-0042")
+    desk.look("thu phi vuot qua")
+    page.get_by_label("Số tiền thu (đồng)").fill("")
+    page.get_by_role("button", name="Ghi nhận đã thu").click()
+    assert "Đã ghi nhận khoản thu 200.000 đồng" in desk.flash()
+    expect(page.get_by_text("200.000 đồng; đã nộp 200.000 đồng")).to_be_visible()
+    expect(page.get_by_role("button", name="Ghi nhận đã thu")).to_have_count(0)
+    desk.look("da thu phi tai quay")
+    expect(page.locator(".timeline")).to_contain_text("Thu tại quầy 200.000 đồng, biên lai số BL-2026-0042")
+    # the hand-over by keyboard alone
+    page_keys = page.keyboard
+    tab_until(page, page.get_by_label("Trả trực tuyến"))
+    expect(page.get_by_label("Trả trực tuyến")).to_be_checked()
+    page_keys.press("Tab")
+    expect(page.get_by_label("Số hiệu bưu gửi")).to_be_focused()
+    page_keys.press("Tab")
+    page_keys.type("Đã gửi kết quả vào tài khoản của người nộp")
+    page_keys.press("Tab")
+    expect(page.get_by_role("button", name="Xác nhận đã trả kết quả")).to_be_focused()
+    page_keys.press("Enter")
+    message = desk.flash()
+    assert f"Đã trả kết quả hồ sơ {code} trực tuyến" in message and "“Đã trả kết quả”" in message, message
+    returned(desk)
+    expect(page.get_by_role("button", name="Xác nhận đã trả kết quả")).to_have_count(0)
+    desk.look("da tra ket qua truc tuyen")
+    desk.close()
 
+    # the citizen's page shows it returned
+    citizen.page.goto(f"/ho-so/{code}")
+    returned(citizen)
     citizen.close()
 
     # an officer of another agency: none of the dossier's pages exist
@@ -279,7 +324,32 @@ def test_walk_in_dossier_registered_at_the_desk(browser: Browser, base_url: str,
     expect(page.get_by_text("Trực tiếp", exact=True)).to_be_visible()
     desk.look("ho so truc tiep da tiep nhan")
     desk.close()
-    process_and_return(browser, base_url, code, tmp_path)
+
+    desk = process_to_result(browser, base_url, code, tmp_path)
+    page = desk.page
+    # sent by post: without its tracking number the form says so beside the field
+    page.get_by_label("Gửi qua bưu chính").check()
+    page.get_by_label("Ghi chú").fill("Gửi về địa chỉ liên hệ")
+    page.get_by_role("button", name="Xác nhận đã trả kết quả").click()
+    expect(page.get_by_role("alert")).to_contain_text("Số hiệu bưu gửi")
+    expect(page.get_by_label("Gửi qua bưu chính")).to_be_checked()
+    expect(page.get_by_label("Ghi chú")).to_have_value("Gửi về địa chỉ liên hệ")
+    desk.look("tra qua buu chinh thieu so hieu")
+    page.get_by_label("Số hiệu bưu gửi").fill("EL123456789VN")
+    page.get_by_role("button", name="Xác nhận đã trả kết quả").click()
+    message = desk.flash()
+    assert f"Đã trả kết quả hồ sơ {code} qua bưu chính (số hiệu bưu gửi EL123456789VN)" in message, message
+    returned(desk)
+    expect(page.locator(".timeline")).to_contain_text("số hiệu bưu gửi EL123456789VN")  # the history keeps it
+    desk.look("da tra ket qua qua buu chinh")
+    desk.close()
+
+    # the applicant has no account: the public tracking page shows it returned
+    applicant = Visit(browser, base_url)
+    applicant.page.goto(f"/tra-cuu/{code}")
+    expect(applicant.page.get_by_role("main")).to_contain_text("Đã trả kết quả")
+    applicant.axe("tra cuu cong khai da tra")
+    applicant.close()
 
 
 def test_leader_reassigns_and_a_partner_agency_completes_a_hand_off(browser: Browser, base_url: str) -> None:

@@ -27,11 +27,12 @@ from portal.deps import ApiDep
 from portal.dossier.routes import ACCEPT, upload
 from portal.dossier.wizard import APPLICANT, Wizard
 from portal.web.forms import form_files, form_values
-from portal.web.render import redirect
+from portal.web.render import STATUS_LABELS, redirect
 
 router = console_router("reception")
 SIZE = 20
 QUEUE_STATUSES = {"submitted": "Mới đăng ký, đã bổ sung", "supplement_requested": "Chờ người nộp bổ sung"}
+DELIVERED_BY = {"counter": "tại Bộ phận Một cửa", "postal": "qua bưu chính", "online": "trực tuyến"}
 CHANNELS = {"online": "Trực tuyến", "counter": "Trực tiếp", "postal": "Bưu chính", "onestop": "Phần mềm một cửa"}
 DECISION_DONE = {
     "accept": ("Đã tiếp nhận hồ sơ {code}. In giấy tiếp nhận và hẹn trả kết quả (mẫu 01) cho người nộp.", "01"),
@@ -226,7 +227,7 @@ async def deliver(request: Request, code: str, officer: OfficerDep, api: ApiDep)
         errors["deliver.postal_tracking"] = "Nhập số hiệu bưu gửi."
     if not errors:
         try:
-            await api.post(f"/api/v1/dossiers/{q(code)}/delivery", token=officer.token, json={
+            delivered = await api.post(f"/api/v1/dossiers/{q(code)}/delivery", token=officer.token, json={
                 "method": method, "note": mine.get("note") or None,
                 "postal_tracking": mine.get("postal_tracking") or None})
         except ApiError as exc:
@@ -237,8 +238,12 @@ async def deliver(request: Request, code: str, officer: OfficerDep, api: ApiDep)
             errors[f"deliver.{key}"] = named.get(key) or exc.detail or "Chưa trả được kết quả."
     if errors:
         return await _dossier_again(request, officer, api, code, values, errors)
+    how = DELIVERED_BY[method]
+    if method == "postal":
+        how += f" (số hiệu bưu gửi {mine['postal_tracking'].strip()})"
+    state = STATUS_LABELS.get(delivered["status"], delivered["status"])
     return redirect(request, f"/can-bo/ho-so/{q(code)}",
-                    flash=f"Đã trả kết quả hồ sơ {code}. Hồ sơ chuyển sang trạng thái “Đã trả kết quả”.")
+                    flash=f"Đã trả kết quả hồ sơ {code} {how}. Hồ sơ chuyển sang trạng thái “{state}”.")
 
 
 @router.post("/ho-so/{code}/thu-phi")
