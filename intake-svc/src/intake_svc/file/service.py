@@ -44,8 +44,7 @@ class FileService:
             await asyncio.to_thread(self.storage.commit, received.temp_path, received.sha256)
         stored = StoredFile(id=uuid.uuid4(), owner_id=principal.id, name=received.name, size=received.size,
                             sha256=received.sha256, media_type=media_type)
-        self.repo.add(stored)
-        await self.session.flush()
+        await self.repo.insert(stored)
         return stored
 
     async def readable(self, principal: Principal, file_id: uuid.UUID,

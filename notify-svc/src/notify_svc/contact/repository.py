@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ UPSERT_CONTACT = text(
     f"VALUES (:code, :updated_at, {', '.join(':' + c for c in CONTACT)}) "
     "ON CONFLICT (code) DO UPDATE SET updated_at = now(), "
     + ", ".join(f"{c} = COALESCE(EXCLUDED.{c}, dossier_contacts.{c})" for c in CONTACT)
+    + " RETURNING code, " + ", ".join(CONTACT)
 )
 
 
@@ -25,13 +26,14 @@ class ContactRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert_contact(self, code: str, **values: Any) -> None:
-        """Keeps what is known: a later event without a field does not erase it."""
+    async def upsert_contact(self, code: str, **values: Any) -> Row[Any]:
+        """Keeps what is known: a later event without a field does not erase it. Returns the contact as it now is
+        (the fields of :class:`DossierContact`)."""
         unknown = set(values) - set(CONTACT)
         if unknown:
             raise TypeError(f"not a contact field: {sorted(unknown)}")
-        await self.session.execute(UPSERT_CONTACT, {"code": code, "updated_at": datetime.now(UTC),
-                                                    **{c: values.get(c) for c in CONTACT}})
+        return (await self.session.execute(UPSERT_CONTACT, {"code": code, "updated_at": datetime.now(UTC),
+                                                            **{c: values.get(c) for c in CONTACT}})).one()
 
     async def contact(self, code: str) -> DossierContact | None:
         return await self.session.get(DossierContact, code)

@@ -14,6 +14,7 @@ from servicekit.wakeup import notify_on_commit
 CHANNEL = "notify_deliveries"  # NOTIFY when a delivery to send is planned: the sender sleeps until then
 
 
+DELIVERIES = cast(Table, Delivery.__table__)
 # what planning writes; the other columns take their defaults (next_attempt_at and created_at: now())
 PLANNED = ("id", "event_id", "event_type", "dossier_code", "channel", "recipient", "template", "subject", "body",
            "status", "attempts", "sent_at", "provider_answer", "trace_context")
@@ -60,35 +61,40 @@ class DeliveryRepository:
         return len(new)
 
     async def next_due(self, lease_seconds: float) -> datetime | None:
-        """When the sender next has something to do: a retry's time, or a lease that will expire."""
-        retry = await self.session.scalar(select(func.min(Delivery.next_attempt_at))
-                                          .where(Delivery.status == "pending"))
-        lease = await self.session.scalar(select(func.min(Delivery.claimed_at)).where(Delivery.status == "sending"))
+        """When the sender next has something to do: a retry's time, or a lease that will expire (one query)."""
+        t = DELIVERIES
+        retry, lease = (await self.session.execute(select(
+            select(func.min(t.c.next_attempt_at)).where(t.c.status == "pending").scalar_subquery(),
+            select(func.min(t.c.claimed_at)).where(t.c.status == "sending").scalar_subquery(),
+        ))).one()
         times = [t for t in (retry, lease + timedelta(seconds=lease_seconds) if lease else None) if t is not None]
         return min(times) if times else None
 
     async def claim_due(self, limit: int, lease_seconds: float) -> list[Delivery]:
         """Due pending rows, and 'sending' rows whose lease expired (the sender died mid-send); marks them
-        'sending' with a fresh ``claimed_at`` (the fencing token of this attempt). The caller commits."""
+        'sending' with a fresh ``claimed_at`` (the fencing token of this attempt) in the same statement and
+        returns them (detached: the caller only reads them). The caller commits."""
         now = datetime.now(UTC)
-        rows = list(await self.session.scalars(
-            select(Delivery)
+        t = DELIVERIES
+        due = (
+            select(t.c.id)
             .where(or_(
-                and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-                and_(Delivery.status == "sending", Delivery.claimed_at < now - timedelta(seconds=lease_seconds)),
+                and_(t.c.status == "pending", t.c.next_attempt_at <= now),
+                and_(t.c.status == "sending", t.c.claimed_at < now - timedelta(seconds=lease_seconds)),
             ))
-            .order_by(Delivery.next_attempt_at)
+            .order_by(t.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
-        ))
-        for d in rows:
-            d.status, d.claimed_at, d.attempts = "sending", now, d.attempts + 1
-        await self.session.flush()
-        return rows
+            .cte("due").prefix_with("MATERIALIZED")  # locked and limited once, then updated
+        )
+        rows = await self.session.execute(
+            update(t).where(t.c.id == due.c.id).values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
+            .returning(*t.c))
+        return sorted((Delivery(**r._mapping) for r in rows), key=lambda d: d.next_attempt_at)
 
     async def finish(self, d: Delivery, **values: Any) -> bool:
         """Records the outcome of the attempt ``d.claimed_at`` unless another sender took the row over."""
-        table = cast(Table, Delivery.__table__)  # Core, not the ORM's bulk update: no session state to sync
+        table = DELIVERIES  # Core, not the ORM's bulk update: no session state to sync
         res = await self.session.execute(
             update(table)
             .where(table.c.id == d.id, table.c.status == "sending", table.c.claimed_at == d.claimed_at)

@@ -121,9 +121,10 @@ class Planner:
         # identity events are about an account, not a dossier (a one-time code's ``code`` is no dossier code)
         code = None if feedback or event.type.startswith("gateway.") else data.get("code") or event.subject
         contacts = ContactRepository(session)
+        contact: Any = None  # the dossier's contact, once read or written here
         if event.type.startswith("intake.") and code:
             paid = event.type == PaymentPaid.event_type
-            await contacts.upsert_contact(
+            contact = await contacts.upsert_contact(
                 code, user_id=data.get("applicant_user_id"), email=data.get("applicant_email"),
                 phone=data.get("applicant_phone"), name=data.get("applicant_name"),
                 agency_code=data.get("agency_code"), procedure_name=data.get("procedure_name"),
@@ -162,7 +163,8 @@ class Planner:
         elif event.type in OFFICER_EVENTS:
             audiences = await self._officers(event.type, data, contacts)
         else:
-            contact = await contacts.contact(code) if code else None
+            if contact is None and code:
+                contact = await contacts.contact(code)
             if contact is None:
                 raise ContactsNotYetKnown(f"no intake event seen yet for dossier {code}")
             for key, value in (("applicant_name", contact.name), ("procedure_name", contact.procedure_name),
