@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from servicekit.problems import Forbidden, Unauthorized
 
 AUDIENCE = "dvc"
 ROLES = ("citizen", "reception", "specialist", "leader", "catalog_editor", "admin", "auditor")
+VERIFIED_CACHE = 4096  # tokens remembered as verified, per process
 OFFICER_ROLES = frozenset({"reception", "specialist", "leader", "catalog_editor", "admin", "auditor"})
 
 
@@ -55,6 +57,8 @@ class TokenVerifier:
             raise ValueError("no token verification key configured (AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL)")
         self._keys = keys
         self._issuer = issuer
+        # tokens verified already (a client sends the same one for minutes): token -> (principal, exp)
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
     def from_pem_file(cls, path: str, *, issuer: str) -> TokenVerifier:
@@ -78,6 +82,18 @@ class TokenVerifier:
             return cls.from_jwks(resp.json(), issuer=issuer)
 
     def verify(self, token: str) -> Principal:
+        """The caller of a valid token. A token verified before is not verified again (the signature check is
+        most of a small request's cost) until it expires; an expired one goes through the full check (401)."""
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(header.get("kid", ""))
