@@ -139,6 +139,8 @@ async def test_loops_subscribing_at_once_all_hear_their_channel(engine: AsyncEng
     try:
         await eventually(lambda: listener.listening, timeout=20)
         channels = [f"kit_test_{i}" for i in range(8)]
+        # a loop's first wait returns at once (it looks again once LISTEN is in effect): all eight at the same time
+        assert await asyncio.gather(*(listener.wait(c, 20) for c in channels)) == [True] * len(channels)
         waits = [asyncio.create_task(listener.wait(c, 20)) for c in channels]
         await asyncio.sleep(0.5)  # every loop subscribed and waits
         assert not any(w.done() for w in waits), [w.exception() for w in waits if w.done()]

@@ -73,7 +73,12 @@ class Listener:
     async def wait(self, channel: str, timeout: float, *, unheard: float | None = None) -> bool:
         """Until ``channel`` is notified (True) or ``timeout`` seconds pass (False); ``unheard``: the shorter
         wait while no connection listens (the loop then polls as it used to)."""
+        first = channel not in self._events
         ev = await self.subscribe(channel)
+        if first:
+            # work committed before LISTEN took effect sent its NOTIFY to nobody: the loop looks once more now
+            ev.clear()
+            return True
         if not self.listening and unheard is not None:
             timeout = min(timeout, unheard)
         if timeout <= 0:
