@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from devkit.devstack import free_port
 from devkit.testing import running, serving
@@ -47,6 +47,14 @@ def upstream_app() -> FastAPI:
 
         return StreamingResponse(gen(), media_type="application/octet-stream")
 
+    @app.get("/cookie")
+    async def cookie(request: Request, set: str = "") -> JSONResponse:
+        """A portal page: what cookie it was sent; ``set`` logs the caller in (a session cookie)."""
+        response = JSONResponse({"cookie": request.headers.get("cookie")})
+        if set:
+            response.set_cookie("dvc_session", set, httponly=True)
+        return response
+
     @app.get("/api/v1/catalog/slow")
     async def slow() -> dict[str, str]:
         await asyncio.sleep(3)
@@ -74,6 +82,23 @@ async def proxied(gateway_settings: Settings, upstream: str) -> AsyncIterator[ht
     )
     async with running(create_app(settings)) as client:
         yield client
+
+
+async def test_a_cookie_a_service_sets_goes_to_its_caller_only(gateway_settings: Settings) -> None:
+    """The gateway keeps no cookies: the portal's session cookie for one citizen must never ride along with
+    another's requests (services are reached by host name in production, where a client cookie jar keeps them)."""
+    async with serving(upstream_app()) as url:
+        by_name = url.replace("127.0.0.1", "localhost")
+        settings = gateway_settings.model_copy(update={"portal_url": by_name})
+        async with running(create_app(settings)) as gw:
+            r = await gw.get("/cookie?set=citizen-a", cookies={"theme": "dark"})
+            assert r.status_code == 200 and r.json() == {"cookie": "theme=dark"}
+            assert "dvc_session=citizen-a" in r.headers["set-cookie"]  # passed on to the one who logged in
+            gw.cookies.clear()
+            r = await gw.get("/cookie")
+            assert r.json() == {"cookie": None}
+            r = await gw.get("/cookie", cookies={"dvc_session": "citizen-b"})
+            assert r.json() == {"cookie": "dvc_session=citizen-b"}
 
 
 async def test_streams_request_body_and_passes_headers(proxied: httpx.AsyncClient) -> None:

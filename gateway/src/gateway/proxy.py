@@ -193,6 +193,9 @@ class Proxy:
         )
         self.session = aiohttp.ClientSession(
             connector=connector,
+            # never a cookie jar: one would keep what a service sets for one user (the portal's session) and send
+            # it with every later request to that host, whoever makes it (hosts by name; IPs are never stored)
+            cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             timeout=self.timeout,
             skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
