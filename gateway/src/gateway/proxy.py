@@ -26,6 +26,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from servicekit.problems import TYPE_BASE
+from servicekit.telemetry import REQUEST_ID_SCOPE
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ STATUS_TITLES = {
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_BUFFER = 8 * 1024 * 1024
+WHOLE_BODY = 256 * 1024  # answers up to this size (declared) are read whole, then sent in one message
 DOWN_FOR = 2.0  # seconds a replica that refused a connection is tried last
 
 
@@ -85,6 +87,7 @@ class Upstream:
     def __init__(self, bases: str | list[str]) -> None:
         items = bases.split(",") if isinstance(bases, str) else bases
         self.bases = [b.strip().rstrip("/") for b in items if b.strip()]
+        self.address = ",".join(self.bases)  # the client span's server.address
         self._next = 0
         self._down_until: dict[str, float] = {}
 
@@ -228,7 +231,7 @@ class Proxy:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = scope.get(REQUEST_ID_SCOPE) or _request_id(scope)
         origin = _header(scope, b"origin")
         if origin is not None and origin in self.cors_origins:
             if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
@@ -265,10 +268,9 @@ class Proxy:
                 status[0] = message["status"]
             await send(message)
 
-        with _tracer.start_as_current_span(method, kind=SpanKind.CLIENT) as span:
-            if span.is_recording():
-                span.set_attributes({"http.request.method": method, "url.path": scope["path"],
-                                     "server.address": ",".join(upstream.bases)})
+        span = _tracer.start_span(method, kind=SpanKind.CLIENT, attributes={
+            "http.request.method": method, "url.path": scope["path"], "server.address": upstream.address})
+        with trace.use_span(span, end_on_exit=True):
             await self.forward(upstream, scope, receive, send_status, request_id)
             if span.is_recording() and status[0]:
                 span.set_attribute("http.response.status_code", status[0])
@@ -331,10 +333,18 @@ class Proxy:
             async with await self._send_to_replicas(upstream, method, target, headers, data, retryable,
                                                     body_sent) as resp:
                 # the server adds its own date and server headers; the security headers are the gateway's
-                out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in UPSTREAM_DROPPED]
+                out = [(k, v) for k, v in ((k.lower(), v) for k, v in resp.raw_headers) if k not in UPSTREAM_DROPPED]
                 present = {k for k, _ in out}
                 out.append((b"x-request-id", request_id))
                 out.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                length = resp.content_length
+                if length is not None and length <= WHOLE_BODY:
+                    # a small answer (a procedure, a search page) read whole and passed on as one message
+                    body = await resp.read()
+                    await send({"type": "http.response.start", "status": resp.status, "headers": out})
+                    started = True
+                    await send({"type": "http.response.body", "body": body})
+                    return
                 await send({"type": "http.response.start", "status": resp.status, "headers": out})
                 started = True
                 async for chunk in resp.content.iter_chunked(64 * 1024):

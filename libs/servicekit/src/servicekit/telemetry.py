@@ -39,6 +39,7 @@ from servicekit import opsmetrics
 
 REQUEST_ID = "request_id"  # the baggage key
 REQUEST_ID_ATTR = "dvc.request_id"  # the span attribute
+REQUEST_ID_SCOPE = "dvc.request_id"  # the ASGI scope key TelemetryMiddleware leaves it under
 UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/opsz"})
 # seconds, per the semantic conventions' advice for http.server.request.duration
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
@@ -251,10 +252,12 @@ class TelemetryMiddleware:
         if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             await self.app(scope, receive, send)
             return
-        carrier: dict[str, str] = {}
+        carrier: dict[str, str] | None = None
         request_id: bytes | None = None
         for k, v in scope["headers"]:
             if k in _PROPAGATED:
+                if carrier is None:
+                    carrier = {}
                 carrier[k.decode("latin-1")] = v.decode("latin-1")
             elif k == b"x-request-id" and _valid_request_id(v):
                 request_id = bytes(v)
@@ -264,22 +267,18 @@ class TelemetryMiddleware:
             scope["headers"] = [*scope["headers"], (b"x-request-id", request_id)]
         if request_id is not None:
             ctx = baggage.set_baggage(REQUEST_ID, request_id.decode(), ctx)
+            scope[REQUEST_ID_SCOPE] = request_id  # what an inner layer (the gateway's proxy) reuses
         method = scope["method"]
+        scheme = scope.get("scheme", "http")
+        # the attributes given at the start (one pass through the SDK's checks, not one call each)
+        attributes: dict[str, Any] = {"http.request.method": method, "url.path": scope["path"], "url.scheme": scheme,
+                                      "network.protocol.version": scope.get("http_version", "1.1")}
+        client = scope.get("client")
+        if client:
+            attributes["client.address"] = client[0]
         token = context.attach(ctx)
-        span = self.tracer.start_span(method, kind=SpanKind.SERVER, context=ctx)
+        span = self.tracer.start_span(method, kind=SpanKind.SERVER, context=ctx, attributes=attributes)
         recording = span.is_recording()
-        if recording:
-            span.set_attributes(
-                {
-                    "http.request.method": method,
-                    "url.path": scope["path"],
-                    "url.scheme": scope.get("scheme", "http"),
-                    "network.protocol.version": scope.get("http_version", "1.1"),
-                }
-            )
-            client = scope.get("client")
-            if client:
-                span.set_attribute("client.address", client[0])
         status = [500]
 
         async def send_wrapper(message: Message) -> None:
@@ -301,28 +300,25 @@ class TelemetryMiddleware:
             route = _route(scope)
             code = status[0]
             attrs: dict[str, Any] = {"http.request.method": method, "http.response.status_code": code,
-                                     "url.scheme": scope.get("scheme", "http")}
+                                     "url.scheme": scheme}
             if route:
                 attrs["http.route"] = route
             _duration.record(elapsed, attrs)
             if recording:
                 span.update_name(f"{method} {route}" if route else method)
-                span.set_attribute("http.response.status_code", code)
-                if route:
-                    span.set_attribute("http.route", route)
+                span.set_attributes(attrs)
                 if code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
             span.end()
-            if self.access_log:
-                access_log.info(
-                    '%s %s %d %.1fms',
-                    method,
-                    scope["path"],
-                    code,
-                    elapsed * 1000,
-                    extra={"http_method": method, "http_path": scope["path"], "http_status": code,
-                           "duration_ms": round(elapsed * 1000, 1)},
-                )
+            if self.access_log and access_log.isEnabledFor(logging.INFO):
+                # the record made directly: Logger.info would walk the stack for a caller no format shows
+                path = scope["path"]
+                ms = elapsed * 1000
+                access_log.handle(access_log.makeRecord(
+                    access_log.name, logging.INFO, __file__, 0, "%s %s %d %.1fms", (method, path, code, ms), None,
+                    extra={"http_method": method, "http_path": path, "http_status": code,
+                           "duration_ms": round(ms, 1)},
+                ))
             context.detach(span_token)
             context.detach(token)
 
