@@ -30,6 +30,16 @@ async def test_schemas_and_certificate_are_public(env: Env, platform_identity: S
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     pem = await env.client.get("/interop/v1/certificate")
     assert load_certificate_pem(pem.content) == platform_identity.certificate
+    assert pem.headers["content-type"] == "application/x-pem-file"
+    # answered from memory once encoded: the same bytes again, with an ETag a repeat reader sends back for a 304
+    again = await env.client.get("/interop/v1/certificate")
+    assert again.content == pem.content and again.headers["etag"] == pem.headers["etag"]
+    assert again.headers["content-type"] == "application/x-pem-file"
+    assert again.headers["cache-control"] == "public, max-age=300"
+    unchanged = await env.client.get("/interop/v1/certificate", headers={"If-None-Match": pem.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert (await env.client.get("/interop/v1/schemas/envelope.xsd")).content == xsd.content
+    assert (await env.client.get("/interop/v1/schemas/nope.xsd")).status_code == 404  # never kept
 
 
 def test_dev_identity_is_generated_once_and_reused(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from interop_svc.catalog.client import AgencyDirectory
 from interop_svc.dossier.handlers import SUBSCRIPTIONS
@@ -16,7 +17,16 @@ from interop_svc.push.service import push_deliveries
 from interop_svc.settings import Settings
 from interop_svc.system.routes import router as system_router
 from interop_svc.xml import SigningIdentity
+from servicekit.respcache import CacheStore, ResponseCache
 from servicekit.runtime import create_service_app
+
+PUBLISHED = "/interop/v1/"
+
+
+def published(path: str) -> bool:
+    """What anyone may fetch and never changes while the service runs, answered from memory once encoded: the
+    platform's certificate (loaded at start) and the published XSDs."""
+    return path == PUBLISHED + "certificate" or path.startswith(PUBLISHED + "schemas/")
 
 
 def create_app(
@@ -42,6 +52,8 @@ def create_app(
         background=[push_deliveries],
         on_startup=[start],
         samplers=[sample_certificates],
+        middleware=[Middleware(ResponseCache, store=CacheStore(static=True), cacheable=published,
+                               cache_control="public, max-age=300")],
     )
     app.state.agencies = AgencyDirectory(settings.catalog_url, timeout=settings.catalog_timeout_seconds,
                                          transport=catalog_transport)

@@ -6,6 +6,9 @@ called for each event the service publishes about what these paths show (every r
 after any write request this replica served. A body is stored only if no invalidation happened while it was
 being computed (a generation counter), and only while :attr:`ResponseCache.live` says the invalidation feed
 is connected: with the bus down, answers are computed every time (still with their ``ETag``).
+
+A ``static`` store keeps answers that do not change while the process runs (a service's own certificate, the
+published schemas): always live, never emptied.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ _KEPT = {b"content-type"}
 class CacheStore:
     """The bodies kept, shared by the middleware and whoever invalidates them (the service's event feed)."""
 
-    def __init__(self, *, max_entries: int = 4096) -> None:
+    def __init__(self, *, max_entries: int = 4096, static: bool = False) -> None:
         self.max_entries = max_entries
+        self.static = static
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.generation = 0
         self.hits = 0
@@ -57,6 +61,8 @@ class CacheStore:
     def live(self) -> bool:
         """True while the invalidation feed is connected; a reconnection (events may have been missed while
         away) empties the cache first."""
+        if self.static:
+            return True
         nc = self._nc
         if nc is None or not nc.is_connected:
             return False
@@ -100,6 +106,9 @@ class ResponseCache:
             return
         method = scope["method"]
         if method not in ("GET", "HEAD"):
+            if self.store.static:
+                await self.app(scope, receive, send)
+                return
             try:
                 await self.app(scope, receive, send)
             finally:
