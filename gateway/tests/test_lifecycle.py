@@ -365,6 +365,9 @@ async def test_officers_need_a_second_factor_outside_demo_mode(gateway_settings:
         # the token carries no roles until the second factor is set up
         assert (await c.get("/api/v1/admin/users", headers=h)).status_code == 403
         assert (await c.get("/api/v1/auth/me", headers=h)).json()["roles"] == []
+        # nor is it a plain signed-in user anywhere else (services answer the same: servicekit.auth)
+        r = await c.post("/api/v1/auth/verify", json={"channel": "email", "code": "123456"}, headers=h)
+        assert r.status_code == 403 and "xác thực hai lớp" in r.json()["detail"]
         secret = (await c.post("/api/v1/auth/mfa", headers=h)).json()
         assert secret["otpauth_uri"].startswith("otpauth://totp/")
         totp = pyotp.TOTP(secret["secret"])

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from devkit.testing import text_pdf
 from intake_testkit import PDF_BYTES, Env
 
 
@@ -141,3 +142,13 @@ async def test_overlong_multipart_boundary_is_422(files_env: Env) -> None:
     r = await files_env.client.post("/api/v1/files", content=body, headers={
         **files_env.citizen(), "content-type": f"multipart/form-data; boundary={boundary}"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+
+
+async def test_an_officer_token_before_its_second_factor_is_set_up_cannot_upload(files_env: Env) -> None:
+    """The gateway gives an officer who must set up a second factor a token without roles, good for that set-up
+    only: as a plain signed-in user it would upload files (or file dossiers, send feedback) — refused (403)."""
+    setup = files_env.tokens.header(sub="officer-in-setup", roles=(), mfa_setup_required=True)
+    resp = await _post(files_env, setup, text_pdf(), name="to-khai.pdf")
+    assert resp.status_code == 403, resp.text
+    assert "xác thực hai lớp" in resp.json()["detail"]
+    assert (await files_env.client.get("/api/v1/dossiers", headers=setup)).status_code == 403

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from gateway.identity.tokens import TokenIssuer
 from gateway.settings import Settings
-from servicekit.auth import CurrentUser, OptionalUser, Principal, require_roles
+from servicekit.auth import CurrentUser, OptionalUser, Principal, SetupUser, require_roles
 from servicekit.db import SessionDep
 
 
@@ -24,4 +24,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 IssuerDep = Annotated[TokenIssuer, Depends(get_issuer)]
 AdminUser = Annotated[Principal, require_roles("admin")]
 
-__all__ = ["AdminUser", "CurrentUser", "IssuerDep", "OptionalUser", "SessionDep", "SettingsDep"]
+__all__ = ["AdminUser", "CurrentUser", "IssuerDep", "OptionalUser", "SessionDep", "SettingsDep", "SetupUser"]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.gateway import LoginThrottled
-from gateway.deps import AdminUser, CurrentUser, IssuerDep, SessionDep, SettingsDep
+from gateway.deps import AdminUser, CurrentUser, IssuerDep, SessionDep, SettingsDep, SetupUser
 from gateway.errors import Conflict, Invalid, NotFound
 from gateway.identity.lifecycle import Codes, Issued, Sessions, Totp, invalid_grant, needs_mfa
 from gateway.identity.models import User
@@ -190,7 +190,7 @@ async def issue_token(
 
 
 @router.post("/api/v1/auth/logout", status_code=204, responses=errors(401))
-async def log_out(request: Request, principal: CurrentUser, session: SessionDep, settings: SettingsDep,
+async def log_out(request: Request, principal: SetupUser, session: SessionDep, settings: SettingsDep,
                   issuer: IssuerDep) -> Response:
     """Ends the caller's login session: its refresh tokens, and its access tokens at every gateway within
     seconds."""
@@ -217,7 +217,7 @@ async def _end_sessions(request: Request, session: AsyncSession, issuer: IssuerD
 
 
 @router.post("/api/v1/auth/password", status_code=204, responses=errors(401, 404, 422))
-async def change_password(request: Request, body: PasswordChange, principal: CurrentUser, session: SessionDep,
+async def change_password(request: Request, body: PasswordChange, principal: SetupUser, session: SessionDep,
                           issuer: IssuerDep) -> Response:
     """Every session of the account ends (this one too): log in again with the new password."""
     user = await _account(session, principal)
@@ -290,7 +290,7 @@ async def verify_contact(request: Request, body: VerifyRequest, principal: Curre
 
 
 @router.post("/api/v1/auth/mfa", response_model=MfaSetup, responses=errors(401, 404, 409))
-async def set_up_mfa(principal: CurrentUser, session: SessionDep) -> MfaSetup:
+async def set_up_mfa(principal: SetupUser, session: SessionDep) -> MfaSetup:
     """A new TOTP secret (an authenticator app reads ``otpauth_uri`` as a QR code); it protects the account
     once confirmed with a first code."""
     user = await _account(session, principal)
@@ -302,7 +302,7 @@ async def set_up_mfa(principal: CurrentUser, session: SessionDep) -> MfaSetup:
 
 
 @router.post("/api/v1/auth/mfa/confirm", response_model=MfaState, responses=errors(401, 404, 409, 422))
-async def confirm_mfa(body: MfaConfirm, principal: CurrentUser, session: SessionDep) -> MfaState:
+async def confirm_mfa(body: MfaConfirm, principal: SetupUser, session: SessionDep) -> MfaState:
     """From now on the password grant needs ``otp``; log in again to get a token with your roles."""
     user = await _account(session, principal)
     if user.mfa_enabled_at is not None:
@@ -316,7 +316,7 @@ async def confirm_mfa(body: MfaConfirm, principal: CurrentUser, session: Session
 
 
 @router.get("/api/v1/auth/me", response_model=Me, responses=errors(401))
-async def read_me(principal: CurrentUser, session: SessionDep) -> Me:
+async def read_me(principal: SetupUser, session: SessionDep) -> Me:
     user = await IdentityService(session).contact(principal.id)
     return Me(
         id=principal.id,

@@ -41,6 +41,12 @@ class Principal:
     def is_officer(self) -> bool:
         return any(r in OFFICER_ROLES for r in self.roles)
 
+    @property
+    def setup_only(self) -> bool:
+        """An officer's token before the second factor is set up: good for that set-up (and ``/auth/me``,
+        logout) only, never as a plain signed-in user (it would upload, file, send feedback…)."""
+        return bool(self.claims.get("mfa_setup_required"))
+
 
 def key_id(public_key: Ed25519PublicKey) -> str:
     import hashlib
@@ -139,15 +145,34 @@ async def optional_principal(request: Request) -> Principal | None:
     return verifier.verify(token)
 
 
-async def current_principal(request: Request) -> Principal:
+async def setup_principal(request: Request) -> Principal:
+    """The caller, a set-up-only token included (the gateway's second-factor set-up, ``/auth/me``, logout)."""
     principal = await optional_principal(request)
     if principal is None:
         raise Unauthorized("Cần đăng nhập: thiếu mã thông báo Bearer.")
     return principal
 
 
+def _signed_in(principal: Principal | None) -> Principal | None:
+    if principal is not None and principal.setup_only:
+        raise Forbidden("Tài khoản cán bộ phải thiết lập xác thực hai lớp trước khi sử dụng chức năng này "
+                        "(POST /api/v1/auth/mfa).")
+    return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    principal = _signed_in(await setup_principal(request))
+    assert principal is not None
+    return principal
+
+
+async def signed_in_or_anonymous(request: Request) -> Principal | None:
+    return _signed_in(await optional_principal(request))
+
+
 CurrentUser = Annotated[Principal, Depends(current_principal)]
-OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
+OptionalUser = Annotated[Principal | None, Depends(signed_in_or_anonymous)]
+SetupUser = Annotated[Principal, Depends(setup_principal)]
 
 
 def require_roles(*roles: str) -> Any:

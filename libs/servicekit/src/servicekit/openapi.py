@@ -99,9 +99,9 @@ def _traits(route: Any) -> set[str]:
     for call in _calls(route.dependant):
         name = getattr(call, "__qualname__", "")
         module = getattr(call, "__module__", "")
-        if module == "servicekit.auth" and name == "current_principal":
+        if module == "servicekit.auth" and name in ("current_principal", "setup_principal"):
             traits.add("auth")
-        elif module == "servicekit.auth" and name == "optional_principal":
+        elif module == "servicekit.auth" and name in ("optional_principal", "signed_in_or_anonymous"):
             traits.add("optional_auth")
         elif module == "servicekit.auth" and name.startswith("require_roles"):
             traits.update({"auth", "roles"})
@@ -150,7 +150,7 @@ def complete_operation(path: str, method: str, op: dict[str, Any], traits: set[s
         statuses |= {401, 403}
     elif "optional_auth" in traits:
         op["security"] = [{}, {"bearer": []}]
-        statuses |= {401}
+        statuses |= {401, 403}  # 403: an officer's token before the second factor is set up
     if "idempotency" in traits:
         statuses.add(409)
         if not any(p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key" for p in params):
