@@ -227,3 +227,23 @@ async def test_the_keys_a_search_asks_are_keys_the_index_holds(env: Env) -> None
         assert not set(search_keys(words)) <= held
     assert not set(search_keys(("dang",), BIEN_HOA)) <= held and not set(search_keys(("dang",), month="2610")) <= held
     assert (await env.sql("SELECT intake_search_keys('', :agency, :at) AS keys", agency=AGENCY, at=at))[0].keys is None
+
+
+async def test_names_beginning_with_the_words_count_only_whole_words(env: Env, monkeypatch: Any) -> None:
+    """The names that begin with the words typed are counted first (a part of the matches, from a B-tree): "le an"
+    counts "Lê An", never "Lê Anh Tú"; past the cap (2 here) the total is not exact, below it exact."""
+    from intake_svc.search import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 2)
+    citizen, desk = env.citizen(), env.reception()
+    for i, name in enumerate(("Lê Anh Tú", "Lê Anh Tú", "Lê Anh Tú", "Lê An", "Tú Lê An")):
+        env.clock.fixed = datetime(2026, 11, 2 + i, 9, 0, tzinfo=VN)
+        await submit(env, citizen, applicant(name, f"07519500{i:04d}", "0912345678"))
+    codes, totals = await pages(env, desk, 5, q="le an")
+    assert len(codes) == 2 and totals == {(2, True)}
+    codes, totals = await pages(env, desk, 5, q="le anh")
+    assert len(codes) == 3 and totals == {(2, False)}
+    codes, totals = await pages(env, desk, 5, q="tu le an")
+    assert len(codes) == 1 and totals == {(1, True)}
+    codes, totals = await pages(env, desk, 5, q="le anh", status="accepted")  # another filter: no prefix count
+    assert codes == [] and totals == {(0, True)}

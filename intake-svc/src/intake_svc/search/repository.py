@@ -8,7 +8,7 @@ month of submission) the name, plain indexes the CCCD and the phone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import combinations
 from typing import Any
@@ -106,6 +106,17 @@ def _where(c: Criteria, *, walk: bool = False, month: str | None = None) -> list
     return conds
 
 
+def _name_prefix(c: Criteria) -> list[ColumnElement[bool]] | None:
+    """Names that begin with the words as typed (intake_0011's B-trees, index-only): a part of the matches of a
+    search by those words alone (no other filter), to count without reading the table. None for other searches."""
+    if not c.words or replace(c, agency_code=None, codes=(), words=()) != Criteria():
+        return None
+    words = Dossier.search_words.collate("C")
+    upper = [*c.words[:-1], c.words[-1] + "!"]  # "!" sorts before a-z and 0-9: just past every word equal to the last
+    conds = [words >= literal(list(c.words), ARRAY(Text)), words < literal(upper, ARRAY(Text))]
+    return conds if c.agency_code is None else [Dossier.agency_code == c.agency_code, *conds]
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -120,7 +131,9 @@ class SearchRepository:
         """A page, the total and whether it is exact (``cap`` at most when not).
 
         A search by ``q`` (found through its own indexes) reads its first ``cap + 1`` matches in one query that
-        sorts them and counts them: at most ``cap``, that is the page and the exact total. More (or a listing):
+        sorts them and counts them: at most ``cap``, that is the page and the exact total; a name typed in its
+        usual order that more than ``cap`` names begin with is known to be past the cap without reading the table
+        (:func:`_name_prefix`). More (or a listing):
         the count stops at ``cap`` and the page walks the sort key's index (per agency), which soon meets enough
         matching rows; a name matching more than ``cap`` in the province, newest or oldest first, is read month
         by month (:meth:`by_month`).
@@ -129,7 +142,10 @@ class SearchRepository:
         key = SORTS[sort.removeprefix("-")]
         desc = sort.startswith("-")
         offset = (page - 1) * size
-        if c.codes or c.id_number or c.phone or c.words:
+        prefix = _name_prefix(c)
+        if prefix is not None and await self.count(prefix, cap) > cap:
+            total = cap + 1  # more names begin with the words typed than the cap: the matches too
+        elif c.codes or c.id_number or c.phone or c.words:
             first = _page(conds).limit(cap + 1).subquery()
             ordered = [first.c[key.key].desc(), first.c.code.desc()] if desc else [first.c[key.key], first.c.code]
             rows = list((await self.session.execute(
