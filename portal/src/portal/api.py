@@ -103,3 +103,7 @@ class TTLCache:
                 self._items.clear()
             self._items[key] = (now, value)
         return value
+
+    def forget(self, key: str) -> None:
+        """After this replica changed the data (e.g. an editor's announcement): read it again next time."""
+        self._items.pop(key, None)

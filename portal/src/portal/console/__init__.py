@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import admin, catalog, desk, dossier, feedback, home, ops, processing, reports, search
+from portal.console import admin, catalog, desk, dossier, faq, feedback, home, ops, processing, reports, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
@@ -17,6 +17,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     search.router,
     reports.router,
     catalog.router,
+    faq.router,
     admin.router,
     feedback.router,
     ops.router,

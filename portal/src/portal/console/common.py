@@ -94,6 +94,7 @@ MENU: list[MenuEntry] = [
     _entry("/tra-cuu", "Tra cứu hồ sơ", {*CASEWORK, "auditor"}),
     _entry("/bao-cao", "Báo cáo thống kê", {*CASEWORK, "auditor", "admin"}),
     _entry("/thu-tuc", "Danh mục thủ tục", {"catalog_editor", "admin"}),
+    _entry("/tro-giup", "Hỏi đáp, thông báo", {"catalog_editor", "admin"}),
     _entry("/quan-tri", "Quản trị", {"admin"}),
     _entry("/phan-anh", "Phản ánh, kiến nghị", CASEWORK),
     _entry("/van-hanh", "Vận hành hệ thống", {"admin"}),
