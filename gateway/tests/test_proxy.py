@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from devkit.devstack import free_port
-from devkit.testing import running, serving
+from devkit.testing import Stack, eventually, running, serving
 from gateway.app import create_app
 from gateway.settings import Settings
 
@@ -269,3 +269,78 @@ async def test_a_keyed_request_a_replica_drops_is_sent_once_to_another(gateway_s
             assert sorted(r.status_code for r in plain) == [200, 503]
             # (the gateway's own readiness probes, for the dvc.service.ready gauge, are not proxied requests)
             assert len([r for r in received if not r.startswith(b"GET /readyz ")]) == 1
+
+
+def catalog_app() -> tuple[FastAPI, dict[str, int]]:
+    """The catalog's public reads, counting the calls that reach it; a PUT changes a procedure."""
+    app = FastAPI()
+    state = {"calls": 0, "revision": 1}
+
+    @app.get("/api/v1/catalog/procedures/{code}")
+    async def procedure(code: str) -> dict[str, object]:
+        state["calls"] += 1
+        return {"code": code, "revision": state["revision"]}
+
+    @app.get("/api/v1/catalog/procedures")
+    async def search(q: str = "") -> dict[str, object]:
+        state["calls"] += 1
+        return {"items": [], "q": q}
+
+    @app.put("/api/v1/catalog/procedures/{code}")
+    async def revise(code: str) -> dict[str, object]:
+        state["revision"] += 1
+        return {"code": code, "revision": state["revision"]}
+
+    return app, state
+
+
+async def test_with_its_read_cache_the_gateway_answers_the_catalogs_public_reads_until_the_next_event(
+    gateway_settings: Settings, stack: Stack
+) -> None:
+    import nats
+
+    app, state = catalog_app()
+    async with serving(app) as url:
+        settings = gateway_settings.model_copy(update={"catalog_url": url, "rate_search_per_minute": 3,
+                                                       "catalog_read_cache": True})
+        async with running(create_app(settings)) as gw:
+            path = "/api/v1/catalog/procedures/1.000894"
+
+            async def served_from_memory() -> bool:
+                before = state["calls"]
+                await gw.get(path)
+                await gw.get(path)
+                return state["calls"] - before == 1  # once the bus is connected the second one stays here
+
+            await eventually(served_from_memory)
+            first, again = await gw.get(path), await gw.get(path)
+            assert again.json() == first.json() == {"code": "1.000894", "revision": 1}
+            assert again.headers["etag"] == first.headers["etag"]
+            assert again.headers["cache-control"] == "public, max-age=30"
+            assert again.headers["content-type"] == "application/json"
+            assert again.headers["x-content-type-options"] == "nosniff" and again.headers["x-frame-options"] == "DENY"
+            assert again.headers["x-request-id"] != first.headers["x-request-id"]  # each request its own
+            assert len(again.headers.get_list("x-request-id")) == 1
+            unchanged = await gw.get(path, headers={"If-None-Match": first.headers["etag"]})
+            assert unchanged.status_code == 304 and unchanged.headers["x-request-id"]
+            # a write this gateway sends to the catalog empties it at once
+            calls = state["calls"]
+            assert (await gw.put(path, json={})).json()["revision"] == 2
+            assert (await gw.get(path)).json()["revision"] == 2 and state["calls"] == calls + 1
+            # a change made elsewhere (another gateway, an import) reaches every gateway as a catalog event
+            state["revision"] = 3
+            assert (await gw.get(path)).json()["revision"] == 2
+            nc = await nats.connect(stack.nats.url)
+            try:
+                await nc.publish("catalog.procedure.revised.v1", b"{}")
+                await nc.flush()
+            finally:
+                await nc.close()
+
+            async def revised() -> bool:
+                return bool((await gw.get(path)).json()["revision"] == 3)
+
+            await eventually(revised)
+            # the guard still runs first: the search limit counts answers from memory too
+            search = [(await gw.get("/api/v1/catalog/procedures?q=ket%20hon")).status_code for _ in range(4)]
+            assert search == [200, 200, 200, 429]

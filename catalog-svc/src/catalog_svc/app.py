@@ -15,24 +15,16 @@ from catalog_svc.stats.handlers import subscriptions as stats_subscriptions
 from catalog_svc.stats.routes import public_router as stats_public_router
 from catalog_svc.stats.routes import router as reports_router
 from catalog_svc.stats.routes import scoreboard_router
+from contracts.catalog import EVENTS as CATALOG_EVENTS
+from contracts.catalog import public_read
 from servicekit.respcache import CacheStore, ResponseCache
 from servicekit.runtime import create_service_app
-
-PROCEDURES = "/api/v1/catalog/procedures"
-
-
-def public_read(path: str) -> bool:
-    """The catalog's public reads answered from memory: the sectors, the procedure list and search, one procedure
-    (its current or a pinned revision). Every change to them is a procedure event (catalog.procedure.*)."""
-    if path == "/api/v1/catalog/sectors" or path == PROCEDURES:
-        return True
-    return path.startswith(PROCEDURES + "/") and "/" not in path[len(PROCEDURES) + 1:]
 
 
 async def follow_catalog_events(app: FastAPI) -> None:
     """Once the bus is connected, every replica empties its cache on each catalog event (its own and others')."""
     await app.state.bus_ready.wait()
-    await app.state.response_cache.follow(app.state.nc, "catalog.>")
+    await app.state.response_cache.follow(app.state.nc, CATALOG_EVENTS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

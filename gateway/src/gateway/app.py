@@ -11,6 +11,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from contracts.catalog import EVENTS as CATALOG_EVENTS
+from contracts.catalog import public_read
 from gateway.audit import VERIFY_PATH
 from gateway.audit import router as audit_router
 from gateway.identity.handlers import SUBSCRIPTIONS
@@ -19,11 +21,12 @@ from gateway.identity.service import IdentityService
 from gateway.identity.tokens import TokenIssuer
 from gateway.openapi import SpecCache, fetch_specs, merge
 from gateway.ops import router as ops_router
-from gateway.proxy import Proxy, Refusal, Route, Scope
+from gateway.proxy import Proxy, ReadCache, Refusal, Route, Scope
 from gateway.revocation import Revocations
 from gateway.settings import Settings
 from gateway.throttle import LocalRate, Throttle, TooManyRequests, client_address
 from servicekit.opsmetrics import Values, gauge, sample_dead_letters
+from servicekit.respcache import CacheStore
 from servicekit.runtime import create_service_app
 from servicekit.telemetry import TelemetryMiddleware
 
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Any:
     revocations = Revocations(None, horizon=max(settings.token_ttl_seconds, 60) + 60,
                               poll=settings.revocation_poll_seconds)
     throttle_box: list[Throttle] = []
+    # the catalog's public reads (the search, one procedure, the sectors), kept until the next catalog event
+    catalog_reads = ReadCache("catalog", CacheStore(), public_read)
     local_rate = LocalRate()
     trusted = settings.trusted_networks
 
@@ -139,6 +144,13 @@ def create_app(settings: Settings | None = None) -> Any:
         except TooManyRequests as exc:
             return Refusal(429, exc.detail, exc.slug, exc.headers)
         return None
+
+    async def follow_catalog_events(app: FastAPI) -> None:
+        """Once the bus is connected, every catalog event empties the read cache (until then it is not used)."""
+        if not settings.catalog_read_cache:
+            return
+        await app.state.bus_ready.wait()
+        await catalog_reads.store.follow(app.state.nc, CATALOG_EVENTS)
 
     async def revocation_loop(app: FastAPI) -> None:
         await revocations.run(also=app.state.throttle.prune, also_every=max(1, int(600 / revocations.poll)))
@@ -228,7 +240,7 @@ def create_app(settings: Settings | None = None) -> Any:
         ready_checks=[services_ready],
         on_startup=[start],
         on_shutdown=[stop],
-        background=[revocation_loop],
+        background=[revocation_loop, follow_catalog_events],
         verifier=issuer.verifier(revocations),
         docs=False,  # the merged spec is served by ``merged_openapi`` instead
         samplers=[sample_dead_letters, sample_services],
@@ -248,6 +260,7 @@ def create_app(settings: Settings | None = None) -> Any:
         guard=guard,
         address_of=address_of,
         own_exact=(VERIFY_PATH,),
+        read_cache=catalog_reads if settings.catalog_read_cache else None,
     )
     # outermost: the server span, duration, request id (issued here) and one access log line per request
     outer = TelemetryMiddleware(proxy, issue_request_ids=True, access_log=True)

@@ -26,6 +26,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from servicekit.problems import TYPE_BASE
+from servicekit.respcache import CacheStore, ResponseCache
 from servicekit.telemetry import REQUEST_ID_SCOPE
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,17 @@ async def send_problem(
 
 
 @dataclass(frozen=True)
+class ReadCache:
+    """A service's public reads kept in the gateway's memory (servicekit.respcache): ``cacheable`` paths of
+    ``service``, answered without a trip upstream until the service's next event empties ``store``; a write
+    this gateway sends to the service empties it at once."""
+
+    service: str
+    store: CacheStore
+    cacheable: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
 class Refusal:
     """What a guard answers instead of proxying: a problem with its status and headers."""
 
@@ -175,8 +187,13 @@ class Proxy:
         guard: Guard | None = None,
         address_of: Callable[[Scope], str] | None = None,
         own_exact: tuple[str, ...] = (),
+        read_cache: ReadCache | None = None,
     ) -> None:
         self.app = app
+        self.read_cache = read_cache
+        # behind the guard: a cached answer is refused, counted and traced like a proxied one
+        self._cached = (ResponseCache(self._forward_scope, store=read_cache.store, cacheable=read_cache.cacheable)
+                        if read_cache else None)
         self.guard = guard
         self.address_of = address_of  # the client's address (X-Forwarded-For believed from trusted proxies only)
         self.own_exact = frozenset(own_exact)  # answered by the gateway itself although under a routed prefix
@@ -254,7 +271,25 @@ class Proxy:
                     return
             await self.app(scope, receive, _with_headers(send, request_id))
             return
+        cache = self.read_cache
+        if cache is not None and self._cached is not None and upstream is self.upstreams.get(cache.service):
+            if scope["method"] in ("GET", "HEAD") and cache.cacheable(scope["path"]):
+                scope[REQUEST_ID_SCOPE] = request_id
+                await self._cached(scope, receive, _with_headers(send, request_id, only_missing=True))
+                return
+            if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+                try:
+                    await self.traced_forward(upstream, scope, receive, send, request_id)
+                finally:
+                    cache.store.clear()  # this gateway changed something there: never serve what it showed before
+                return
         await self.traced_forward(upstream, scope, receive, send, request_id)
+
+    async def _forward_scope(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What the read cache calls on a miss: the proxied call to the cached service."""
+        assert self.read_cache is not None
+        upstream = self.upstreams[self.read_cache.service]
+        await self.traced_forward(upstream, scope, receive, send, scope[REQUEST_ID_SCOPE])
 
     async def traced_forward(self, upstream: Upstream, scope: Scope, receive: Receive, send: Send,
                              request_id: bytes) -> None:
@@ -479,10 +514,17 @@ def _request_id(scope: Scope) -> bytes:
     return uuid.uuid4().hex.encode()
 
 
-def _with_headers(send: Send, request_id: bytes) -> Send:
+def _with_headers(send: Send, request_id: bytes, *, only_missing: bool = False) -> Send:
+    """The request id and the security headers on the answer (``only_missing``: those it does not carry yet)."""
+
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id), *SECURITY_HEADERS]
+            headers = message.get("headers", [])
+            ours = [(b"x-request-id", request_id), *SECURITY_HEADERS]
+            if only_missing:
+                present = {k.lower() for k, _ in headers}
+                ours = [(k, v) for k, v in ours if k not in present]
+            message["headers"] = [*headers, *ours]
         await send(message)
 
     return wrapped

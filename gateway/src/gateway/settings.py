@@ -58,6 +58,10 @@ class Settings(ServiceSettings):
     rate_tracking_per_minute: int = 120
     rate_search_per_minute: int = 600
     rate_upload_per_minute: int = 600
+    # the catalog's public reads (search, one procedure, sectors) answered from the gateway's memory until the next
+    # catalog event: off by default, since a change made through the portal's console (the portal calls the
+    # catalog directly) is then seen through the gateway only once its event arrived (the relay's latency)
+    catalog_read_cache: bool = False
 
     @property
     def trusted_networks(self) -> list[Network]:

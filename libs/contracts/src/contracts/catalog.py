@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from contracts.envelope import EventData
 
+PROCEDURES_PATH = "/api/v1/catalog/procedures"
+EVENTS = "catalog.>"  # every change to a public read below is one of these events
+
+
+def public_read(path: str) -> bool:
+    """The catalog's public reads, the same answer for everyone and kept in memory by catalog-svc and the gateway
+    until the next catalog event: the sectors, the procedure list and search, one procedure (its current or a
+    pinned revision)."""
+    if path == "/api/v1/catalog/sectors" or path == PROCEDURES_PATH:
+        return True
+    return path.startswith(PROCEDURES_PATH + "/") and "/" not in path[len(PROCEDURES_PATH) + 1:]
+
 
 class ProcedurePublished(EventData):
     event_type = "catalog.procedure.published.v1"
