@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
+
 from contracts.vocabulary import VN_TZ as VN
+from intake_svc.search import repository
 from intake_svc.search.repository import search_keys
 from intake_svc.search.service import words_of
 from intake_testkit import AGENCY, LLTP, Env
@@ -211,6 +215,15 @@ async def test_common_names_past_the_cap_in_an_agency_and_across_the_province(en
     # a name the cap does not reach stays exact
     codes, totals = await pages(env, auditor, 5, q="nguyen huu lan")
     assert len(codes) == 1 and totals == {(1, True)}
+    # once PostgreSQL's statistics say "nguyen" and "van" are common, the province's months are walked in order
+    monkeypatch.setattr(repository._WordShares, "read_at", -math.inf)
+    async with env.app.state.sessionmaker() as session:
+        await session.execute(text("ANALYZE dossiers"))
+        await session.commit()
+        assert await repository._WordShares.density(session, ("nguyen", "van")) > repository.DENSE
+    for sort, expected in (("-submitted_at", newest_first), ("submitted_at", newest_first[::-1])):
+        codes, totals = await pages(env, auditor, 3, q="nguyen van", sort=sort)
+        assert codes == expected and totals == {(2, False)}
 
 
 async def test_the_keys_a_search_asks_are_keys_the_index_holds(env: Env) -> None:

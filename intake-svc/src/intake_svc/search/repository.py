@@ -8,12 +8,14 @@ month of submission) the name, plain indexes the CCCD and the phone.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +119,32 @@ def _name_prefix(c: Criteria) -> list[ColumnElement[bool]] | None:
     return conds if c.agency_code is None else [Dossier.agency_code == c.agency_code, *conds]
 
 
+class _WordShares:
+    """How common each word of the applicants' names is (PostgreSQL's statistics of ``search_words``: its most
+    common elements and their frequencies), read again every ten minutes."""
+
+    shares: dict[str, float] = {}
+    read_at = -math.inf
+
+    @classmethod
+    async def density(cls, session: AsyncSession, words: tuple[str, ...]) -> float:
+        """The share of dossiers whose name holds all ``words``, as if words were independent; a word that is
+        not among the most common counts as half as common as the least of them."""
+        if time.monotonic() - cls.read_at > 600:
+            row = (await session.execute(text(
+                "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'dossiers' AND attname = 'search_words'"
+            ))).first()
+            cls.shares = dict(zip(row.elems, row.freqs, strict=False)) if row and row.elems else {}
+            cls.read_at = time.monotonic()
+        rare = min(cls.shares.values(), default=0.0) / 2
+        return math.prod(cls.shares.get(word, rare) for word in words)
+
+
+# past this share of a month's dossiers, a name's page walks the month in order instead of sorting its matches
+DENSE = 0.02
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -179,8 +207,13 @@ class SearchRepository:
         rows: list[Any] = []
         need = page * size
         order = [Dossier.submitted_at.desc(), Dossier.code.desc()] if desc else [Dossier.submitted_at, Dossier.code]
+        # a common name ("nguyen", "nguyen van"): its month walked in order soon fills the page, where sorting its
+        # thousands of matches would read them all (the month's keys and its dates say the same thing twice:
+        # PostgreSQL, taking them for independent, would expect a few matches and sort them)
+        walk = await _WordShares.density(self.session, c.words) > DENSE
         for yymm, start, end in reversed(months) if desc else months:
-            query = _page([*_where(c, month=yymm), Dossier.submitted_at >= start, Dossier.submitted_at < end])
+            conds = _where(c, walk=True) if walk else _where(c, month=yymm)
+            query = _page([*conds, Dossier.submitted_at >= start, Dossier.submitted_at < end])
             rows += (await self.session.execute(query.order_by(*order).limit(need - len(rows)))).all()
             if len(rows) >= need:
                 break
