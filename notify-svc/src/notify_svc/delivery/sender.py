@@ -284,4 +284,5 @@ class Sender:
             await asyncio.sleep(poll)
             return
         wait = IDLE_SWEEP if due is None else (due - datetime.now(UTC)).total_seconds()
-        await self.listener.wait(CHANNEL, min(IDLE_SWEEP, wait if wait > 0 else poll), unheard=poll)
+        if await self.listener.wait(CHANNEL, min(IDLE_SWEEP, wait if wait > 0 else poll), unheard=poll):
+            await asyncio.sleep(self.settings.send_linger_seconds)  # let the next events' deliveries join the claim
