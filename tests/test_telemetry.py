@@ -139,6 +139,10 @@ async def test_one_submission_is_one_trace_from_the_gateway_to_the_mail_server(
 
 
 async def test_every_service_exports_its_metrics(gw: httpx.AsyncClient, platform: Platform, sink: OtlpSink) -> None:
+    # an open dossier of its own: intake's per-agency gauges report the agencies with open work (with -n 2 this
+    # test may run on a platform where no other test submitted one)
+    citizen = await login(gw, "congdan1", "CongDan@2026")
+    await submit(gw, citizen, f"metrics-{uuid.uuid4().hex[:8]}@example.vn", f"req-{uuid.uuid4().hex}")
     paths = {"catalog": "/api/v1/catalog/procedures", "intake": "/api/v1/dossiers",
              "workflow": "/api/v1/workflow/tasks",
              "notify": "/api/v1/notifications", "interop": "/api/v1/interop/systems", "portal": "/",
