@@ -114,6 +114,10 @@ async def test_refused_after_processing_by_the_renamed_event(env: Env) -> None:
     history = (await env.client.get(f"/api/v1/dossiers/{code}/history", headers=env.citizen())).json()
     assert [h["action"] for h in history] == ["submit", "accept", "rejected"]
     assert history[-1]["note"] == "Không đủ điều kiện cấp phiếu"
+    # the refusal notice (form 03) carries the leader's reason
+    form = await env.client.get(f"/api/v1/dossiers/{code}/forms/03", headers=env.citizen())
+    assert form.status_code == 200 and form.content.startswith(b"%PDF")
+    assert (await env.client.get(f"/api/v1/dossiers/{code}/forms/02", headers=env.citizen())).status_code == 404
 
 
 async def test_counter_dossier_from_one_stop_software(env: Env) -> None:

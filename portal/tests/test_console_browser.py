@@ -111,6 +111,38 @@ def frame_serves(v: Visit, frame_title: str) -> None:
     assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
 
 
+def refused_beside(v: Officer, button: str, field: str, kept: tuple[str, str] | None, shot: str) -> None:
+    """Submits ``button``'s form with ``field`` left empty: the error names the field, what was typed (``kept``:
+    label and value, typed first) stays."""
+    page = v.page
+    if kept:
+        page.get_by_label(kept[0]).fill(kept[1])
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("alert")).to_contain_text(field)
+    if kept:
+        expect(page.get_by_label(kept[0])).to_have_value(kept[1])
+    v.look(shot)
+
+
+def citizen_supplements(browser: Browser, base_url: str, person: dict[str, str], code: str, asked: str,
+                        tmp: Path) -> Visit:
+    """The citizen logs in to the portal, sees what was asked on the dossier's page and sends a file."""
+    citizen = Visit(browser, base_url)
+    page = citizen.page
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(person["username"])
+    page.get_by_label("Mật khẩu").fill(person["password"])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"/ho-so/{code}")
+    expect(page.get_by_text(asked)).to_be_visible()
+    scan = tmp / "bo-sung.pdf"
+    scan.write_bytes(PDF)
+    page.locator("input[type=file]").first.set_input_files(str(scan))
+    page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã gửi hồ sơ bổ sung")
+    return citizen
+
+
 def process_to_result(browser: Browser, base_url: str, code: str, tmp: Path) -> Officer:
     """Accepted dossier: the desk forwards it, the specialist claims and proposes a draft, the leader sees the
     draft and approves; returns the desk at the dossier's page with the form to hand the result over."""
@@ -199,19 +231,7 @@ def test_online_dossier_from_the_desk_to_its_return(browser: Browser, base_url: 
     assert "Đã yêu cầu bổ sung" in desk.flash()
     desk.pdf_link("In Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02) (PDF)")
 
-    citizen = Visit(browser, base_url)
-    page = citizen.page
-    page.goto("/dang-nhap")
-    page.get_by_label("Tên đăng nhập").fill(person["username"])
-    page.get_by_label("Mật khẩu").fill(person["password"])
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.goto(f"/ho-so/{code}")
-    expect(page.get_by_text("Bản sao CCCD rõ nét")).to_be_visible()
-    scan = tmp_path / "cccd.pdf"
-    scan.write_bytes(PDF)
-    page.locator("input[type=file]").first.set_input_files(str(scan))
-    page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã gửi hồ sơ bổ sung")
+    citizen = citizen_supplements(browser, base_url, person, code, "Bản sao CCCD rõ nét", tmp_path)
 
     # the supplemented dossier is back in the queue; the desk accepts it with the keyboard alone
     desk.page.goto(f"/can-bo/tiep-nhan?q={code}")

@@ -30,7 +30,7 @@ class LetterData:
     items: list[str] = field(default_factory=list)  # 02: what to supplement
     reason: str | None = None  # 02: why; 03: the reasons of the refusal
     round: int | None = None
-    processing: bool = False  # 02 asked by the specialist department during processing
+    processing: bool = False  # 02 asked by the specialist department during processing; 03 refused after it
 
 
 def _applicant(st: Styles, data: LetterData, intro: str, name_label: str) -> list[Flowable]:
@@ -81,12 +81,15 @@ def render_letter(data: LetterData) -> bytes:
             Paragraph(f"Mã hồ sơ: <b>{e(data.code)}</b>", st.center),
             Spacer(1, 3 * mm),
             *_applicant(st, data, "Bộ phận tiếp nhận và trả kết quả đã tiếp nhận hồ sơ của:", "Ông/Bà"),
-            Paragraph("Qua xem xét, Bộ phận tiếp nhận và trả kết quả thông báo không tiếp nhận, giải quyết hồ sơ "
+            Paragraph("Qua thẩm định, cơ quan giải quyết thông báo không giải quyết hồ sơ này với lý do cụ thể "
+                      "như sau:" if data.processing else
+                      "Qua xem xét, Bộ phận tiếp nhận và trả kết quả thông báo không tiếp nhận, giải quyết hồ sơ "
                       "này với lý do cụ thể như sau:", st.base),
             Paragraph(f"<b>{e(data.reason or '')}</b>", st.base),
             Paragraph("Xin thông báo cho Ông/Bà được biết và thực hiện./.", st.base),
             Spacer(1, 4 * mm),
-            signatures(st, ("NGƯỜI NỘP HỒ SƠ", data.applicant_name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", data.officer)),
+            signatures(st, ("NGƯỜI NỘP HỒ SƠ", data.applicant_name),
+                       ("LÃNH ĐẠO CƠ QUAN GIẢI QUYẾT" if data.processing else "NGƯỜI TIẾP NHẬN HỒ SƠ", data.officer)),
         ]
         title, subject = f"Phiếu từ chối tiếp nhận hồ sơ {data.code}", "Mẫu số 03 - Thông tư 01/2018/TT-VPCP"
     return build(story, title=title, subject=subject)

@@ -65,7 +65,8 @@ def receipt_data(dossier: Dossier, docs: Sequence[DossierDocument], officer: str
 
 
 # the history rows whose data holds a form's content (the latest one is printed)
-FORM_ACTIONS = {"02": ("request_supplement", "processing_request_supplement"), "03": ("refuse",)}
+# (03 also when the agency's head approved refusing it after processing: the notice carries the leader's reason)
+FORM_ACTIONS = {"02": ("request_supplement", "processing_request_supplement"), "03": ("refuse", "rejected")}
 
 
 def letter_pdf(dossier: Dossier, form: str, actions: Sequence[DossierAction],
@@ -80,6 +81,6 @@ def letter_pdf(dossier: Dossier, form: str, actions: Sequence[DossierAction],
         applicant_name=applicant.get("full_name", ""), address=applicant.get("address", ""),
         phone=applicant.get("phone"), email=applicant.get("email"), request=dossier.procedure_name,
         officer=row.actor_name, items=[str(i) for i in data.get("items") or []],
-        reason=data.get("reasons") if form == "03" else data.get("reason"), round=data.get("round"),
-        processing=row.action == "processing_request_supplement",
+        reason=(data.get("reasons") or row.note) if form == "03" else data.get("reason"), round=data.get("round"),
+        processing=row.action in ("processing_request_supplement", "rejected"),
     ))

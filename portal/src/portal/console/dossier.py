@@ -48,7 +48,7 @@ def forms_available(d: dict[str, Any], history: list[dict[str, Any]]) -> list[tu
         out.append(("01", INTAKE_FORMS["01"]))
     if "supplement_requested" in done:
         out.append(("02", INTAKE_FORMS["02"]))
-    if "refused" in done:
+    if "refused" in done or "rejected" in done:
         out.append(("03", INTAKE_FORMS["03"]))
     return out
 

@@ -47,7 +47,15 @@ ACTIONS = {
 }
 # what the history also records besides the officers' actions
 HISTORY_LABELS = {**ACTIONS, "start": "Bắt đầu xử lý", "resumed": "Tiếp tục xử lý sau khi người nộp bổ sung",
-                  "auto_forward": "Tự động chuyển bước"}
+                  "auto_forward": "Tự động chuyển bước", "paused": "Tạm dừng, chờ người nộp bổ sung",
+                  "deadline_warning": "Cảnh báo: hồ sơ sắp đến hạn trả kết quả",
+                  "step_deadline_passed": "Quá hạn xử lý của bước", "overdue": "Hồ sơ quá hạn trả kết quả",
+                  "external_handoff": "Chuyển sang phần mềm một cửa của cơ quan",
+                  "external_accepted": "Phần mềm một cửa của cơ quan đã tiếp nhận",
+                  "external_refused": "Phần mềm một cửa của cơ quan không tiếp nhận",
+                  "external_extended": "Phần mềm một cửa của cơ quan gia hạn",
+                  "external_note": "Ghi nhận từ phần mềm một cửa của cơ quan",
+                  "external_result": "Phần mềm một cửa của cơ quan trả kết quả"}
 # the fields each action's form asks: (name, label, kind, required)
 FIELDS: dict[str, list[tuple[str, str, str, bool]]] = {
     "propose": [("draft", "Dự thảo văn bản kết quả", "file", True), ("comment", "Ý kiến trình", "textarea", False)],
