@@ -20,8 +20,7 @@ import httpx
 import pytest
 from portal_testing import LLTP, accept, api_token, citizen_dossier
 from test_browser import new_citizen
-from test_console_browser import Officer, citizen_supplements, refused_beside, until
-from test_console_browser import browser as _browser  # noqa: F401 (pytest knows the fixture as 'browser')
+from test_console_browser import Officer, browser, citizen_supplements, refused_beside, until  # noqa: F401
 
 from devkit.stackrun import Platform, running_platform
 
@@ -45,7 +44,7 @@ def pdf_text(body: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(io.BytesIO(body)))
 
 
-def test_consult_extend_supplement_and_refusal(browser: Browser, base_url: str, tmp_path: Path) -> None:
+def test_consult_extend_supplement_and_refusal(browser: Browser, base_url: str, tmp_path: Path) -> None:  # noqa: F811
     person = new_citizen()
     code = citizen_dossier(base_url, person, LLTP)
     accept(base_url, code, "000.00.15.H19")
