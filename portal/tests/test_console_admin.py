@@ -320,6 +320,24 @@ def test_admin_adds_an_agency(web: httpx.Client) -> None:
     r = web.post("/can-bo/quan-tri/co-quan", data={"csrf_token": token, "code": code, "name": "Lặp lại"})
     assert r.status_code == 422 and 'id="f-code-error"' in r.text
 
+    # its page: edited; the API's refusals beside their fields, what was typed kept; unknown codes are 404
+    edit = web.get(f"/can-bo/quan-tri/co-quan/{code}")
+    assert edit.status_code == 200 and "Hệ thống một cửa của cơ quan" in edit.text
+    fields = {"csrf_token": csrf_of(edit.text), "name": "Phòng thử nghiệm số 2", "parent_code": code,
+              "address": "1 Đồng Khởi", "phone": "gọi tôi", "email": ""}
+    r = web.post(f"/can-bo/quan-tri/co-quan/{code}", data=fields)
+    assert r.status_code == 422 and 'id="f-phone-error"' in r.text and 'value="1 Đồng Khởi"' in r.text
+    assert 'id="f-parent_code-error"' not in r.text  # the agency itself is not offered as its parent
+    r = web.post(f"/can-bo/quan-tri/co-quan/{code}", data={**fields, "phone": "0251 3822 345", "name": ""})
+    assert r.status_code == 422 and 'id="f-name-error"' in r.text
+    r = web.post(f"/can-bo/quan-tri/co-quan/{code}", data={**fields, "parent_code": "000.00.15.H19",
+                                                           "phone": "0251 3822 345"})
+    assert "Đã lưu thông tin cơ quan Phòng thử nghiệm số 2" in flash_of(r) and "0251 3822 345" in flash_of(r)
+    saved = web.get(f"/can-bo/quan-tri/co-quan/{code}")
+    assert "Sở Tư pháp" in saved.text and "1 Đồng Khởi" in saved.text
+    assert web.get("/can-bo/quan-tri/co-quan/000.99.99.H19").status_code == 404
+    assert web.post(f"/can-bo/quan-tri/co-quan/{code}", data={"name": "x"}).status_code == 403  # no CSRF token
+
 
 def test_admin_registers_rotates_and_revokes_a_one_stop_system(web: httpx.Client) -> None:
     console_login(web, "admin", "Admin@2026")

@@ -294,6 +294,57 @@ def tab_to(page: Page, target: Locator, limit: int = 150) -> None:
     raise AssertionError("not reachable with Tab")
 
 
+def fits(page: Page) -> None:
+    """Nothing wider than the screen: no horizontal scroll."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+
+
+def test_an_admin_edits_an_agency_at_360_px_with_the_keyboard(browser: Browser, base_url: str, shots: Path) -> None:
+    v = Officer(browser, base_url, shots, width=360)
+    page = v.page
+    v.log_in("admin", "Admin@2026")
+    page.goto("/can-bo/quan-tri/co-quan")
+    n = uuid.uuid4().int
+    code = f"000.{n % 90 + 10}.8{n % 10}.H19"
+    page.get_by_label("Mã cơ quan").fill(code)
+    page.get_by_label("Tên cơ quan").fill("Trung tâm Phục vụ hành chính công thử nghiệm")
+    page.get_by_label("Cơ quan cấp trên").select_option("000.00.00.H19")
+    page.get_by_role("button", name="Thêm cơ quan").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã thêm cơ quan")
+    fits(page)
+    v.check("admin-agencies-360")
+    page.get_by_role("link", name="Trung tâm Phục vụ hành chính công thử nghiệm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trung tâm Phục vụ hành chính công thử nghiệm")
+    expect(page.get_by_role("region", name="Hệ thống một cửa của cơ quan")).to_contain_text("chưa đăng ký")
+    fits(page)
+    v.check("admin-agency-360")
+    # the keyboard alone; a wrong email is said beside its field, what was typed kept
+    page.locator("body").focus()
+    tab_to(page, page.get_by_label("Địa chỉ"))
+    page.keyboard.type("Số 2 Nguyễn Văn Trị, phường Thanh Bình, Biên Hòa")
+    page.keyboard.press("Tab")
+    page.keyboard.type("0251 3822 999")
+    page.keyboard.press("Tab")
+    page.keyboard.type("hanhchinhcong@")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Lưu thông tin cơ quan")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Email")
+    expect(page.locator("#f-email-error")).to_contain_text("không đúng dạng")
+    expect(page.get_by_label("Địa chỉ")).to_have_value("Số 2 Nguyễn Văn Trị, phường Thanh Bình, Biên Hòa")
+    fits(page)
+    v.check("admin-agency-error-360")
+    page.get_by_label("Email").fill("hanhchinhcong@dongnai.gov.vn")
+    page.get_by_label("Email").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Đã lưu thông tin cơ quan Trung tâm Phục vụ hành chính công thử nghiệm")
+    expect(page.get_by_role("status")).to_contain_text("email hanhchinhcong@dongnai.gov.vn")
+    expect(page.get_by_role("definition").filter(has_text="0251 3822 999")).to_be_visible()
+    fits(page)
+    v.check("admin-agency-saved-360")
+    v.close()
+
+
 def test_an_admin_registers_and_revokes_a_one_stop_system_with_the_keyboard(browser: Browser, base_url: str,
                                                                             shots: Path, tmp_path: Path) -> None:
     from test_console_admin import certificate

@@ -45,8 +45,9 @@ def browser() -> Iterator[Browser]:
 class Officer(Visit):
     """One officer's browser: logged in at the console's own login page."""
 
-    def __init__(self, browser: Browser, base_url: str, username: str, password: str = "CanBo@2026") -> None:
-        super().__init__(browser, base_url)
+    def __init__(self, browser: Browser, base_url: str, username: str, password: str = "CanBo@2026", *,
+                 width: int = 1280) -> None:
+        super().__init__(browser, base_url, width=width)
         self.username = username
         page = self.page
         page.goto("/can-bo/dang-nhap")
@@ -61,6 +62,14 @@ class Officer(Visit):
         SHOTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^a-z0-9]+", "-", f"{self.username}-{what}".lower()).strip("-")
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def narrow(self, paths: list[str]) -> None:
+        """Each page at this browser's width: nothing wider than the screen (no horizontal scroll), axe-core."""
+        for path in paths:
+            answer = self.page.goto(path)
+            assert answer is not None and answer.status == 200, path
+            assert self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+            self.look(f"hep {path}")
 
     def flash(self) -> str:
         notice = self.page.get_by_role("status")

@@ -3,7 +3,7 @@ specialist asks another department's opinion and it answers; the leader extends 
 PDF with the new appointment); the specialist asks the applicant a supplement (form 02 lists the items, the clock
 stops until the citizen supplements on the portal); the specialist proposes refusing it and the leader approves
 (form 03 carries the reason; the citizen's page shows it refused). axe-core on every page and state visited, the
-errors beside their fields.
+errors beside their fields; the path's pages at 360 px without horizontal scroll.
 
 This module's platform counts a dossier as nearly late from 15 working days before its deadline, so the leader may
 extend a freshly accepted one (the workflow allows extending only dossiers nearly late or late)."""
@@ -161,3 +161,11 @@ def test_consult_extend_supplement_and_refusal(browser: Browser, base_url: str, 
     expect(cp.get_by_role("main")).to_contain_text("Không giải quyết")
     citizen.axe("cong dan ho so bi tu choi")
     citizen.close()
+
+    # the pages of this path at 360 px: no horizontal scroll
+    narrow = Officer(browser, base_url, "lanhdao.stp", width=360)
+    narrow.narrow([f"/can-bo/xu-ly/{code}", f"/can-bo/ho-so/{code}", "/can-bo/xu-ly"])
+    narrow.close()
+    narrow = Officer(browser, base_url, "tiepnhan.stp", width=360)
+    narrow.narrow(["/can-bo/tiep-nhan", "/can-bo/tra-ket-qua", f"/can-bo/ho-so/{code}"])
+    narrow.close()

@@ -14,3 +14,7 @@ class Agency(Base):
     code: Mapped[str] = mapped_column(String(13), primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     parent_code: Mapped[str | None] = mapped_column(String(13), ForeignKey("agencies.code"))
+    # contact details kept by the administrators (shown to citizens and printed on letters)
+    address: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-"""Events published by catalog-svc (procedures). Owned by catalog-svc."""
+"""Events published by catalog-svc (procedures, agencies). Owned by catalog-svc."""
 
 from __future__ import annotations
 
@@ -37,4 +37,13 @@ class ProcedureRevised(EventData):
     agency_code: str
     sector_code: str
     revision: int
+    changed_fields: list[str]
+
+
+class AgencyUpdated(EventData):
+    event_type = "catalog.agency.updated.v1"
+    description = "An administrator changed an agency's name, parent or contact details (address, phone, email)."
+    code: str
+    name: str
+    parent_code: str | None
     changed_fields: list[str]

@@ -17,6 +17,7 @@ from portal.api import Api, ApiError
 from portal.catalog.service import CatalogPages
 from portal.console.common import ROLE_LABELS, OfficerDep, console_router, last_page, page, page_number
 from portal.deps import ApiDep
+from portal.errors import PageNotFound
 from portal.web.forms import form_files, form_values
 from portal.web.render import redirect
 from servicekit.vntext import fold
@@ -305,6 +306,63 @@ async def create_agency(request: Request, officer: OfficerDep, api: ApiDep) -> R
 
 def _q_param(value: str) -> str:
     return "q=" + q(value)
+
+
+AGENCY_EDIT_LABELS = {**AGENCY_LABELS, "address": "Địa chỉ", "phone": "Số điện thoại", "email": "Email"}
+AGENCY_FIELDS = ("name", "parent_code", "address", "phone", "email")
+
+
+async def _agency_edit(request: Request, officer: OfficerDep, api: Api, code: str, *,
+                       values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                       status: int = 200) -> Response:
+    """An agency's page: its details to edit, and the one-stop systems registered for it."""
+    try:
+        agency: dict[str, Any] = await api.get(f"/api/v1/catalog/agencies/{q(code)}")
+    except ApiError as exc:
+        if exc.status not in (404, 422):
+            raise
+        raise PageNotFound() from exc
+    agencies: list[dict[str, Any]] = await api.get("/api/v1/catalog/agencies")
+    systems = [s for s in await api.get("/api/v1/interop/systems", token=officer.token)
+               if s["agency_code"] == agency["code"]]
+    others = [a for a in agencies if a["code"] != agency["code"]]  # never its own parent
+    ctx = {"agency": agency, "systems": systems, "states": SYSTEM_STATES, "labels": AGENCY_EDIT_LABELS,
+           "parent_name": next((a["name"] for a in others if a["code"] == agency.get("parent_code")), "—"),
+           "agency_options": [(a["code"], f"{a['name']} ({a['code']})") for a in others],
+           "values": {k: agency.get(k) or "" for k in AGENCY_FIELDS} if values is None else values,
+           "errors": errors or {}}
+    return await page(request, "console/admin/agency_edit.html", ctx, status=status, title=f"Cơ quan {agency['name']}")
+
+
+@router.get("/quan-tri/co-quan/{code}")
+async def agency_page(request: Request, code: str, officer: OfficerDep, api: ApiDep) -> Response:
+    return await _agency_edit(request, officer, api, code)
+
+
+@router.post("/quan-tri/co-quan/{code}")
+async def update_agency(request: Request, code: str, officer: OfficerDep, api: ApiDep) -> Response:
+    values = await form_values(request, AGENCY_FIELDS)
+    errors: dict[str, str] = {}
+    if not values.get("name"):
+        errors["name"] = "Nhập tên cơ quan."
+    if not errors:
+        body: dict[str, str | None] = {k: values.get(k) or "" for k in AGENCY_FIELDS}
+        body["parent_code"] = values.get("parent_code") or None
+        try:
+            r = await api.request("PATCH", f"/api/v1/catalog/agencies/{q(code)}", token=officer.token, json=body)
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = _fields(exc, AGENCY_EDIT_LABELS, "name")
+        else:
+            saved: dict[str, Any] = r.json()
+            contact = "; ".join(f"{AGENCY_EDIT_LABELS[k].lower()} {saved[k]}" for k in ("address", "phone", "email")
+                                if saved.get(k))
+            return redirect(request, f"{BASE}/co-quan/{q(code)}",
+                            flash=f"Đã lưu thông tin cơ quan {saved['name']} ({saved['code']})"
+                                  + (f": {contact}" if contact else "") + ". Các trang khác cập nhật trong vòng "
+                                  "một phút.")
+    return await _agency_edit(request, officer, api, code, values=values, errors=errors, status=422)
 
 
 # ---- one-stop systems ----------------------------------------------------------------------------------------
