@@ -68,7 +68,11 @@ class Officer(Visit):
         for path in paths:
             answer = self.page.goto(path)
             assert answer is not None and answer.status == 200, path
-            assert self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+            wider = self.page.evaluate("""async () => { await document.fonts.ready; const w = window.innerWidth;
+                if (document.documentElement.scrollWidth <= w) return [];
+                return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)
+                    .map(e => e.outerHTML.slice(0, 100)).slice(0, 5); }""")
+            assert not wider, f"{path} is wider than the screen: {wider}"
             self.look(f"hep {path}")
 
     def flash(self) -> str:
