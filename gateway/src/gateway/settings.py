@@ -59,9 +59,8 @@ class Settings(ServiceSettings):
     rate_search_per_minute: int = 600
     rate_upload_per_minute: int = 600
     # the catalog's public reads (search, one procedure, sectors) answered from the gateway's memory until the next
-    # catalog event: off by default, since a change made through the portal's console (the portal calls the
-    # catalog directly) is then seen through the gateway only once its event arrived (the relay's latency)
-    catalog_read_cache: bool = False
+    # catalog event or a write this gateway sends to the catalog (the portal's console writes through it too)
+    catalog_read_cache: bool = True
 
     @property
     def trusted_networks(self) -> list[Network]:
