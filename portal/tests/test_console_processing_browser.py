@@ -67,7 +67,7 @@ def test_consult_extend_supplement_and_refusal(browser: Browser, base_url: str, 
     # consult: the department is required (said beside the field), then asked
     refused_beside(spec, "Xin ý kiến phòng phối hợp", "Phòng được xin ý kiến",
                    ("Nội dung xin ý kiến", "Đề nghị cho ý kiến về nhân thân người yêu cầu"), "xin y kien thieu phong")
-    page.get_by_label("Phòng được xin ý kiến").fill("Phòng Bổ trợ tư pháp")
+    page.get_by_label("Phòng được xin ý kiến").select_option("Phòng Bổ trợ tư pháp")  # the agency's other ones
     page.get_by_role("button", name="Xin ý kiến phòng phối hợp").click()
     assert "xin ý kiến phòng phối hợp" in spec.flash()
     consults = page.get_by_role("region", name="Xin ý kiến phối hợp")

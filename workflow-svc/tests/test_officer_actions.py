@@ -48,8 +48,10 @@ async def test_the_agencys_officers_by_role(env: Env) -> None:
     r = await env.client.get("/api/v1/workflow/officers", params={"role": "specialist"}, headers=head)
     assert r.status_code == 200
     assert r.json() == [  # active officers of the caller's agency, by name; never another agency's
-        {"id": "u-an", "username": "chuyenvien.an", "full_name": "Nguyễn Văn An", "roles": ["specialist"]},
-        {"id": "u-binh", "username": "chuyenvien.binh", "full_name": "Trần Thị Bình", "roles": ["specialist"]},
+        {"id": "u-an", "username": "chuyenvien.an", "full_name": "Nguyễn Văn An", "roles": ["specialist"],
+         "department": "Phòng Hộ tịch"},
+        {"id": "u-binh", "username": "chuyenvien.binh", "full_name": "Trần Thị Bình", "roles": ["specialist"],
+         "department": "Phòng Hộ tịch"},
     ]
     other = await env.client.get("/api/v1/workflow/officers", headers=env.officer("leader", OTHER))
     assert [o["id"] for o in other.json()] == ["u-dung"]

@@ -62,8 +62,8 @@ FIELDS: dict[str, list[tuple[str, str, str, bool]]] = {
     "return_for_rework": [("reason", "Lý do trả lại", "textarea", True)],
     "propose_refusal": [("reason", "Lý do từ chối giải quyết", "textarea", True)],
     "approve_refusal": [("reason", "Lý do từ chối (nếu khác đề xuất)", "textarea", False)],
-    "consult": [("department", "Phòng được xin ý kiến", "text", True), ("comment", "Nội dung xin ý kiến", "textarea",
-                                                                        False)],
+    "consult": [("department", "Phòng được xin ý kiến", "department", True),
+                ("comment", "Nội dung xin ý kiến", "textarea", False)],
     "reply_consult": [("comment", "Ý kiến của phòng", "textarea", True)],
     "handoff": [("target_agency", "Cơ quan phối hợp", "agency", True), ("comment", "Nội dung đề nghị", "textarea",
                                                                          False)],
@@ -123,11 +123,17 @@ async def _processing_context(request: Request, officer: Officer, api: Api, code
     officers: list[dict[str, Any]] = []
     if "reassign" in wf["actions"] and wf.get("step_role"):
         officers = await api.get("/api/v1/workflow/officers", token=token, params={"role": wf["step_role"]})
+    departments: list[str] = []
+    if "consult" in wf["actions"]:  # the agency's other departments that can answer, named as the answer names them
+        everyone = await api.get("/api/v1/workflow/officers", token=token)
+        departments = sorted({o["department"] for o in everyone if o.get("department")
+                              and {"specialist", "leader"} & set(o["roles"])} - {officer.department})
     drafts = [(e, doc) for e in wf["history"] for doc in e.get("documents") or [] if doc.get("file_id")]
     agencies = {a["code"]: a["name"] for a in await request.app.state.cache.get(
         "agencies", lambda: api.get("/api/v1/catalog/agencies"))}
     return {"wf": wf, "d": dossier, "officers": [o for o in officers if o["id"] != wf.get("assignee")],
             "drafts": drafts, "latest_draft": drafts[-1] if drafts else None, "action_labels": ACTIONS,
+            "departments": departments,
             "history_labels": HISTORY_LABELS,
             "fields": FIELDS, "agencies": agencies, "values": {}, "errors": {},
             "flag": flags({"step_due_at": wf.get("step_due_at"), "overdue": wf.get("overdue")}, datetime.now(UTC))}
@@ -163,8 +169,8 @@ def _body(action: str, mine: dict[str, str], errors: dict[str, str]) -> dict[str
             continue
         value = mine.get(name, "")
         if required and not value:
-            errors[f"{action}.{name}"] = f"Nhập {label[:1].lower()}{label[1:]}." if kind != "officer" and \
-                kind != "agency" else f"Chọn {label[:1].lower()}{label[1:]}."
+            verb = "Chọn" if kind in ("officer", "agency", "department") else "Nhập"
+            errors[f"{action}.{name}"] = f"{verb} {label[:1].lower()}{label[1:]}."
             continue
         if not value:
             continue

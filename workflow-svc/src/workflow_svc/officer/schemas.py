@@ -10,3 +10,4 @@ class OfficerRead(BaseModel):
     username: str
     full_name: str
     roles: list[str]
+    department: str | None = None  # whom a consultation can be asked of

@@ -30,7 +30,8 @@ class OfficerService:
     async def of_agency(self, p: Principal, role: str | None) -> list[OfficerRead]:
         if p.agency_code is None or not p.has(*WORKING_ROLES):
             raise Forbidden("Danh sách cán bộ dành cho cán bộ tiếp nhận, chuyên môn hoặc lãnh đạo của cơ quan.")
-        return [OfficerRead(id=o.user_id, username=o.username, full_name=o.full_name, roles=list(o.roles))
+        return [OfficerRead(id=o.user_id, username=o.username, full_name=o.full_name, roles=list(o.roles),
+                            department=o.department)
                 for o in await self.repo.of_agency(p.agency_code, role)]
 
     async def get(self, user_id: str) -> Officer | None:
