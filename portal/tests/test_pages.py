@@ -122,7 +122,8 @@ def test_every_post_without_the_csrf_token_is_refused(web: httpx.Client) -> None
     register_and_log_in(web)
     real = csrf_of(web.get("/tai-khoan").text)
     values = {"code": MARRIAGE, "slug": "thong-tin", "notification_id": "1", "username": "admin",
-              "fingerprint": "ab" * 32, "delivery_id": "1", "feedback_id": "1", "seq": "1"}
+              "fingerprint": "ab" * 32, "delivery_id": "1", "feedback_id": "1", "seq": "1",
+              "entry_id": str(uuid.uuid4()), "item_id": str(uuid.uuid4())}
     for route in routes:
         path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route)
         for data in ({}, {"csrf_token": "gia-mao"}, {"csrf_token": ""}):
