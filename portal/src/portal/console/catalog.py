@@ -19,6 +19,7 @@ from portal.api import Api, ApiError
 from portal.catalog.service import CatalogPages
 from portal.console.common import OfficerDep, console_router, last_page, page, page_number
 from portal.deps import ApiDep
+from portal.dossier.formschema import vn_date
 from portal.web.forms import form_files, form_values
 from portal.web.render import redirect
 
@@ -26,7 +27,6 @@ router = console_router("catalog_editor", "admin")
 PAGE_SIZE = 20
 BLANK_ROWS = 2
 FORM_ACCEPT = ".pdf,.odt,.ods,.xml,.html,.txt"
-VN_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 
 # every field of a procedure, in the contract's order, with its Vietnamese name (labels, summary, the diff)
 LABELS: dict[str, str] = {
@@ -158,11 +158,8 @@ def body_of(v: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], dict[
                                    "unit": v["processing_time.unit"]}
     except ValueError:
         errors["processing_time.value"] = "Nhập thời hạn bằng số, ví dụ 5 hoặc 0,5."
-    m = VN_DATE.match(v["effective_date"])
-    try:
-        body["effective_date"] = date(int(m[3]), int(m[2]), int(m[1])).isoformat() if m else None
-    except ValueError:
-        body["effective_date"] = None
+    effective = vn_date(v["effective_date"])
+    body["effective_date"] = effective.isoformat() if effective else None
     if body["effective_date"] is None:
         errors["effective_date"] = "Nhập ngày có hiệu lực theo dạng ngày/tháng/năm, ví dụ 01/07/2026."
     body["agencies"] = v["agencies"] or None

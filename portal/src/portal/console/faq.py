@@ -4,9 +4,8 @@ come back beside their field and nothing typed is lost."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +15,7 @@ from contracts.vocabulary import VN_TZ
 from portal.api import Api, ApiError
 from portal.console.common import PREFIX, OfficerDep, console_router, page
 from portal.deps import ApiDep
+from portal.dossier.formschema import vn_date
 from portal.errors import PageNotFound
 from portal.web.forms import form_values
 from portal.web.render import redirect
@@ -23,7 +23,6 @@ from portal.web.render import redirect
 router = console_router("catalog_editor", "admin")
 FAQ_LABELS = {"question": "Câu hỏi", "answer": "Trả lời", "topic": "Chủ đề", "position": "Thứ tự hiển thị"}
 NEWS_LABELS = {"title": "Tiêu đề", "body": "Nội dung", "shown_from": "Hiển thị từ ngày", "shown_until": "Đến hết ngày"}
-VN_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 
 
 def _api_errors(exc: ApiError, labels: dict[str, str], default: str) -> dict[str, str]:
@@ -136,11 +135,10 @@ def _day(value: str, *, end: bool) -> datetime | None:
     """dd/mm/yyyy → the start (or the end) of that day in Vietnam's time; None when empty; ValueError if wrong."""
     if not value.strip():
         return None
-    m = VN_DATE.match(value)
-    if m is None:
+    day = vn_date(value)
+    if day is None:
         raise ValueError
-    day = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)), tzinfo=VN_TZ)
-    return day.replace(hour=23, minute=59, second=59) if end else day
+    return datetime.combine(day, time(23, 59, 59) if end else time(0), tzinfo=VN_TZ)
 
 
 @router.post("/tro-giup/thong-bao")

@@ -93,12 +93,18 @@ def to_form_data(fields: list[FormField], values: dict[str, str]) -> dict[str, A
     return data
 
 
-def iso_date(raw: str) -> str:
-    """``20/5/1990`` → ``1990-05-20``; anything else is passed on as typed, for the API to name the field."""
+def vn_date(raw: str) -> date | None:
+    """``20/5/1990`` (also with ``.`` or ``-``) → that day; None for anything else, an impossible day included."""
     m = VN_DATE.match(raw)
     if m is None:
-        return raw
+        return None
     try:
-        return date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     except ValueError:
-        return raw
+        return None
+
+
+def iso_date(raw: str) -> str:
+    """``20/5/1990`` → ``1990-05-20``; anything else is passed on as typed, for the API to name the field."""
+    day = vn_date(raw)
+    return raw if day is None else day.isoformat()
