@@ -27,6 +27,7 @@ from test_browser import CHROMIUM, Visit, new_citizen
 pytestmark = pytest.mark.e2e
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 
 expect.set_options(timeout=30_000)  # a loaded shared machine: pages may take seconds
 SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "console"
@@ -124,13 +125,28 @@ def frame_serves(v: Visit, frame_title: str) -> None:
     assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
 
 
+def submit(page: Page, button: str) -> None:
+    """Clicks ``button`` until its form is sent. A page showing documents inline can lose a click: when Chromium's
+    PDF viewer finishes loading a frame it takes the focus and scrolls the page, and a click aimed a moment before
+    lands on whatever has moved under the pointer (under load the frames finish late)."""
+    target = page.get_by_role("button", name=button, exact=True)
+    for _ in range(3):
+        try:
+            with page.expect_request(lambda r: r.method == "POST", timeout=10_000):
+                target.click()
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"the form of {button!r} was never sent")
+
+
 def refused_beside(v: Officer, button: str, field: str, kept: tuple[str, str] | None, shot: str) -> None:
     """Submits ``button``'s form with ``field`` left empty: the error names the field, what was typed (``kept``:
     label and value, typed first) stays."""
     page = v.page
     if kept:
         page.get_by_label(kept[0]).fill(kept[1])
-    page.get_by_role("button", name=button).click()
+    submit(page, button)
     expect(page.get_by_role("alert")).to_contain_text(field)
     if kept:
         expect(page.get_by_label(kept[0])).to_have_value(kept[1])
@@ -200,7 +216,7 @@ def process_to_result(browser: Browser, base_url: str, code: str, tmp: Path) -> 
 
     until(draft_readable, "the leader reads the draft (intake learns the processing file from an event)")
     lead.look("lanh dao xem du thao")
-    lead.page.get_by_role("button", name="Phê duyệt kết quả").click()
+    submit(lead.page, "Phê duyệt kết quả")
     assert "Đã phê duyệt" in lead.flash()
     lead.close()
 
@@ -235,12 +251,12 @@ def test_online_dossier_from_the_desk_to_its_return(browser: Browser, base_url: 
     desk.look("ho so moi")
     # asking a supplement without saying what: the error beside the field, what was typed kept
     desk.page.get_by_label("Hướng dẫn cho người nộp").fill("Nộp lại trong 5 ngày")
-    desk.page.get_by_role("button", name="Yêu cầu bổ sung").click()
+    submit(desk.page, "Yêu cầu bổ sung")
     expect(desk.page.get_by_role("alert")).to_contain_text("Nội dung cần bổ sung")
     expect(desk.page.get_by_label("Hướng dẫn cho người nộp")).to_have_value("Nộp lại trong 5 ngày")
     desk.look("yeu cau bo sung thieu noi dung")
     desk.page.get_by_label("Nội dung cần bổ sung").fill("Bản sao CCCD rõ nét")
-    desk.page.get_by_role("button", name="Yêu cầu bổ sung").click()
+    submit(desk.page, "Yêu cầu bổ sung")
     assert "Đã yêu cầu bổ sung" in desk.flash()
     desk.pdf_link("In Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02) (PDF)")
 
