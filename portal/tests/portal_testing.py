@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import httpx
@@ -83,3 +85,40 @@ def citizen_dossier(base_url: str, person: dict[str, str], procedure_code: str, 
     assert r.status_code == 201, r.text
     code: str = r.json()["code"]
     return code
+
+
+def new_officer(base_url: str, admin: dict[str, str], role: str = "specialist",
+                agency_code: str = "000.00.15.H19") -> tuple[str, str]:
+    """A new officer account (a fresh username) created by the admin through the API: (username, password)."""
+    username, password = f"cb{uuid.uuid4().int % 10**9}", "CanBo@2026x"
+    r = httpx.post(f"{base_url}/api/v1/admin/users", headers=admin, timeout=30, json={
+        "username": username, "password": password, "full_name": "Trần Thị Bảo Mật", "roles": [role],
+        "agency_code": agency_code, "department": "Phòng Hành chính tư pháp"})
+    assert r.status_code == 201, r.text
+    return username, password
+
+
+class Codes:
+    """An authenticator app: the account's codes, each time step given once (the gateway accepts a step once,
+    and only the current one or the one either side)."""
+
+    def __init__(self, secret: str) -> None:
+        import pyotp
+
+        self.totp = pyotp.TOTP(secret)
+        self.last = -1
+
+    def next(self) -> str:
+        while True:
+            now = int(time.time() // self.totp.interval)
+            step = max(self.last + 1, now - 1)
+            if step <= now + 1:
+                self.last = step
+                return str(self.totp.at(step * self.totp.interval))
+            time.sleep(1)
+
+    def wrong(self) -> str:
+        """A code the gateway refuses now: none of the three steps it would accept."""
+        now = time.time()
+        good = {self.totp.at(now + d * self.totp.interval) for d in (-1, 0, 1, 2)}
+        return next(c for c in (f"{n:06d}" for n in range(0, 10**6, 111_111)) if c not in good)

@@ -59,11 +59,17 @@ class Officer:
         self.requests: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
 
-    def log_in(self, username: str, password: str = "CanBo@2026") -> None:
+    def submit_login(self, username: str, password: str, otp: str = "") -> None:
+        """The console's login form filled and sent (the code of the account's second factor when given)."""
         self.page.goto("/can-bo/dang-nhap")
         self.page.get_by_label("Tên đăng nhập").fill(username)
         self.page.get_by_label("Mật khẩu").fill(password)
+        if otp:
+            self.page.get_by_label("Mã xác thực (OTP)").fill(otp)
         self.page.get_by_role("button", name="Đăng nhập").click()
+
+    def log_in(self, username: str, password: str = "CanBo@2026") -> None:
+        self.submit_login(username, password)
         expect(self.page.get_by_role("navigation", name="Chức năng cán bộ")).to_be_visible()
 
     def check(self, name: str) -> None:

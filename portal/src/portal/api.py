@@ -23,6 +23,9 @@ class ApiError(Exception):
     detail: str = ""
     errors: list[dict[str, Any]] = field(default_factory=list)
     title: str = ""
+    # the OAuth error code of the token call (``mfa_required``, ``invalid_grant``…) and the problem's type URI
+    error: str = ""
+    problem_type: str = ""
 
     @classmethod
     def from_response(cls, r: httpx.Response) -> ApiError:
@@ -35,7 +38,13 @@ class ApiError(Exception):
         listed = body.get("errors")
         errors: list[Any] = listed if isinstance(listed, list) else []
         return cls(status=r.status_code, detail=str(body.get("detail") or body.get("title") or ""),
-                   errors=[e for e in errors if isinstance(e, dict)], title=str(body.get("title") or ""))
+                   errors=[e for e in errors if isinstance(e, dict)], title=str(body.get("title") or ""),
+                   error=str(body.get("error") or ""), problem_type=str(body.get("type") or ""))
+
+    @property
+    def slug(self) -> str:
+        """The last segment of the problem's type (``…/invalid-otp`` → ``invalid-otp``)."""
+        return self.problem_type.rsplit("/", 1)[-1]
 
     def field_errors(self) -> dict[str, str]:
         """``errors[].loc`` → the last meaningful name in it (``body.applicant.phone`` → ``applicant.phone``)."""

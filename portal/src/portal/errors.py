@@ -20,6 +20,10 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+class MfaSetupRequired(Exception):
+    """An officer whose token only sets up the second factor: every console page sends them to that set-up."""
+
+
 class CsrfRefused(Exception):
     pass
 
@@ -29,6 +33,7 @@ class PageNotFound(Exception):
 
 
 CONSOLE = "/can-bo"
+MFA_SETUP = CONSOLE + "/xac-thuc-hai-lop"
 
 
 def _login_path(path: str) -> str:
@@ -53,6 +58,9 @@ def install_page_errors(app: FastAPI) -> None:
         assert isinstance(exc, LoginRequired)
         return redirect(request, _login_path(exc.next_path) + "?tiep=" + quote(exc.next_path, safe="/"),
                         flash="Vui lòng đăng nhập để tiếp tục.")
+
+    async def mfa_setup_required(request: Request, exc: Exception) -> Response:
+        return redirect(request, MFA_SETUP)  # the set-up page says why
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         return await render(request, "errors/csrf.html", {
@@ -90,6 +98,7 @@ def install_page_errors(app: FastAPI) -> None:
                       status=status, title="Chưa thực hiện được")
 
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(MfaSetupRequired, mfa_setup_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(PageNotFound, not_found)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -386,13 +386,14 @@ class Platform:
 
 @contextlib.contextmanager
 def running_platform(services_file: Path, *, env: dict[str, str] | None = None,
-                     timeout: float = 120) -> Iterator[Platform]:
-    """The whole platform in demo mode in a temporary folder (tests and benchmarks): started, ready, then
-    stopped and removed; ``env`` is set for the services and restored afterwards."""
+                     timeout: float = 120, demo: bool = True) -> Iterator[Platform]:
+    """The whole platform in demo mode (``demo=False``: as in production, which needs ``DVC_ADMIN_PASSWORD`` in
+    ``env``) in a temporary folder (tests and benchmarks): started, ready, then stopped and removed; ``env`` is
+    set for the services and restored afterwards."""
     saved = dict(os.environ)
     os.environ.update(env or {})
     root = Path(tempfile.mkdtemp(prefix="dvc-"))
-    platform = Platform(root, json.loads(services_file.read_text()), demo=True, gateway_port=devstack.free_port())
+    platform = Platform(root, json.loads(services_file.read_text()), demo=demo, gateway_port=devstack.free_port())
     try:
         platform.start_infrastructure()
         service_env = platform.service_env()

@@ -15,7 +15,11 @@ from portal.api import Api, ApiError
 async def sign_in(request: Request, api: Api, db: AsyncSession, visitor: Visitor, values: dict[str, str], *,
                   refuse: Callable[[dict[str, Any]], str | None] | None = None) -> dict[str, str]:
     """Starts a new session for the account (the cookie is set by the next response); answers the errors by
-    field, empty on success. ``refuse`` may turn an account away (its message goes beside the username)."""
+    field, empty on success. ``refuse`` may turn an account away (its message goes beside the username).
+
+    A form with an ``otp`` field sends the code of the account's second factor; the gateway's refusals of it
+    (none given, a wrong one) go beside that field. A token the gateway gives only to set up that second factor
+    (an officer without one) is kept with ``mfa_setup_required`` in the session's profile."""
     errors: dict[str, str] = {}
     if not values.get("username"):
         errors["username"] = "Nhập tên đăng nhập."
@@ -23,14 +27,21 @@ async def sign_in(request: Request, api: Api, db: AsyncSession, visitor: Visitor
         errors["password"] = "Nhập mật khẩu."
     if errors:
         return errors
+    grant = {"grant_type": "password", "username": values["username"].lower(), "password": values["password"]}
+    if otp := values.get("otp", "").replace(" ", ""):
+        grant["otp"] = otp
     try:
-        token = await api.post("/api/v1/auth/token", data={
-            "grant_type": "password", "username": values["username"].lower(), "password": values["password"]})
+        token = await api.post("/api/v1/auth/token", data=grant)
         me = await api.get("/api/v1/auth/me", token=token["access_token"])
     except ApiError as exc:
         if exc.status not in (400, 401, 403, 422, 429):
             raise
+        if "otp" in values and (exc.error == "mfa_required" or exc.slug == "invalid-otp"):
+            again = " Nhập lại mật khẩu cùng mã OTP." if exc.error == "mfa_required" else ""
+            return {"otp": (exc.detail or "Nhập mã OTP từ ứng dụng xác thực.") + again}
         return {"password": "Tên đăng nhập hoặc mật khẩu không đúng." if exc.status != 429 else exc.detail}
+    if token.get("mfa_setup_required"):
+        me = {**me, "mfa_setup_required": True}
     if refuse is not None and (message := refuse(me)):
         return {"username": message}
     settings = request.app.state.settings

@@ -6,9 +6,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.account.login import sign_out
-from portal.api import ApiError
+from portal.account.service import Visitor
+from portal.api import Api, ApiError
 from portal.deps import ApiDep, CitizenDep, FormVisitorDep, SessionDep
 from portal.web.forms import form_values
 from portal.web.render import redirect, render
@@ -18,6 +20,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 LABELS = {"username": "Tên đăng nhập", "code": "Mã xác nhận", "current_password": "Mật khẩu hiện tại",
           "new_password": "Mật khẩu mới", "new_password2": "Nhập lại mật khẩu mới"}
+PASSWORD_CHANGED = "Đã đổi mật khẩu. Mọi phiên đăng nhập đã kết thúc, mời bạn đăng nhập lại."
 SENT = ("Nếu tên đăng nhập đúng và tài khoản có email hoặc số điện thoại, mã xác nhận (6 chữ số, hiệu lực 15 phút) "
         "đã được gửi đến đó.")
 
@@ -102,21 +105,28 @@ async def change_page(request: Request, visitor: CitizenDep) -> Response:
     return render(request, "pages/password_change.html", {"labels": LABELS}, title="Đổi mật khẩu")
 
 
+async def change_password(request: Request, api: Api, db: AsyncSession, visitor: Visitor,
+                          values: dict[str, str]) -> dict[str, str]:
+    """Checks the form (``current_password``, ``new_password``, ``new_password2``) and asks the gateway; answers
+    the errors by field, empty on success, when the gateway has ended every session of the account and this
+    browser's session has ended with them (citizens' and officers' pages alike)."""
+    errors = {} if values.get("current_password") else {"current_password": "Nhập mật khẩu hiện tại."}
+    errors |= _new_password_errors(values)
+    if errors:
+        return errors
+    body = {"current_password": values["current_password"], "new_password": values["new_password"]}
+    try:
+        await api.post("/api/v1/auth/password", json=body, token=visitor.token)
+    except ApiError as exc:
+        return _api_errors(exc, "current_password")
+    await sign_out(request, api, db, visitor)
+    return {}
+
+
 @router.post("/tai-khoan/doi-mat-khau")
 async def change(request: Request, visitor: CitizenDep, api: ApiDep, db: SessionDep) -> Response:
     values = await form_values(request, ("current_password", "new_password", "new_password2"))
-    errors = {} if values.get("current_password") else {"current_password": "Nhập mật khẩu hiện tại."}
-    errors |= _new_password_errors(values)
-    if not errors:
-        body = {"current_password": values["current_password"], "new_password": values["new_password"]}
-        try:
-            await api.post("/api/v1/auth/password", json=body, token=visitor.token)
-        except ApiError as exc:
-            errors = _api_errors(exc, "current_password")
-        else:
-            # the gateway ended every session of the account, this one too: log in again
-            await sign_out(request, api, db, visitor)
-            return redirect(request, "/dang-nhap?" + urlencode({"tiep": "/tai-khoan"}),
-                            flash="Đã đổi mật khẩu. Mọi phiên đăng nhập đã kết thúc, mời bạn đăng nhập lại.")
+    if not (errors := await change_password(request, api, db, visitor, values)):
+        return redirect(request, "/dang-nhap?" + urlencode({"tiep": "/tai-khoan"}), flash=PASSWORD_CHANGED)
     return render(request, "pages/password_change.html", {"errors": errors, "labels": LABELS}, status=422,
                   title="Đổi mật khẩu")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from portal.console import admin, catalog, desk, dossier, faq, feedback, home, ops, processing, reports, search
+from portal.console import account, admin, catalog, desk, dossier, faq, feedback, home, ops, processing, reports, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.door,
     home.router,
+    account.setup,
+    account.router,
     desk.router,
     dossier.router,
     processing.router,

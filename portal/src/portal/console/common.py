@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from contracts.vocabulary import step_label
 from portal.account.service import Visitor
 from portal.catalog.service import CatalogPages
-from portal.errors import LoginRequired, PageNotFound
+from portal.errors import LoginRequired, MfaSetupRequired, PageNotFound
 from portal.web.render import render
 from portal.web.security import check_csrf, current_visitor
 from servicekit.db import SessionDep
@@ -47,6 +47,11 @@ class Officer:
         p = visitor.profile
         return cls(visitor=visitor, roles=frozenset(str(r) for r in p.get("roles") or []),
                    agency_code=p.get("agency_code") or None, department=p.get("department") or None)
+
+    @property
+    def setting_up_mfa(self) -> bool:
+        """Logged in with a token that only sets up the second factor (no roles until it is confirmed)."""
+        return bool(self.visitor.profile.get("mfa_setup_required"))
 
     @property
     def token(self) -> str | None:
@@ -105,17 +110,27 @@ def menu_for(officer: Officer | None) -> list[MenuEntry]:
     return [e for e in MENU if officer is not None and e.shown_to(officer)]
 
 
-async def current_officer(request: Request, db: SessionDep) -> Officer:
-    """A console page's visitor: an anonymous one is sent to the console's login page; a citizen gets 404."""
+async def logged_in_officer(request: Request, db: SessionDep) -> Officer:
+    """An officer, or one still setting up the second factor: an anonymous visitor is sent to the console's
+    login page; a citizen gets 404."""
     if isinstance(found := getattr(request.state, "officer", None), Officer):
         return found
     visitor = await current_visitor(request, db)
     if visitor is None or not visitor.logged_in:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     officer = Officer.of(visitor)
-    if not officer.has(*OFFICER_ROLES):
+    if not officer.setting_up_mfa and not officer.has(*OFFICER_ROLES):
         raise PageNotFound()
     request.state.officer = officer
+    return officer
+
+
+async def current_officer(request: Request, db: SessionDep) -> Officer:
+    """A console page's visitor: as ``logged_in_officer``, and one still setting up the second factor is sent to
+    that set-up (the gateway refuses their token everywhere else)."""
+    officer = await logged_in_officer(request, db)
+    if officer.setting_up_mfa:
+        raise MfaSetupRequired()
     return officer
 
 
