@@ -101,6 +101,8 @@ async def _done(request: Request, officer: Officer, api: ApiDep, db: SessionDep)
 @setup.get("/xac-thuc-hai-lop")
 async def mfa_page(request: Request, officer: SetupOfficerDep, api: ApiDep, db: SessionDep) -> Response:
     if (await _me(api, officer)).get("mfa_enabled"):
+        if not officer.setting_up_mfa:
+            return redirect(request, ACCOUNT, flash="Xác thực hai lớp của tài khoản đã được bật.")
         return await _done(request, officer, api, db)  # confirmed meanwhile (another tab)
     return await _mfa_page(request, officer)
 
@@ -113,7 +115,7 @@ async def mfa_start(request: Request, officer: SetupOfficerDep, api: ApiDep, db:
     except ApiError as exc:
         if exc.status != 409:
             raise
-        return await _done(request, officer, api, db)  # already on
+        return await mfa_page(request, officer, api, db)  # already on: says so
     return await _mfa_page(request, officer, {"otpauth_uri": str(created["otpauth_uri"]),
                                               "secret": str(created["secret"])})
 
