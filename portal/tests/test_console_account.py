@@ -66,6 +66,7 @@ def test_an_officer_turns_the_second_factor_on_and_then_needs_the_code(web: http
                   "Xác thực hai lớp Chưa bật"):
         assert shown in text, shown
     shown, app = start_set_up(web)
+    assert "Xác nhận trước" not in shown  # an officer's session goes on (refreshed) while they set it up
     token = csrf_of(shown)
     uri = html.unescape(re.search(r'name="otpauth_uri" value="([^"]+)"', shown).group(1))  # type: ignore[union-attr]
     for typed, said in ((app.wrong(), "Mã OTP không đúng."), ("12ab", "Mã OTP gồm 6 chữ số."),

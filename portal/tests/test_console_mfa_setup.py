@@ -136,6 +136,7 @@ def test_an_officer_without_a_second_factor_sets_it_up_before_anything_else(web:
     assert 'action="/can-bo/dang-xuat"' in page.text and 'aria-label="Chức năng cán bộ"' not in page.text
     assert "Đây là tài khoản công dân" not in page.text
     shown, app = start_set_up(web)
+    assert "Xác nhận trước" in text_of(shown)  # the set-up-only token's end (it has no refresh token)
     token = csrf_of(shown)
     uri = re.search(r'name="otpauth_uri" value="([^"]+)"', shown).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
     wrong = web.post("/can-bo/xac-thuc-hai-lop/xac-nhan", data={"csrf_token": token, "otpauth_uri": uri,
