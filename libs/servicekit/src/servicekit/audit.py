@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 from fastapi import APIRouter, Request
-from sqlalchemy import BigInteger, DateTime, Index, String, event, func, insert, inspect, select, text
+from sqlalchemy import BigInteger, DateTime, Index, String, Table, event, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -154,6 +154,12 @@ def link_hash(prev_hash: str, seq: int, kind: str, ref: str, digest: str) -> str
 
 
 # --- chaining at commit -------------------------------------------------------------------------------------
+# made once, on the table (Core): a new statement's cache key is computed on every execution, and the ORM's bulk
+# insert path costs more than the insert itself
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_HEAD = select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
+_APPEND = insert(_ENTRIES)
 
 
 @event.listens_for(Session, "after_flush")
@@ -174,8 +180,8 @@ def _chain(session: Session) -> None:
     rows = [r for r in session.info.pop(_PENDING, ()) if inspect(r).persistent]
     if not rows:
         return
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
-    head = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    session.execute(_LOCK, {"k": CHAIN_LOCK})
+    head = session.execute(_HEAD).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
     entries = []
     for row in rows:
@@ -186,7 +192,7 @@ def _chain(session: Session) -> None:
         h = link_hash(prev, seq, kind.name, ref, digest)
         entries.append({"seq": seq, "kind": kind.name, "ref": ref, "digest": digest, "prev_hash": prev, "hash": h})
         prev = h
-    session.execute(insert(AuditEntry), entries)
+    session.execute(_APPEND, entries[0] if len(entries) == 1 else entries)
 
 
 @event.listens_for(Session, "after_transaction_end")

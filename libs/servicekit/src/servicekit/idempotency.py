@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import DateTime, Integer, String, Text, func, select, text
+from sqlalchemy import DateTime, Integer, String, Table, Text, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,14 @@ class IdempotencyRow(KitBase):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+_TABLE: Table = IdempotencyRow.__table__  # type: ignore[assignment]
+# made once (SQLAlchemy computes a statement's cache key on each execution of a new one); columns, not the ORM
+# entity: the stored answer is only read
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+_STORED = (select(_TABLE.c.request_hash, _TABLE.c.status, _TABLE.c.body)
+           .where(_TABLE.c.scope == bindparam("scope"), _TABLE.c.key == bindparam("key")))
 
 
 class Idempotency:
@@ -64,12 +72,8 @@ class Idempotency:
             return None
         # Concurrent requests with the same key wait here for the first one's transaction, then replay its
         # answer, instead of racing it into a conflict.
-        await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{self.scope}|{self.key}"}
-        )
-        row = await self.session.scalar(
-            select(IdempotencyRow).where(IdempotencyRow.scope == self.scope, IdempotencyRow.key == self.key)
-        )
+        await self.session.execute(_LOCK, {"k": f"{self.scope}|{self.key}"})
+        row = (await self.session.execute(_STORED, {"scope": self.scope, "key": self.key})).first()
         if row is None:
             return None
         if row.request_hash != self.hash:
