@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interop_svc.dossier.models import CHANGE_SEQUENCE, Dossier, DossierChange
 
 # Two-key advisory locks: this class id keeps interop's locks apart from anything else using them.
 _LOCK_CLASS = 7301
+_LOCK_AGENCY = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:agency))")
+# made once: SQLAlchemy computes a new statement's cache key on every execution (each consumed event reads one)
+_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
+_BY_CODE_FOR_UPDATE = _BY_CODE.with_for_update()
 
 
 class DossierRepository:
@@ -22,19 +26,16 @@ class DossierRepository:
         (PostgreSQL makes a commit visible before it releases the transaction's locks), so every snapshot
         holds a prefix of that agency's log and a cursor never jumps over a change committed later.
         """
-        await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(:agency))"), {"cls": _LOCK_CLASS, "agency": agency_code}
-        )
+        await self.session.execute(_LOCK_AGENCY, {"cls": _LOCK_CLASS, "agency": agency_code})
 
     async def get(self, code: str, *, for_update: bool = False) -> Dossier | None:
-        query = select(Dossier).where(Dossier.code == code)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.scalars(query)).one_or_none()
+        query = _BY_CODE_FOR_UPDATE if for_update else _BY_CODE
+        return (await self.session.scalars(query, {"code": code})).one_or_none()
 
-    async def add(self, dossier: Dossier) -> None:
+    def add(self, dossier: Dossier) -> None:
+        """Written at the next flush, with the values the caller sets meanwhile: one INSERT, not an INSERT and then
+        an UPDATE of the same row (the agency's lock, held already, keeps a concurrent writer of it away)."""
         self.session.add(dossier)
-        await self.session.flush()
 
     async def next_seq(self) -> int:
         return int((await self.session.execute(select(func.nextval(CHANGE_SEQUENCE)))).scalar_one())

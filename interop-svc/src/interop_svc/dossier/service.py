@@ -95,7 +95,7 @@ class DossierService:
             dossier = Dossier(code=facts.code, agency_code=facts.agency_code, procedure_code=facts.procedure_code,
                               handed_off=False, history=[], documents=[], form_data={},
                               origin_system=facts.origin_system)
-            await self.repo.add(dossier)
+            self.repo.add(dossier)
         if facts.documents is not None:
             documents = [dict(d) for d in facts.documents if isinstance(d, dict)]
             dossier.documents = merge_documents(list(dossier.documents or []), documents) if facts.merge_documents \
