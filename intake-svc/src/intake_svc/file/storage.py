@@ -52,8 +52,11 @@ class LocalStorage:
         if final.exists():
             temp_path.unlink(missing_ok=True)
             return
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp_path, final)
+        try:  # the folder exists but for the first files of each prefix: no mkdir call per upload
+            os.replace(temp_path, final)
+        except FileNotFoundError:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_path, final)
 
     def discard(self, temp_path: Path) -> None:
         with contextlib.suppress(OSError):
