@@ -19,6 +19,44 @@ DELIVERIES = cast(Table, Delivery.__table__)
 PLANNED = ("id", "event_id", "event_type", "dossier_code", "channel", "recipient", "template", "subject", "body",
            "status", "attempts", "sent_at", "provider_answer", "trace_context")
 _INSERTS: dict[int, TextClause] = {}
+# the sender's statements, made once per shape: SQLAlchemy computes a new statement's cache key on every execution
+# (the larger part of a small statement's cost in Python here); the values are bound per execution
+_CLAIMS: dict[int, Any] = {}
+_FINISHES: dict[frozenset[str], Any] = {}
+
+
+def _claim(limit: int) -> Any:
+    stmt = _CLAIMS.get(limit)
+    if stmt is None:
+        t = DELIVERIES
+        due = (
+            select(t.c.id)
+            .where(or_(
+                and_(t.c.status == "pending", t.c.next_attempt_at <= bindparam("now")),
+                and_(t.c.status == "sending", t.c.claimed_at < bindparam("lease_cutoff")),
+            ))
+            .order_by(t.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due").prefix_with("MATERIALIZED")  # locked and limited once, then updated
+        )
+        stmt = _CLAIMS[limit] = (
+            update(t).where(t.c.id == due.c.id)
+            .values(status="sending", claimed_at=bindparam("claimed"), attempts=t.c.attempts + 1)
+            .returning(*t.c))
+    return stmt
+
+
+def _finish(columns: frozenset[str]) -> Any:
+    stmt = _FINISHES.get(columns)
+    if stmt is None:
+        t = DELIVERIES  # Core, not the ORM's bulk update: no session state to sync
+        stmt = _FINISHES[columns] = (
+            update(t)
+            .where(t.c.id == bindparam("the_id"), t.c.status == "sending", t.c.claimed_at == bindparam("the_claim"))
+            .values({c: bindparam(f"new_{c}") for c in sorted(columns)})
+        )
+    return stmt
 
 
 def _insert_rows(n: int) -> TextClause:
@@ -75,31 +113,14 @@ class DeliveryRepository:
         'sending' with a fresh ``claimed_at`` (the fencing token of this attempt) in the same statement and
         returns them (detached: the caller only reads them). The caller commits."""
         now = datetime.now(UTC)
-        t = DELIVERIES
-        due = (
-            select(t.c.id)
-            .where(or_(
-                and_(t.c.status == "pending", t.c.next_attempt_at <= now),
-                and_(t.c.status == "sending", t.c.claimed_at < now - timedelta(seconds=lease_seconds)),
-            ))
-            .order_by(t.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due").prefix_with("MATERIALIZED")  # locked and limited once, then updated
-        )
-        rows = await self.session.execute(
-            update(t).where(t.c.id == due.c.id).values(status="sending", claimed_at=now, attempts=t.c.attempts + 1)
-            .returning(*t.c))
+        rows = await self.session.execute(_claim(limit), {
+            "now": now, "lease_cutoff": now - timedelta(seconds=lease_seconds), "claimed": now})
         return sorted((Delivery(**r._mapping) for r in rows), key=lambda d: d.next_attempt_at)
 
     async def finish(self, d: Delivery, **values: Any) -> bool:
         """Records the outcome of the attempt ``d.claimed_at`` unless another sender took the row over."""
-        table = DELIVERIES  # Core, not the ORM's bulk update: no session state to sync
-        res = await self.session.execute(
-            update(table)
-            .where(table.c.id == d.id, table.c.status == "sending", table.c.claimed_at == d.claimed_at)
-            .values(**values)
-        )
+        res = await self.session.execute(_finish(frozenset(values)), {
+            "the_id": d.id, "the_claim": d.claimed_at, **{f"new_{c}": v for c, v in values.items()}})
         return (res.rowcount or 0) == 1  # type: ignore[attr-defined]
 
     async def for_event(self, event_id: str) -> list[Delivery]:
