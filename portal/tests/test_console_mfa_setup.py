@@ -121,9 +121,22 @@ def web(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
+def citizens_login_refuses(base_url: str, username: str, password: str) -> str:
+    """The citizens' login page turns the officer away: the message beside the username."""
+    with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as citizen:
+        page = citizen.get("/dang-nhap")
+        r = citizen.post("/dang-nhap", data={"username": username, "password": password,
+                                             "csrf_token": csrf_of(page.text)})
+        assert r.status_code == 422, r.text
+        assert citizen.get("/tai-khoan").status_code != 200  # no session started
+        return field_error(r.text, "username")
+
+
 def test_an_officer_without_a_second_factor_sets_it_up_before_anything_else(web: httpx.Client, base_url: str,
                                                                               admin: Admin) -> None:
     username, password = new_officer(base_url, admin.headers(), role="leader")
+    # the citizens' login is not where an officer sets it up (nor a way around it): it says where to go
+    assert "cần bật xác thực hai lớp" in citizens_login_refuses(base_url, username, password)
     r = log_in(web, username, password)
     assert r.status_code == 303, r.text
     # every console page (the one asked for, the menu's, the account page) sends them to the set-up, never 404
@@ -150,6 +163,7 @@ def test_an_officer_without_a_second_factor_sets_it_up_before_anything_else(web:
 
     refused = log_in(web, username, password)
     assert refused.status_code == 422 and "xác thực hai lớp" in field_error(refused.text, "otp")
+    assert "Trang cán bộ (/can-bo/dang-nhap)" in citizens_login_refuses(base_url, username, password)
     assert log_in(web, username, password, app.next()).status_code == 303
     home = web.get("/can-bo/")
     assert home.status_code == 200 and 'href="/can-bo/xu-ly"' in home.text  # the roles are there now

@@ -11,6 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.account.service import SessionService, Visitor
 from portal.api import Api, ApiError
 
+OFFICER_ELSEWHERE = ("Tài khoản cán bộ có xác thực hai lớp đăng nhập tại Trang cán bộ (/can-bo/dang-nhap), "
+                     "với mã OTP từ ứng dụng xác thực.")
+MFA_SETUP_ELSEWHERE = ("Tài khoản cán bộ cần bật xác thực hai lớp trước: đăng nhập tại Trang cán bộ "
+                       "(/can-bo/dang-nhap) để thiết lập.")
+
 
 async def sign_in(request: Request, api: Api, db: AsyncSession, visitor: Visitor, values: dict[str, str], *,
                   refuse: Callable[[dict[str, Any]], str | None] | None = None) -> dict[str, str]:
@@ -39,6 +44,8 @@ async def sign_in(request: Request, api: Api, db: AsyncSession, visitor: Visitor
         if "otp" in values and (exc.error == "mfa_required" or exc.slug == "invalid-otp"):
             again = " Nhập lại mật khẩu cùng mã OTP." if exc.error == "mfa_required" else ""
             return {"otp": (exc.detail or "Nhập mã OTP từ ứng dụng xác thực.") + again}
+        if exc.error == "mfa_required":  # a form without the code: only officers have a second factor
+            return {"username": OFFICER_ELSEWHERE}
         return {"password": "Tên đăng nhập hoặc mật khẩu không đúng." if exc.status != 429 else exc.detail}
     if token.get("mfa_setup_required"):
         me = {**me, "mfa_setup_required": True}

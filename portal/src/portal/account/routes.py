@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from portal.account.login import sign_in, sign_out
+from portal.account.login import MFA_SETUP_ELSEWHERE, sign_in, sign_out
 from portal.api import ApiError
 from portal.deps import ApiDep, CitizenDep, FormVisitorDep, SessionDep, VisitorDep
 from portal.web.forms import form_values
@@ -22,6 +23,12 @@ REGISTER_LABELS = {"full_name": "Họ và tên", "id_number": "Số Căn cước
                    "password2": "Nhập lại mật khẩu"}
 
 
+def _refuse_mfa_setup(me: dict[str, Any]) -> str | None:
+    """An officer whose account must first set up its second factor holds a token good for nothing else: the
+    console's set-up page is where that happens, not an empty citizen's account."""
+    return MFA_SETUP_ELSEWHERE if me.get("mfa_setup_required") else None
+
+
 @router.get("/dang-nhap")
 async def login_page(request: Request, visitor: FormVisitorDep) -> Response:
     return render(request, "pages/login.html", {"next": safe_next(request.query_params.get("tiep"))},
@@ -32,7 +39,7 @@ async def login_page(request: Request, visitor: FormVisitorDep) -> Response:
 async def log_in(request: Request, visitor: FormVisitorDep, api: ApiDep, db: SessionDep) -> Response:
     values = await form_values(request, ("username", "password", "tiep"))
     next_path = safe_next(values.get("tiep"))
-    errors = await sign_in(request, api, db, visitor, values)
+    errors = await sign_in(request, api, db, visitor, values, refuse=_refuse_mfa_setup)
     if not errors:
         return redirect(request, next_path)
     values.pop("password", None)
