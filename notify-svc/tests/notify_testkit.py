@@ -101,7 +101,9 @@ def notify_settings(stack: Stack, tokens: Tokens, **kw: Any) -> Settings:
         "sms_url": stack.sms.url,
         "retry": Backoff(base_seconds=0.1, max_seconds=0.3),
         "poll_seconds": 0.05,
-        "send_timeout_seconds": 2.0,
+        # the production default: on a loaded machine the sinks may answer after seconds, and a send whose answer
+        # timed out is sent again (at least once, under the same id), which the "only once" checks would count
+        "send_timeout_seconds": 10.0,
         "portal_url": "https://dichvucong.dongnai.gov.vn",
     }
     return Settings(**{**values, **kw})
