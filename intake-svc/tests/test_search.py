@@ -260,3 +260,94 @@ async def test_names_beginning_with_the_words_count_only_whole_words(env: Env, m
     assert len(codes) == 1 and totals == {(1, True)}
     codes, totals = await pages(env, desk, 5, q="le anh", status="accepted")  # another filter: no prefix count
     assert codes == [] and totals == {(0, True)}
+
+
+async def _pairs_in_step(env: Env) -> None:
+    """dossier_name_pairs holds exactly the pairs of distinct words of each dossier's name (as search_keys asks
+    them), with its agency, submission time, code and folded name between spaces."""
+    dossiers = await env.sql("SELECT code, agency_code, submitted_at, applicant->>'full_name' AS name FROM dossiers")
+    words = {d.code: tuple(fold(d.name).split()) for d in dossiers}
+    expected = {(pair, d.agency_code, d.submitted_at, d.code, f" {' '.join(words[d.code])} ")
+                for d in dossiers if len(set(words[d.code])) >= 2 for pair in search_keys(words[d.code])}
+    held = await env.sql("SELECT pair, agency_code, submitted_at, code, words FROM dossier_name_pairs")
+    assert len(held) == len(expected) and set(map(tuple, held)) == expected
+
+
+async def _execute(env: Env, statement: str, **params: Any) -> None:
+    async with env.app.state.sessionmaker() as session:
+        await session.execute(text(statement), params)
+        await session.commit()
+
+
+async def test_name_pairs_follow_the_dossier_in_its_own_transaction(env: Env) -> None:
+    """The pairs are written by the dossier's own INSERT, follow a corrected name, agency or code, and go with the
+    dossier; a search by a full name sees each change at once."""
+    citizen, desk, desk_bh = env.citizen(), env.reception(), env.reception(agency=BIEN_HOA, sub="desk-bh")
+    nhung = await submit(env, citizen, applicant("Võ Thị Nhung", "075190006001", "0912345678"))
+    await submit(env, citizen, applicant("Đặng Thị Hoà hoà", "075190006002", "0912345678"))
+    await submit(env, citizen, applicant("Lan", "075190006003", "0912345678"))  # one word: no pair
+    await _pairs_in_step(env)
+    assert await search(env, desk, q="vo thi nhung") == [nhung]
+    await _execute(env, "UPDATE dossiers SET applicant = jsonb_set(applicant, '{full_name}', '\"Võ Thị Hồng Nhung\"') "
+                   "WHERE code = :code", code=nhung)
+    await _pairs_in_step(env)
+    assert await search(env, desk, q="vo thi nhung") == await search(env, desk, q="hong nhung") == [nhung]
+    await _execute(env, "UPDATE dossiers SET applicant = jsonb_set(applicant, '{full_name}', '\"Phạm Minh Châu\"') "
+                   "WHERE code = :code", code=nhung)
+    await _pairs_in_step(env)
+    assert await search(env, desk, q="vo thi nhung") == [] and await search(env, desk, q="chau pham") == [nhung]
+    await _execute(env, "UPDATE dossiers SET agency_code = :agency WHERE code = :code", agency=BIEN_HOA, code=nhung)
+    await _pairs_in_step(env)
+    assert await search(env, desk, q="chau pham") == [] and await search(env, desk_bh, q="chau pham") == [nhung]
+    # a dossier written and removed by SQL alone (the application never deletes one): its pairs come and go with it
+    columns = ", ".join(r.column_name for r in await env.sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'dossiers' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'code')"))
+    await _execute(env, f"INSERT INTO dossiers (id, code, {columns}) SELECT gen_random_uuid(), code || '-B', {columns} "
+                   "FROM dossiers WHERE code = :code", code=nhung)
+    await _pairs_in_step(env)
+    assert await search(env, desk_bh, q="chau pham minh") == [nhung + "-B", nhung]
+    await _execute(env, "DELETE FROM dossiers WHERE code = :code", code=nhung + "-B")
+    await _pairs_in_step(env)
+    assert await search(env, desk_bh, q="chau pham minh") == [nhung]
+
+
+async def test_name_totals_and_pages_from_the_pairs_equal_the_matches(env: Env, monkeypatch: Any) -> None:
+    """A name of two words or more, counted and paged from its pairs (the rarest one, the other words filtered),
+    gives the same total and order as the matches themselves: in one agency and the province, newest or oldest
+    first, with the cap (5 here) met or not; before and after PostgreSQL's statistics choose another pair."""
+    from intake_svc.search import service
+
+    monkeypatch.setattr(service, "COUNT_CAP", 5)
+    citizen = env.citizen()
+    names = ["Lê Anh Tú", "Lê Anh Khoa", "Tú Lê Anh", "Lê Thị Anh", "Nguyễn Anh Tú", "Lê Anh Tú Tú", "Anh Lê",
+             "Lê Tú", "Lê Anh Tú", "Nguyễn Lê Anh Khoa"]
+    made: list[tuple[datetime, str, str, set[str]]] = []  # (submitted, agency, code, words of the name)
+    for i, name in enumerate(names):
+        env.clock.fixed = datetime(2026, 9, 1, 9, 0, tzinfo=VN) + timedelta(days=9 * i)
+        procedure, agency = (KARAOKE, BIEN_HOA) if i % 4 == 1 else (LLTP, AGENCY)
+        code = await submit(env, citizen, applicant(name, f"07519700{i:04d}", "0912345678"), procedure)
+        made.append((env.clock.fixed, agency, code, set(fold(name).split())))
+    auditor = env.tokens.header(sub="inspector", roles=("auditor",), agency_code="000.00.00.H19")
+    capped: set[bool] = set()
+
+    async def check() -> None:
+        for q in ("le anh tu", "tu le", "anh khoa le", "le thi anh", "nguyen tu", "le anh", "khoa nguyen"):
+            words = set(fold(q).split())
+            for headers, agencies in ((env.reception(), {AGENCY}), (auditor, {AGENCY, BIEN_HOA})):
+                matches = sorted((at, code) for at, agency, code, held in made if agency in agencies and words <= held)
+                newest = [code for _, code in reversed(matches)]
+                codes, totals = await pages(env, headers, 2, q=q)
+                assert codes == newest, (q, agencies)
+                assert totals == ({(len(matches), True)} if len(matches) <= 5 else {(5, False)}), (q, agencies)
+                capped.add(len(matches) > 5)
+                codes, _ = await pages(env, headers, 3, q=q, sort="submitted_at")
+                assert codes == newest[::-1], (q, agencies)
+                codes, _ = await pages(env, headers, 4, q=q, sort="code")
+                assert codes == sorted(newest), (q, agencies)
+
+    await check()
+    monkeypatch.setattr(repository._WordShares, "read_at", -math.inf)
+    await _execute(env, "ANALYZE dossiers")
+    await check()
+    assert capped == {False, True}  # both sides of the cap were met

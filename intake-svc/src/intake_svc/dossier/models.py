@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Computed,
     Date,
     DateTime,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -82,6 +84,18 @@ class Dossier(Base):
     search_words: Mapped[list[str] | None] = mapped_column(ARRAY(Text), Computed(SEARCH_WORDS_SQL, persisted=True))
     applicant_id_number: Mapped[str | None] = mapped_column(Text, Computed(ID_NUMBER_SQL, persisted=True))
     applicant_phone: Mapped[str | None] = mapped_column(Text, Computed(PHONE_SQL, persisted=True))
+
+
+# one row per pair of distinct words of each dossier's folded applicant name ("u+v", u < v), written by a trigger on
+# ``dossiers`` in the dossier's own transaction (intake_0012), never by the application: a search by a name counts
+# its matches and finds its page in one B-tree, (pair, agency_code, submitted_at, code) INCLUDE (words), index-only;
+# ``words`` is the folded name between spaces (" nguyen van an ")
+NAME_PAIRS = Table(
+    "dossier_name_pairs", Base.metadata,
+    Column("pair", Text, nullable=False), Column("agency_code", String(20), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False), Column("code", String(100), nullable=False),
+    Column("words", Text, nullable=False),
+)
 
 
 def reception_overdue_of(status: str, due: datetime | None, decided: datetime | None, now: datetime) -> bool:

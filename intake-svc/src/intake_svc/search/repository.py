@@ -3,7 +3,8 @@
 Every query is scoped first (the agency for officers, the owner for citizens; the province for auditors),
 then filtered; the per-agency composite indexes of migration intake_0005 serve the scope with each sort key,
 a GIN index over the keys of the folded name (intake_0009: words and pairs of words, each also per agency and per
-month of submission) the name, plain indexes the CCCD and the phone.
+month of submission) the name, plain indexes the CCCD and the phone. A name of two words or more alone is counted,
+and its page found, in the B-tree of its words' pairs (intake_0012) without reading the dossiers it does not show.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, FromClause, Select, Text, func, literal, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake_svc.dossier.models import SEARCH_KEYS_SQL, Dossier
+from intake_svc.dossier.models import NAME_PAIRS, SEARCH_KEYS_SQL, Dossier
 from servicekit.timefmt import VN
 
 # statuses in which the appointment runs (the overdue and due-soon filters, partial index ix_dossiers_*open_due)
@@ -119,6 +120,12 @@ def _name_prefix(c: Criteria) -> list[ColumnElement[bool]] | None:
     return conds if c.agency_code is None else [Dossier.agency_code == c.agency_code, *conds]
 
 
+def _by_pairs(c: Criteria) -> bool:
+    """A search by two words or more of a name and nothing else, by officers (one agency) or auditors (the
+    province): what the words' pairs (intake_0012) answer alone."""
+    return len(c.words) >= 2 and replace(c, agency_code=None, words=()) == Criteria()
+
+
 class _WordShares:
     """How common each word of the applicants' names is (PostgreSQL's statistics of ``search_words``: its most
     common elements and their frequencies), read again every ten minutes."""
@@ -149,9 +156,9 @@ class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def count(self, conds: list[ColumnElement[bool]], cap: int) -> int:
+    async def count(self, conds: list[ColumnElement[bool]], cap: int, table: FromClause = Dossier.__table__) -> int:
         """How many match, counting no further than ``cap + 1`` rows (an agency holds hundreds of thousands)."""
-        capped = select(literal(1)).select_from(Dossier).where(*conds).limit(cap + 1).subquery()
+        capped = select(literal(1)).select_from(table).where(*conds).limit(cap + 1).subquery()
         return int(await self.session.scalar(select(func.count()).select_from(capped)) or 0)
 
     async def search(self, c: Criteria, *, sort: str, page: int, size: int,
@@ -161,7 +168,9 @@ class SearchRepository:
         A search by ``q`` (found through its own indexes) reads its first ``cap + 1`` matches in one query that
         sorts them and counts them: at most ``cap``, that is the page and the exact total; a name typed in its
         usual order that more than ``cap`` names begin with is known to be past the cap without reading the table
-        (:func:`_name_prefix`). More (or a listing):
+        (:func:`_name_prefix`). A name of two words or more alone is counted from its pairs' B-tree and, newest or
+        oldest first, its page read from there too (:meth:`page_by_pairs`; the province's past the cap: by month).
+        More (or a listing):
         the count stops at ``cap`` and the page walks the sort key's index (per agency), which soon meets enough
         matching rows; a name matching more than ``cap`` in the province, newest or oldest first, is read month
         by month (:meth:`by_month`).
@@ -170,9 +179,20 @@ class SearchRepository:
         key = SORTS[sort.removeprefix("-")]
         desc = sort.startswith("-")
         offset = (page - 1) * size
-        prefix = _name_prefix(c)
-        if prefix is not None and await self.count(prefix, cap) > cap:
-            total = cap + 1  # more names begin with the words typed than the cap: the matches too
+        pairs = await self.pairs(c) if _by_pairs(c) else None
+        if pairs is not None:
+            total = await self.count(pairs, cap, NAME_PAIRS)
+            # by submission: an agency's rows of a pair are in that order in the index (past the cap too), the
+            # province's are sorted (at most ``cap`` matches; more are read month by month below)
+            if key is Dossier.submitted_at and (total <= cap or c.agency_code is not None):
+                rows = await self.page_by_pairs(pairs, desc=desc, offset=offset, size=size)
+                return rows, min(total, cap), total <= cap
+            past_cap = total > cap  # else another sort: the matches are read and sorted below
+        else:
+            prefix = _name_prefix(c)
+            past_cap = prefix is not None and await self.count(prefix, cap) > cap
+        if past_cap:
+            total = cap + 1  # the pairs counted past the cap, or more names begin with the words typed: the matches too
         elif c.codes or c.id_number or c.phone or c.words:
             first = _page(conds).limit(cap + 1).subquery()
             ordered = [first.c[key.key].desc(), first.c.code.desc()] if desc else [first.c[key.key], first.c.code]
@@ -195,6 +215,29 @@ class SearchRepository:
             query = _page(conds)
         query = query.order_by(*order).offset(offset).limit(size)
         return list((await self.session.execute(query)).all()), min(total, cap), total <= cap
+
+    async def pairs(self, c: Criteria) -> list[ColumnElement[bool]]:
+        """The rows of ``dossier_name_pairs`` matching ``c``: the rarest pair of its words (the fewest rows to
+        read), whose names hold every other word typed too (folded words are a-z and 0-9: nothing to escape in
+        LIKE); in the officer's agency."""
+        shares = {pair: await _WordShares.density(self.session, tuple(pair.split("+")))
+                  for pair in search_keys(c.words)}
+        rarest = min(shares, key=lambda pair: (shares[pair], pair))
+        conds = [NAME_PAIRS.c.pair == rarest]
+        if c.agency_code is not None:
+            conds.append(NAME_PAIRS.c.agency_code == c.agency_code)
+        conds += [NAME_PAIRS.c.words.like(f"% {word} %") for word in c.words if word not in rarest.split("+")]
+        return conds
+
+    async def page_by_pairs(self, pairs: list[ColumnElement[bool]], *, desc: bool, offset: int,
+                            size: int) -> list[Any]:
+        """A page of a name's matches by submission: its pairs' rows in that order (an agency's in the index's
+        own), then only the dossiers of the page read, by their code."""
+        p = NAME_PAIRS.c
+        codes = select(p.code).where(*pairs).order_by(*([p.submitted_at.desc(), p.code.desc()] if desc else [
+            p.submitted_at, p.code])).offset(offset).limit(size)
+        order = [Dossier.submitted_at.desc(), Dossier.code.desc()] if desc else [Dossier.submitted_at, Dossier.code]
+        return list((await self.session.execute(_page([Dossier.code.in_(codes)]).order_by(*order))).all())
 
     async def by_month(self, c: Criteria, *, desc: bool, page: int, size: int) -> list[Any]:
         """The page of a name common in the province, by submission: the months' keys, from the newest (or the
