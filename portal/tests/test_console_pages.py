@@ -138,6 +138,7 @@ def test_desk_decisions_errors_fee_and_forms_over_http(web: httpx.Client, base_u
     assert r.status_code == 303, r.text
     page = web.get(r.headers["location"])
     assert "Đã ghi nhận khoản thu 200.000 đồng" in page.text and "Ghi nhận đã thu" not in page.text
+    assert "hệ thống đã trả kết quả" not in page.text  # paid before any result: nothing handed over
     # an officer of another agency: the dossier's pages do not exist
     web.post("/can-bo/dang-xuat", data={"csrf_token": csrf_of(page.text)})
     assert console_login(web, "tiepnhan.skhdt").status_code == 303

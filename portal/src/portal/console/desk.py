@@ -268,6 +268,10 @@ async def record_payment(request: Request, code: str, officer: OfficerDep, api: 
             key = next((k for k in ("amount", "receipt_no") if k in named), "amount")
             errors[f"fee.{key}"] = named.get(key) or exc.detail or "Chưa ghi nhận được khoản thu."
         else:
-            return redirect(request, f"/can-bo/ho-so/{q(code)}",
-                            flash=f"Đã ghi nhận khoản thu {paid['amount']:,} đồng tại quầy.".replace(",", "."))
+            said = f"Đã ghi nhận khoản thu {paid['amount']:,} đồng tại quầy.".replace(",", ".")
+            # a signed level-4 result to be returned online goes out as soon as its fees are paid: say so
+            dossier = await api.get(f"/api/v1/dossiers/{q(code)}", token=officer.token)
+            if dossier.get("status") == "returned":
+                said += " Hồ sơ đã đủ phí: hệ thống đã trả kết quả trực tuyến cho người nộp."
+            return redirect(request, f"/can-bo/ho-so/{q(code)}", flash=said)
     return await _dossier_again(request, officer, api, code, values, errors)
