@@ -97,7 +97,9 @@ def environment() -> Environment:
                        status_label=lambda s: STATUS_LABELS.get(str(s), str(s)),
                        level_label=lambda n: LEVEL_LABELS.get(int(n), f"Mức độ {n}"),
                        unit_label=lambda u: UNIT_LABELS.get(str(u), str(u)),
-                       return_label=lambda m: RETURN_METHODS.get(str(m), str(m)))
+                       return_label=lambda m: RETURN_METHODS.get(str(m), str(m)),
+                       # the filters a list page keeps in its page links: only those given
+                       given=lambda d: {k: v for k, v in dict(d).items() if v})
     env.globals.update(urlencode=urlencode, RETURN_METHODS=RETURN_METHODS, STATUS_LABELS=STATUS_LABELS)
     return env
 
