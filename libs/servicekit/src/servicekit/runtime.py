@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -111,6 +112,7 @@ def create_service_app(
         app.state.samples = opsmetrics.new_store()
         for hook in on_startup:
             await hook(app)
+        freeze_startup_objects()
 
         async def bus_main() -> None:
             """NATS may be down at start: the app serves meanwhile and /readyz says so."""
@@ -195,6 +197,22 @@ def create_service_app(
         app.add_middleware(TelemetryMiddleware)  # type: ignore[arg-type]
     instrument_httpx()
     return app
+
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process, when the first app has started: what start-up made (modules, classes, the app, its
+    routes) lives as long as the process, so it leaves the collector's generations (``gc.freeze``) and a full
+    collection scans only what was made since. Under the bench's load a full collection over catalog-svc's
+    ~190,000 start-up objects stopped it for 300-480 ms: every request in flight waited that long."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    gc.collect()  # garbage of the start-up first: frozen objects are never collected
+    gc.freeze()
 
 
 async def _restarting(job: Callable[[FastAPI], Coroutine[Any, Any, None]], app: FastAPI, *,

@@ -276,7 +276,8 @@ class TelemetryMiddleware:
         client = scope.get("client")
         if client:
             attributes["client.address"] = client[0]
-        token = context.attach(ctx)
+        # the parent given explicitly (the sampler and RequestIdSpanProcessor read it from there): one context
+        # attached for the request, the one with the span
         span = self.tracer.start_span(method, kind=SpanKind.SERVER, context=ctx, attributes=attributes)
         recording = span.is_recording()
         status = [500]
@@ -299,14 +300,13 @@ class TelemetryMiddleware:
             elapsed = time.perf_counter() - start
             route = _route(scope)
             code = status[0]
-            attrs: dict[str, Any] = {"http.request.method": method, "http.response.status_code": code,
-                                     "url.scheme": scheme}
+            answered: dict[str, Any] = {"http.response.status_code": code}
             if route:
-                attrs["http.route"] = route
-            _duration.record(elapsed, attrs)
+                answered["http.route"] = route
+            _duration.record(elapsed, {"http.request.method": method, "url.scheme": scheme, **answered})
             if recording:
                 span.update_name(f"{method} {route}" if route else method)
-                span.set_attributes(attrs)
+                span.set_attributes(answered)  # the method and scheme were given at the start
                 if code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
             span.end()
@@ -320,7 +320,6 @@ class TelemetryMiddleware:
                            "duration_ms": round(ms, 1)},
                 ))
             context.detach(span_token)
-            context.detach(token)
 
 
 def _route(scope: Scope) -> str | None:
