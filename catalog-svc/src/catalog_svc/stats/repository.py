@@ -83,37 +83,46 @@ _FEE_PROCEDURES = """
 """
 
 
+# the consumers' statements (one event each), made once
+_LOCK_FOR_EVENT = text("SELECT pg_advisory_xact_lock_shared(:k), pg_advisory_xact_lock(hashtextextended(:c, 9))")
+_LOCK_DOSSIER = text("SELECT pg_advisory_xact_lock(hashtextextended(:c, 9))")
+_APPEND_EVENT = text(
+    "INSERT INTO stats_events (event_id, type, dossier_code, at, time, data) "
+    "VALUES (:event_id, :type, :code, :at, :time, CAST(:data AS jsonb)) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING seq")
+_EVENTS_OF = text("SELECT dossier_code, type, at, seq, data FROM stats_events WHERE dossier_code = ANY(:codes) "
+                  "ORDER BY dossier_code, at, seq")
+_LIVE_GENERATIONS = text(
+    "SELECT generation FROM stats_generations WHERE state IN ('active', 'building') ORDER BY generation")
+
+
 class StatsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     # --- events and projection ----------------------------------------------------------------------
-    async def lock_generations_shared(self) -> None:
-        await self.session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": GENERATION_LOCK})
-
     async def lock_generations(self) -> None:
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": GENERATION_LOCK})
+
+    async def lock_for_event(self, code: str) -> None:
+        """What a consumer takes for one event, in one round trip: the generations' lock shared (a rebuild's start
+        waits for it), then the dossier's as :meth:`lock_dossiers` (the target list is evaluated in order)."""
+        await self.session.execute(_LOCK_FOR_EVENT, {"k": GENERATION_LOCK, "c": f"stats:{code}"})
 
     async def lock_dossiers(self, codes: Sequence[str]) -> None:
         """Serialises every writer of one dossier's row (three streams' consumers, a rebuild)."""
         for code in sorted(set(codes)):
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:c, 9))"),
-                                       {"c": f"stats:{code}"})
+            await self.session.execute(_LOCK_DOSSIER, {"c": f"stats:{code}"})
 
     async def append_event(self, *, event_id: str, type: str, dossier_code: str, at: datetime, time: datetime,
                            data: dict[str, Any]) -> bool:
-        row = await self.session.execute(text(
-            "INSERT INTO stats_events (event_id, type, dossier_code, at, time, data) "
-            "VALUES (:event_id, :type, :code, :at, :time, CAST(:data AS jsonb)) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING seq"),
-            {"event_id": event_id, "type": type, "code": dossier_code, "at": at, "time": time,
+        row = await self.session.execute(
+            _APPEND_EVENT, {"event_id": event_id, "type": type, "code": dossier_code, "at": at, "time": time,
              "data": _json(data)})
         return row.scalar_one_or_none() is not None
 
     async def events_of(self, codes: Sequence[str]) -> dict[str, list[StoredEvent]]:
-        rows = await self.session.execute(text(
-            "SELECT dossier_code, type, at, seq, data FROM stats_events WHERE dossier_code = ANY(:codes) "
-            "ORDER BY dossier_code, at, seq"), {"codes": list(codes)})
+        rows = await self.session.execute(_EVENTS_OF, {"codes": list(codes)})
         out: dict[str, list[StoredEvent]] = {}
         for code, type_, at, seq, data in rows:
             out.setdefault(code, []).append(StoredEvent(type_, at, seq, data))
@@ -129,8 +138,7 @@ class StatsRepository:
         return int(await self.session.scalar(text("SELECT count(DISTINCT dossier_code) FROM stats_events")) or 0)
 
     async def live_generations(self) -> list[int]:
-        rows = await self.session.scalars(text(
-            "SELECT generation FROM stats_generations WHERE state IN ('active', 'building') ORDER BY generation"))
+        rows = await self.session.scalars(_LIVE_GENERATIONS)
         return list(rows)
 
     async def active_generation(self) -> int:

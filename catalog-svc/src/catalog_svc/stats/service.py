@@ -67,8 +67,7 @@ class StatsService:
         if code is None:
             log.warning("stats: event %s (%s) names no dossier", event.id, event.type)
             return False
-        await self.repo.lock_generations_shared()
-        await self.repo.lock_dossiers([code])
+        await self.repo.lock_for_event(code)  # the generations (shared), then the dossier
         new = await self.repo.append_event(
             event_id=event.id, type=event.type, dossier_code=code, time=event.time,
             at=business_time(event.type, event.data, event.time), data=event.data)
