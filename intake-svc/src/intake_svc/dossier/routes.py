@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from intake_svc.audit.service import ReadLog
 from intake_svc.deps import CalendarDep, CatalogDep, CurrentUser, NowDep, SessionDep, SettingsDep, WorkflowDep
@@ -73,10 +72,12 @@ async def _read(session: SessionDep, dossier: Dossier, now: datetime,
 
 async def _answer(session: SessionDep, idem: IdempotentAction, dossier: Dossier, status: int,
                   now: datetime, written: tuple[list[DossierDocument], dict[uuid.UUID, tuple[str, int]]] | None = None,
-                  ) -> JSONResponse:
-    body = jsonable_encoder(await _read(session, dossier, now, written))
-    idem.store(status, body)
-    return JSONResponse(body, status_code=status)
+                  ) -> Response:
+    # encoded once, by pydantic: the same JSON is sent and kept for a replay (jsonable_encoder's walk and two
+    # json.dumps before)
+    body = (await _read(session, dossier, now, written)).model_dump_json()
+    idem.store_encoded(status, body)
+    return Response(body, status_code=status, media_type="application/json")
 
 
 @router.post("/dossiers", status_code=201, response_model=DossierRead)

@@ -81,16 +81,14 @@ class Idempotency:
         return JSONResponse(json.loads(row.body), status_code=row.status, headers={"Idempotent-Replayed": "true"})
 
     def store(self, status: int, body: Any) -> None:
+        self.store_encoded(status, json.dumps(body, ensure_ascii=False, default=str))
+
+    def store_encoded(self, status: int, body: str) -> None:
+        """``body`` already encoded as JSON (the answer as sent: encoded once, for the response and the replay)."""
         if self.key is None:
             return
         self.session.add(
-            IdempotencyRow(
-                scope=self.scope,
-                key=self.key,
-                request_hash=self.hash,
-                status=status,
-                body=json.dumps(body, ensure_ascii=False, default=str),
-            )
+            IdempotencyRow(scope=self.scope, key=self.key, request_hash=self.hash, status=status, body=body)
         )
 
 
@@ -112,6 +110,9 @@ class IdempotentAction:
 
     def store(self, status: int, body: Any) -> None:
         self._started.store(status, body)
+
+    def store_encoded(self, status: int, body: str) -> None:
+        self._started.store_encoded(status, body)
 
     @property
     def _started(self) -> Idempotency:
