@@ -48,6 +48,30 @@ async def test_concurrent_writers_append_one_after_the_other(
     assert result.valid and result.entries == 80
 
 
+async def test_one_row_links_made_by_postgresql_match_the_chain(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A transaction with one audited row has its link computed in SQL: concurrent with transactions of two rows
+    (linked in Python), the chain still has no gap or fork and each hash is the one link_hash gives."""
+    await _with_table(engine)
+
+    async def writer(n: int) -> None:
+        for i in range(5):
+            async with sessionmaker() as session, session.begin():
+                session.add_all([Fact(what=f"w{n}-{i}-{j}") for j in range(1 + (n + i) % 2)])
+
+    await asyncio.gather(*(writer(n) for n in range(6)))
+    async with sessionmaker() as session:
+        entries = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        result = await audit.verify(session)
+    assert [e.seq for e in entries] == list(range(1, 46))  # 15 transactions of one row, 15 of two
+    prev = audit.GENESIS
+    for e in entries:
+        assert e.prev_hash == prev and e.hash == audit.link_hash(prev, e.seq, e.kind, e.ref, e.digest)
+        prev = e.hash
+    assert result.valid and result.entries == 45
+
+
 async def test_a_rolled_back_fact_leaves_no_entry(
     engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -160,6 +160,17 @@ _ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _HEAD = select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
 _APPEND = insert(_ENTRIES)
+# One row (the usual transaction: one action, one read): the head read and the link appended in one statement
+# after the lock, one round trip fewer while the lock (and a submission's counter row) is held. PostgreSQL computes
+# the link's hash exactly as link_hash does (text casts: each parameter has one type in both of its uses).
+_APPEND_ONE = text(
+    "INSERT INTO kit_audit (seq, kind, ref, digest, prev_hash, hash) "
+    "SELECT coalesce(h.seq, 0) + 1, CAST(:kind AS text), CAST(:ref AS text), CAST(:digest AS text), "
+    "coalesce(h.hash, CAST(:genesis AS text)), "
+    "encode(sha256(convert_to(coalesce(h.hash, CAST(:genesis AS text)) || '|' || (coalesce(h.seq, 0) + 1)::text "
+    "|| '|' || CAST(:kind AS text) || '|' || CAST(:ref AS text) || '|' || CAST(:digest AS text), 'UTF8')), 'hex') "
+    "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM kit_audit ORDER BY seq DESC LIMIT 1) AS h ON true"
+)
 
 
 @event.listens_for(Session, "after_flush")
@@ -181,6 +192,11 @@ def _chain(session: Session) -> None:
     if not rows:
         return
     session.execute(_LOCK, {"k": CHAIN_LOCK})
+    if len(rows) == 1:
+        kind = _BY_CLASS[type(rows[0])]
+        session.execute(_APPEND_ONE, {"kind": kind.name, "ref": str(getattr(rows[0], kind.pk)),
+                                      "digest": row_digest(kind, rows[0]), "genesis": GENESIS})
+        return
     head = session.execute(_HEAD).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
     entries = []
@@ -192,7 +208,7 @@ def _chain(session: Session) -> None:
         h = link_hash(prev, seq, kind.name, ref, digest)
         entries.append({"seq": seq, "kind": kind.name, "ref": ref, "digest": digest, "prev_hash": prev, "hash": h})
         prev = h
-    session.execute(_APPEND, entries[0] if len(entries) == 1 else entries)
+    session.execute(_APPEND, entries)
 
 
 @event.listens_for(Session, "after_transaction_end")
