@@ -190,9 +190,11 @@ async def test_common_names_past_the_cap_in_an_agency_and_across_the_province(en
         env.clock.fixed = at
         code = await submit(env, citizen, applicant("Văn Thị Nguyễn", f"07519300{i:04d}", "0912345678"))
         made.append((at, AGENCY, code))
+    nguyen: list[tuple[datetime, str, str]] = []  # of the others, those holding the word "nguyen"
     for i, name in enumerate(("Trần Văn Bình", "Nguyễn Hữu Lan", "Nguyên Lân")):  # one of the words, or neither
         env.clock.fixed = datetime(2026, 11, 2 + i, 9, 0, tzinfo=VN)
-        await submit(env, citizen, applicant(name, f"07519400{i:04d}", "0912345678"))
+        code = await submit(env, citizen, applicant(name, f"07519400{i:04d}", "0912345678"))
+        nguyen += [(env.clock.fixed, AGENCY, code)] if i else []
     newest_first = [code for _, _, code in sorted(made, reverse=True)]
     in_agency = [code for _, agency, code in sorted(made, reverse=True) if agency == AGENCY]
     auditor = env.tokens.header(sub="inspector", roles=("auditor",), agency_code="000.00.00.H19")
@@ -221,8 +223,12 @@ async def test_common_names_past_the_cap_in_an_agency_and_across_the_province(en
         await session.execute(text("ANALYZE dossiers"))
         await session.commit()
         assert await repository._WordShares.density(session, ("nguyen", "van")) > repository.DENSE
+    with_nguyen = [code for _, _, code in sorted(made + nguyen, reverse=True)]
     for sort, expected in (("-submitted_at", newest_first), ("submitted_at", newest_first[::-1])):
         codes, totals = await pages(env, auditor, 3, q="nguyen van", sort=sort)
+        assert codes == expected and totals == {(2, False)}
+    for sort, expected in (("-submitted_at", with_nguyen), ("submitted_at", with_nguyen[::-1])):  # one word: months
+        codes, totals = await pages(env, auditor, 3, q="nguyen", sort=sort)
         assert codes == expected and totals == {(2, False)}
 
 

@@ -88,8 +88,9 @@ class Dossier(Base):
 
 # one row per pair of distinct words of each dossier's folded applicant name ("u+v", u < v), written by a trigger on
 # ``dossiers`` in the dossier's own transaction (intake_0012), never by the application: a search by a name counts
-# its matches and finds its page in one B-tree, (pair, agency_code, submitted_at, code) INCLUDE (words), index-only;
-# ``words`` is the folded name between spaces (" nguyen van an ")
+# its matches and finds its page in a B-tree, index-only: (pair, agency_code, submitted_at, code) INCLUDE (words) in
+# an agency, (pair, submitted_at, code) INCLUDE (words) in the province (intake_0013); ``words`` is the folded name
+# between spaces (" nguyen van an ")
 NAME_PAIRS = Table(
     "dossier_name_pairs", Base.metadata,
     Column("pair", Text, nullable=False), Column("agency_code", String(20), nullable=False),

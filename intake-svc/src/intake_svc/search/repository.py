@@ -169,10 +169,9 @@ class SearchRepository:
         sorts them and counts them: at most ``cap``, that is the page and the exact total; a name typed in its
         usual order that more than ``cap`` names begin with is known to be past the cap without reading the table
         (:func:`_name_prefix`). A name of two words or more alone is counted from its pairs' B-tree and, newest or
-        oldest first, its page read from there too (:meth:`page_by_pairs`; the province's past the cap: by month).
-        More (or a listing):
+        oldest first, its page read from there too (:meth:`page_by_pairs`). More (or a listing):
         the count stops at ``cap`` and the page walks the sort key's index (per agency), which soon meets enough
-        matching rows; a name matching more than ``cap`` in the province, newest or oldest first, is read month
+        matching rows; a word matching more than ``cap`` in the province, newest or oldest first, is read month
         by month (:meth:`by_month`).
         """
         conds = _where(c)
@@ -182,9 +181,9 @@ class SearchRepository:
         pairs = await self.pairs(c) if _by_pairs(c) else None
         if pairs is not None:
             total = await self.count(pairs, cap, NAME_PAIRS)
-            # by submission: an agency's rows of a pair are in that order in the index (past the cap too), the
-            # province's are sorted (at most ``cap`` matches; more are read month by month below)
-            if key is Dossier.submitted_at and (total <= cap or c.agency_code is not None):
+            # by submission: a pair's rows are in that order in an agency (intake_0012) and in the province
+            # (intake_0013), past the cap too
+            if key is Dossier.submitted_at:
                 rows = await self.page_by_pairs(pairs, desc=desc, offset=offset, size=size)
                 return rows, min(total, cap), total <= cap
             past_cap = total > cap  # else another sort: the matches are read and sorted below
@@ -231,8 +230,8 @@ class SearchRepository:
 
     async def page_by_pairs(self, pairs: list[ColumnElement[bool]], *, desc: bool, offset: int,
                             size: int) -> list[Any]:
-        """A page of a name's matches by submission: its pairs' rows in that order (an agency's in the index's
-        own), then only the dossiers of the page read, by their code."""
+        """A page of a name's matches by submission: its pairs' rows in that order (an agency's or the province's
+        in its index's own), then only the dossiers of the page read, by their code."""
         p = NAME_PAIRS.c
         codes = select(p.code).where(*pairs).order_by(*([p.submitted_at.desc(), p.code.desc()] if desc else [
             p.submitted_at, p.code])).offset(offset).limit(size)
