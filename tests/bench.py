@@ -65,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs" / "servicekit" / "src"))
 
 from devkit import devstack  # noqa: E402
+from devkit.benchkit import pct  # noqa: E402
 from devkit.stackrun import Platform  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
@@ -72,13 +73,6 @@ LLTP = "2.000488.000.00.15.H19"  # Cấp Phiếu lý lịch tư pháp (level 4, 
 ROWS = ["anchor", "gateway", "search", "procedure", "sectors", "certificate", "portal", "submission", "idle", "rss",
         "feed", "stats", "growth", "tasks", "telemetry"]
 WRK = shutil.which("wrk")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
 # ---------------------------------------------------------------- load generation (a separate process)

@@ -34,6 +34,9 @@ function init(args)
       table.insert(paths, a)
     end
   end
+  if interval == nil then
+    delay = nil -- wrk looks for delay() after init: an unpaced run writes each request at once, no timer
+  end
 end
 
 local threads = {}
@@ -43,9 +46,6 @@ function setup(thread)
 end
 
 function delay()
-  if interval == nil then
-    return 0
-  end
   local now = now_ms()
   slot = slot or now
   local due = slot

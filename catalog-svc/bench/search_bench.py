@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devkit.benchkit import pct as _pct
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PREFIXES = ["", "Cấp lại: ", "Điều chỉnh: ", "Gia hạn: ", "Thay đổi nội dung: ", "Hủy bỏ: ", "Bổ sung hồ sơ: ",
@@ -123,13 +125,6 @@ async def seed(catalog_database_url: str, procedures: int) -> int:
             return int(await conn.scalar(text("SELECT count(*) FROM procedures")) or 0)
     finally:
         await engine.dispose()
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
 async def measure(gateway_url: str, *, seconds: float, concurrency: int) -> dict[str, Any]:

@@ -15,19 +15,14 @@ from typing import Any
 
 import aiohttp
 
+from devkit.benchkit import pct
+
 PAGES = [
     ("home", "/"),
     ("search", "/thu-tuc?q=dang+ky+ket+hon"),
     ("procedure", "/thu-tuc/1.000894.000.01.30.H19"),
 ]
 WEIGHT_LIMIT = 200 * 1024
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
 async def page_weight(session: aiohttp.ClientSession, base: str, path: str) -> dict[str, int]:

@@ -72,7 +72,7 @@ def upgrade() -> None:
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
     qualified = f'"{schema}"'
     op.execute(PAIRS_FUNCTION.replace("{schema}", qualified))
-    # no primary key: the index below is the table's only access path (a second index would double the writes)
+    # no primary key: its B-trees are the access paths (this one per agency; intake_0013 adds the province's)
     op.execute("""
         CREATE TABLE dossier_name_pairs (
             pair text COLLATE "C" NOT NULL,

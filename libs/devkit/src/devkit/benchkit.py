@@ -16,6 +16,9 @@ Kind = tuple[str, Callable[[], tuple[Any, ...]]]
 
 
 def pct(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank below); NaN for no values."""
+    if not values:
+        return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 

@@ -15,7 +15,15 @@ from fastapi.responses import Response
 
 from portal.api import Api, ApiError
 from portal.catalog.service import CatalogPages
-from portal.console.common import ROLE_LABELS, OfficerDep, console_router, last_page, page, page_number
+from portal.console.common import (
+    ROLE_LABELS,
+    OfficerDep,
+    console_router,
+    field_errors,
+    last_page,
+    page,
+    page_number,
+)
 from portal.deps import ApiDep
 from portal.errors import PageNotFound
 from portal.web.forms import form_files, form_values
@@ -49,13 +57,6 @@ def q(value: str) -> str:
     return quote(value, safe="")
 
 
-def _fields(exc: ApiError, known: dict[str, str], fallback: str) -> dict[str, str]:
-    """The API's field errors on the page's fields; anything else at ``fallback`` with the API's message."""
-    found = {k.split(".")[0]: v for k, v in exc.field_errors().items()}
-    errors = {k: v for k, v in found.items() if k in known}
-    return errors or {fallback: exc.detail or next(iter(found.values()), "Dữ liệu chưa hợp lệ.")}
-
-
 async def _create(api: Api, token: str | None, path: str, body: dict[str, Any], labels: dict[str, str], *,
                   taken: tuple[str, str], fallback: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """POSTs a new thing; answers (what the API created, {}) or (None, the errors for the form's fields): a taken
@@ -67,7 +68,7 @@ async def _create(api: Api, token: str | None, path: str, body: dict[str, Any], 
         if exc.status == 409:
             return None, {taken[0]: taken[1] or exc.detail or "Mã này đã có."}
         if exc.status == 422:
-            return None, _fields(exc, labels, fallback)
+            return None, field_errors(exc, labels, fallback)
         raise
     return created, {}
 
@@ -223,7 +224,7 @@ async def update_user(request: Request, username: str, officer: OfficerDep, api:
         except ApiError as exc:
             if exc.status not in (409, 422):
                 raise
-            errors = _fields(exc, USER_LABELS, "roles")
+            errors = field_errors(exc, USER_LABELS, "roles")
         else:
             roles = ", ".join(ROLE_LABELS.get(r, r) for r in user["roles"])
             return redirect(request, f"{BASE}/nguoi-dung/{q(username)}",
@@ -353,7 +354,7 @@ async def update_agency(request: Request, code: str, officer: OfficerDep, api: A
         except ApiError as exc:
             if exc.status != 422:
                 raise
-            errors = _fields(exc, AGENCY_EDIT_LABELS, "name")
+            errors = field_errors(exc, AGENCY_EDIT_LABELS, "name")
         else:
             saved: dict[str, Any] = r.json()
             contact = "; ".join(f"{AGENCY_EDIT_LABELS[k].lower()} {saved[k]}" for k in ("address", "phone", "email")
@@ -470,7 +471,7 @@ async def rotate_certificate(request: Request, code: str, officer: OfficerDep, a
         except ApiError as exc:
             if exc.status not in (409, 422):
                 raise
-            errors = _fields(exc, SYSTEM_LABELS, "certificate")
+            errors = field_errors(exc, SYSTEM_LABELS, "certificate")
         else:
             return redirect(request, f"{BASE}/he-thong-mot-cua/{q(code)}",
                             flash="Đã thay chứng thư số. Chứng thư cũ còn được chấp nhận đến hết thời gian song song "

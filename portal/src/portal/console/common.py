@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from contracts.vocabulary import step_label
 from portal.account.service import Visitor
+from portal.api import ApiError
 from portal.catalog.service import CatalogPages
 from portal.errors import LoginRequired, MfaSetupRequired, PageNotFound
 from portal.web.render import render
@@ -210,3 +211,10 @@ async def agency_procedures(request: Request, agency_code: str | None) -> list[d
 
     result: list[dict[str, Any]] = await request.app.state.cache.get("agency-procedures:" + agency_code, load)
     return result
+
+
+def field_errors(exc: ApiError, known: dict[str, str], fallback: str) -> dict[str, str]:
+    """The API's field errors on the page's fields; anything else at ``fallback`` with the API's message."""
+    found = {k.split(".")[0]: v for k, v in exc.field_errors().items()}
+    errors = {k: v for k, v in found.items() if k in known}
+    return errors or {fallback: exc.detail or next(iter(found.values()), "Dữ liệu chưa hợp lệ.")}

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from contracts.vocabulary import VN_TZ
 from portal.api import Api, ApiError
-from portal.console.common import PREFIX, OfficerDep, console_router, page
+from portal.console.common import PREFIX, OfficerDep, console_router, field_errors, page
 from portal.deps import ApiDep
 from portal.dossier.formschema import vn_date
 from portal.errors import PageNotFound
@@ -25,13 +25,6 @@ FAQ_LABELS = {"question": "Câu hỏi", "answer": "Trả lời", "topic": "Chủ
 NEWS_LABELS = {"title": "Tiêu đề", "body": "Nội dung", "shown_from": "Hiển thị từ ngày", "shown_until": "Đến hết ngày"}
 
 
-def _api_errors(exc: ApiError, labels: dict[str, str], default: str) -> dict[str, str]:
-    if exc.status != 422:
-        raise exc
-    errors = {k: v for k, v in exc.field_errors().items() if k in labels}
-    return errors or {default: exc.detail or "Thông tin chưa hợp lệ."}
-
-
 async def _send(api: Api, method: str, path: str, token: str | None, body: dict[str, Any],
                 labels: dict[str, str]) -> dict[str, str]:
     """The catalog's answer to a write: no errors, or its 422 by field (the first label's field otherwise)."""
@@ -40,7 +33,9 @@ async def _send(api: Api, method: str, path: str, token: str | None, body: dict[
     except ApiError as exc:
         if exc.status == 404:
             raise PageNotFound() from None
-        return _api_errors(exc, labels, next(iter(labels)))
+        if exc.status != 422:
+            raise
+        return field_errors(exc, labels, next(iter(labels)))
     return {}
 
 
@@ -49,7 +44,7 @@ async def _faq(api: Api) -> list[dict[str, Any]]:
     return entries
 
 
-async def _help_page(request: Request, api: Api, officer: Any, **ctx: Any) -> Response:
+async def _help_page(request: Request, api: Api, **ctx: Any) -> Response:
     faq = await _faq(api)
     news: list[dict[str, Any]] = await api.get("/api/v1/catalog/announcements", params={"all": "true"})
     return await page(request, "console/help/index.html", {
@@ -61,7 +56,7 @@ async def _help_page(request: Request, api: Api, officer: Any, **ctx: Any) -> Re
 
 @router.get("/tro-giup")
 async def help_index(request: Request, officer: OfficerDep, api: ApiDep) -> Response:
-    return await _help_page(request, api, officer)
+    return await _help_page(request, api)
 
 
 def _faq_body(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -84,7 +79,7 @@ async def add_faq(request: Request, officer: OfficerDep, api: ApiDep) -> Respons
     body, errors = _faq_body(values)
     errors = errors or await _send(api, "POST", "/api/v1/catalog/faq", officer.token, body, FAQ_LABELS)
     if errors:
-        return await _help_page(request, api, officer, faq_values=values, faq_errors=errors)
+        return await _help_page(request, api, faq_values=values, faq_errors=errors)
     return redirect(request, f"{PREFIX}/tro-giup", flash="Đã thêm câu hỏi vào trang Hỏi đáp của Cổng.")
 
 
@@ -161,7 +156,7 @@ async def announce(request: Request, officer: OfficerDep, api: ApiDep) -> Respon
                 **{k: v.isoformat() for k, v in period.items() if v is not None}}
         errors = await _send(api, "POST", "/api/v1/catalog/announcements", officer.token, body, NEWS_LABELS)
     if errors:
-        return await _help_page(request, api, officer, news_values=values, news_errors=errors)
+        return await _help_page(request, api, news_values=values, news_errors=errors)
     request.app.state.cache.forget("announcements")
     return redirect(request, f"{PREFIX}/tro-giup", flash="Đã đăng thông báo trên trang chủ của Cổng.")
 

@@ -120,14 +120,14 @@ async def _processing_context(request: Request, officer: Officer, api: Api, code
     token = officer.token
     wf, dossier = await asyncio.gather(api.get(f"/api/v1/workflow/dossiers/{q(code)}", token=token),
                                        optional(api.get(f"/api/v1/dossiers/{q(code)}", token=token)))
-    officers: list[dict[str, Any]] = []
-    if "reassign" in wf["actions"] and wf.get("step_role"):
-        officers = await api.get("/api/v1/workflow/officers", token=token, params={"role": wf["step_role"]})
-    departments: list[str] = []
-    if "consult" in wf["actions"]:  # the agency's other departments that can answer, named as the answer names them
+    reassigning = "reassign" in wf["actions"] and wf.get("step_role")
+    everyone: list[dict[str, Any]] = []
+    if reassigning or "consult" in wf["actions"]:  # the agency's officers, asked once for both forms
         everyone = await api.get("/api/v1/workflow/officers", token=token)
-        departments = sorted({o["department"] for o in everyone if o.get("department")
-                              and {"specialist", "leader"} & set(o["roles"])} - {officer.department})
+    officers = [o for o in everyone if reassigning and wf["step_role"] in o["roles"]]
+    # consult: the agency's other departments that can answer, named as the answer names them
+    departments = sorted({o["department"] for o in everyone if "consult" in wf["actions"] and o.get("department")
+                         and {"specialist", "leader"} & set(o["roles"])} - {officer.department})
     drafts = [(e, doc) for e in wf["history"] for doc in e.get("documents") or [] if doc.get("file_id")]
     agencies = {a["code"]: a["name"] for a in await request.app.state.cache.get(
         "agencies", lambda: api.get("/api/v1/catalog/agencies"))}
