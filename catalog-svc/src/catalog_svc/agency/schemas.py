@@ -6,7 +6,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from catalog_svc.procedure.schemas import check_agency_code
-from contracts.validators import OptionalEmail
 
 
 class AgencyCreate(BaseModel):
@@ -31,6 +30,7 @@ class AgencyRead(BaseModel):
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
@@ -44,7 +44,7 @@ class AgencyUpdate(BaseModel):
     parent_code: str | None = None
     address: Text | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)] | None = None
-    email: OptionalEmail = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
     @field_validator("parent_code")
     @classmethod
@@ -57,6 +57,13 @@ class AgencyUpdate(BaseModel):
         if v and not PHONE.match(v):
             raise ValueError("Số điện thoại chỉ gồm chữ số (có thể có dấu cách, dấu chấm, gạch nối), "
                              "ví dụ 0251 3822 345.")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v and not EMAIL.match(v):
+            raise ValueError("Địa chỉ email không đúng dạng, ví dụ vanthu@dongnai.gov.vn.")
         return v
 
 
